@@ -1,0 +1,52 @@
+// Loads and validates the refresher config at packaging time with the same code the CLI uses
+// (src/config/parse.ts, compiled on the fly by esbuild), so an invalid config fails
+// `serverless package` / `deploy` with the CLI's field-path errors, before anything is uploaded.
+const { buildSync } = require('esbuild');
+const { readFileSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+let parser;
+
+function loadParser() {
+  if (!parser) {
+    const output = buildSync({
+      entryPoints: [path.join(root, 'src/config/parse.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      logLevel: 'silent',
+    });
+    const module = { exports: {} };
+    new Function('module', 'exports', 'require', output.outputFiles[0].text)(module, module.exports, require);
+    parser = module.exports;
+  }
+  return parser;
+}
+
+class RefresherConfigError extends Error {
+  constructor(file, problems) {
+    super(`Invalid refresher config ${file}:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+    this.name = 'RefresherConfigError';
+  }
+}
+
+/** The validated config object, or a RefresherConfigError listing every "path: reason". */
+function loadRefresherConfig(file) {
+  const absolute = path.resolve(root, file);
+  let text;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    throw new RefresherConfigError(file, [`cannot read the file (${error.code}); create it or pass --param="config=PATH"`]);
+  }
+  try {
+    return loadParser().parseConfigText(text, file);
+  } catch (error) {
+    if (error && error.name === 'ConfigError') throw new RefresherConfigError(file, error.problems);
+    throw error;
+  }
+}
+
+module.exports = { loadRefresherConfig, RefresherConfigError };

@@ -1,0 +1,32 @@
+/**
+ * `npm run demo`: a real refresh through the CLI against moto and the GitLab emulator, then the merged
+ * variables with every credential redacted.
+ */
+import { redactDockerConfig } from '../src/core/docker-auth.js';
+import { runCliProcess } from '../test/support/cli-process.js';
+import { startSandbox } from '../test/support/sandbox.js';
+
+const sandbox = await startSandbox();
+try {
+  console.log(`Sandbox: moto at ${sandbox.moto.url}, GitLab emulator at ${sandbox.gitlab.url}\n`);
+  console.log('$ ecr-gitlab-refresher refresh --config refresher.config.yml\n');
+  const run = await runCliProcess(['refresh', '--config', sandbox.configPath], sandbox.env);
+  process.stdout.write(run.stdout);
+  process.stderr.write(run.stderr);
+  console.log(`exit code ${run.code}\n`);
+
+  const show = (label: string, owner: { project: number } | { group: number }, scope = '*') => {
+    const variable = sandbox.gitlab.getVariable(owner, 'DOCKER_AUTH_CONFIG', scope);
+    console.log(`${label} DOCKER_AUTH_CONFIG (scope ${scope}), credentials redacted:`);
+    console.log(variable ? JSON.stringify(redactDockerConfig(JSON.parse(variable.value)), null, 2) : '(missing)');
+    console.log();
+  };
+  show('project platform/api', { project: sandbox.ids.api as number });
+  show('group platform', { group: sandbox.ids.platform as number });
+  show('project platform/web', { project: sandbox.ids.web as number }, 'production');
+  const kept = sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG')?.value.includes('index.docker.io');
+  console.log(kept ? 'The seeded Docker Hub entry in platform/api was kept.' : 'ERROR: the Docker Hub entry was lost.');
+  process.exitCode = run.code === 0 && kept ? 0 : 1;
+} finally {
+  await sandbox.stop();
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { SecretStore, SecretWriteOptions, SecretWriteStatus } from '../../core/ports.js';
+import { AwsCallError } from '../../errors.js';
+import { awsErrorMessage } from './aws-errors.js';
+
+/**
+ * Secrets Manager behind the SecretStore port. The ClientRequestToken is derived from name and value,
+ * so a retried write of the same value is a no-op instead of a second version.
+ */
+export class SecretsManagerStore implements SecretStore {
+  constructor(private readonly client: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({})) {}
+
+  async read(name: string): Promise<string | undefined> {
+    try {
+      const response = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+      return response.SecretString;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw new AwsCallError(`secretsmanager:GetSecretValue ${name}: ${awsErrorMessage(error)}`);
+    }
+  }
+
+  async write(name: string, value: string, options: SecretWriteOptions): Promise<SecretWriteStatus> {
+    const ClientRequestToken = requestToken(name, value);
+    try {
+      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken }));
+      return 'updated';
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw new AwsCallError(`secretsmanager:PutSecretValue ${name}: ${awsErrorMessage(error)}`);
+    }
+    try {
+      const Tags = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value, ClientRequestToken, Description: options.description, KmsKeyId: options.kmsKeyId, Tags }));
+      return 'created';
+    } catch (error) {
+      // Created by a concurrent run between our two calls: fall back to a new version.
+      if (error instanceof ResourceExistsException) {
+        await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken }));
+        return 'updated';
+      }
+      throw new AwsCallError(`secretsmanager:CreateSecret ${name}: ${awsErrorMessage(error)}`);
+    }
+  }
+}
+
+/** 64 hex characters: inside Secrets Manager's 32–64 range, stable for one (name, value). */
+export function requestToken(name: string, value: string): string {
+  return createHash('sha256').update(name).update('\0').update(value).digest('hex');
+}
+
+/** The GitLab token secret holds the bare token or JSON `{"token": "..."}`. */
+export async function readGitLabToken(store: SecretStore, secretId: string): Promise<string> {
+  const raw = await store.read(secretId);
+  if (raw === undefined) throw new AwsCallError(`GitLab token secret ${secretId} does not exist; create it (see README: deploy)`);
+  const text = raw.trim();
+  if (text.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new AwsCallError(`GitLab token secret ${secretId} starts with "{" but is not valid JSON`);
+    }
+    const token = (parsed as { token?: unknown }).token;
+    if (typeof token !== 'string' || token.length === 0) throw new AwsCallError(`GitLab token secret ${secretId} is JSON without a "token" string`);
+    return token;
+  }
+  if (!text) throw new AwsCallError(`GitLab token secret ${secretId} is empty`);
+  return text;
+}

@@ -1,0 +1,145 @@
+import { GitLabApiError, OutOfTimeError } from '../../errors.js';
+import { type RateLimiter, type Sleep, sleep } from './rate-limiter.js';
+
+/** What gitbeaker's resource classes hand their requester, and what they expect back. */
+export interface GitbeakerRequestOptions {
+  method?: string;
+  prefixUrl?: string;
+  searchParams?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface GitbeakerResponse {
+  body: unknown;
+  headers: Record<string, string>;
+  status: number;
+}
+
+export interface TransportOptions {
+  limiter: RateLimiter;
+  requestTimeoutMs: number;
+  maxAttempts?: number;
+  /** Epoch ms after which no retry is started. */
+  deadline?: number;
+  now?: () => number;
+  wait?: Sleep;
+  fetchImpl?: typeof fetch;
+  /** Counters for the summary log and the benchmark. */
+  stats?: TransportStats;
+}
+
+export interface TransportStats {
+  requests: number;
+  retries: number;
+  throttled: number;
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 20_000;
+
+/**
+ * A gitbeaker request handler that replaces its built-in one: gitbeaker retries only 429/502 for about
+ * a quarter of a second and then throws without the response. This one paces requests, retries 429,
+ * 5xx, timeouts and dropped connections with backoff that honours Retry-After / RateLimit-Reset, stops
+ * at the deadline, and throws a GitLabApiError that holds no request (and so no token).
+ */
+export function createGitLabTransport(options: TransportOptions) {
+  const now = options.now ?? Date.now;
+  const wait = options.wait ?? sleep;
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const maxAttempts = options.maxAttempts ?? 6;
+
+  return async function sendGitLabRequest(endpoint: string, request: GitbeakerRequestOptions): Promise<GitbeakerResponse> {
+    const method = request.method ?? 'GET';
+    const url = new URL(endpoint, request.prefixUrl?.endsWith('/') ? request.prefixUrl : `${request.prefixUrl}/`);
+    url.search = request.searchParams ?? '';
+    const label = `${method} ${url.pathname}`;
+    for (let attempt = 1; ; attempt++) {
+      await options.limiter.acquire();
+      if (options.stats) options.stats.requests++;
+      let retryAfterMs: number | undefined;
+      let failure: GitLabApiError;
+      try {
+        const response = await fetchImpl(url, { method, headers: request.headers, body: request.body, signal: attemptSignal(request.signal, options.requestTimeoutMs) });
+        options.limiter.observe(response.headers);
+        if (response.ok) return await toGitbeakerResponse(response);
+        const description = await readDescription(response);
+        failure = new GitLabApiError(`${label} returned ${response.status}: ${description}`, response.status);
+        if (!RETRYABLE_STATUS.has(response.status)) throw failure;
+        retryAfterMs = serverDelay(response.headers, now());
+        if (response.status === 429) {
+          if (options.stats) options.stats.throttled++;
+          options.limiter.pauseUntil(now() + (retryAfterMs ?? BACKOFF_BASE_MS));
+        }
+      } catch (error) {
+        if (error instanceof GitLabApiError) throw error;
+        if (request.signal?.aborted) throw new GitLabApiError(`${label}: gave up, the overall query timeout was reached`, undefined);
+        failure = new GitLabApiError(`${label} failed: ${networkReason(error)}`, undefined);
+      }
+      if (attempt >= maxAttempts) throw new GitLabApiError(`${failure.message} (after ${attempt} attempts)`, failure.status);
+      const delay = retryAfterMs ?? backoff(attempt);
+      if (options.deadline !== undefined && now() + delay >= options.deadline) {
+        throw new OutOfTimeError(`${failure.message}; no time left to retry`);
+      }
+      if (options.stats) options.stats.retries++;
+      await wait(delay);
+    }
+  };
+}
+
+function attemptSignal(outer: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return outer ? AbortSignal.any([outer, timeout]) : timeout;
+}
+
+/** Exponential with full jitter, so many workers retrying at once do not come back in step. */
+export function backoff(attempt: number): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** Retry-After (seconds or HTTP date) first, then RateLimit-Reset (epoch seconds). */
+export function serverDelay(headers: Headers, nowMs: number): number | undefined {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
+  }
+  const reset = Number(headers.get('ratelimit-reset'));
+  if (headers.has('ratelimit-reset') && Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - nowMs);
+  return undefined;
+}
+
+async function toGitbeakerResponse(response: Response): Promise<GitbeakerResponse> {
+  const headers = Object.fromEntries(response.headers.entries());
+  const text = response.status === 204 ? '' : await response.text();
+  const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
+  return { body: isJson && text ? JSON.parse(text) : text || null, headers, status: response.status };
+}
+
+/** GitLab's `message`/`error` field, or the start of a text body (429s are text/plain). */
+async function readDescription(response: Response): Promise<string> {
+  const text = (await response.text().catch(() => '')).trim();
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const detail = parsed.message ?? parsed.error;
+    if (detail !== undefined) return typeof detail === 'string' ? detail : JSON.stringify(detail);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 200) || response.statusText || 'no body';
+}
+
+function networkReason(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'request timed out';
+    const code = (error.cause as { code?: string } | undefined)?.code;
+    return code ? `${error.message} (${code})` : error.message;
+  }
+  return 'network error';
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
+
+export interface CliCommand {
+  name: 'refresh' | 'validate-config' | 'help' | 'version';
+  configPath: string;
+  dryRun: boolean;
+  json: boolean;
+  verbose: boolean;
+  targets: string[];
+  registries: string[];
+}
+
+export const USAGE = `Usage:
+  ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--registry NAME]... [--json] [--verbose]
+  ecr-gitlab-refresher validate-config [--config FILE]
+  ecr-gitlab-refresher --help | --version
+
+Config: --config, else $REFRESHER_CONFIG, else ./refresher.config.yml.
+GitLab token: $GITLAB_TOKEN, else the Secrets Manager secret gitlab.tokenSecretId.
+Exit codes: 0 all good, 1 a registry, secret or target failed, 2 bad config or arguments.`;
+
+const COMMANDS = new Set(['refresh', 'validate-config', 'help', 'version']);
+
+/** Pure: argv (without node and script) and the environment in, a command out; bad input is a ConfigError. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
+  let parsed: ReturnType<typeof parseWith>;
+  try {
+    parsed = parseWith(argv);
+  } catch (error) {
+    throw new ConfigError([`arguments: ${(error as Error).message}`]);
+  }
+  const { values, positionals } = parsed;
+  const first = positionals[0];
+  const name = values.help ? 'help' : values.version ? 'version' : (first ?? 'help');
+  if (!COMMANDS.has(name)) throw new ConfigError([`arguments: unknown command "${name}" (expected refresh or validate-config)`]);
+  if (positionals.length > 1) throw new ConfigError([`arguments: unexpected "${positionals[1]}"`]);
+  return {
+    name: name as CliCommand['name'],
+    configPath: values.config ?? env.REFRESHER_CONFIG ?? 'refresher.config.yml',
+    dryRun: values['dry-run'] ?? false,
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
+    targets: values.target ?? [],
+    registries: values.registry ?? [],
+  };
+}
+
+function parseWith(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      target: { type: 'string', multiple: true },
+      registry: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
+}

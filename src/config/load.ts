@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { parseConfigText } from './parse.js';
+import type { Config } from './schema.js';
+
+/** Reads and validates a config file; a missing or unreadable file is a ConfigError (exit 2). */
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([`${path}: cannot read config file (${code}); pass --config FILE or set REFRESHER_CONFIG`]);
+  }
+  return parseConfigText(text, path);
+}

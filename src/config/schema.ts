@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/** Patterns are AWS's and GitLab's own rules, so a typo fails here and not at 3 a.m. in a Lambda. */
+const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const SECRET_PREFIX = /^[A-Za-z0-9/_+=.@-]{1,400}$/;
+const VARIABLE_KEY = /^[A-Za-z0-9_]{1,255}$/;
+const ENVIRONMENT_SCOPE = /^[a-zA-Z0-9_/${}. \-*]{1,255}$/;
+const PROJECT_PATH = /^[\w.-]+(\/[\w.-]+)+$/;
+const GROUP_PATH = /^[\w.-]+(\/[\w.-]+)*$/;
+const NUMERIC_ID = /^[1-9]\d*$/;
+
+const idOrPath = (pathPattern: RegExp, expected: string) =>
+  z
+    .union([z.number().int().positive(), z.string()], { error: `expected ${expected}` })
+    .transform(String)
+    .refine((value) => NUMERIC_ID.test(value) || pathPattern.test(value), { error: `expected ${expected}` });
+
+export const registrySchema = z
+  .strictObject({
+    name: z.string().regex(REGISTRY_NAME, 'expected letters, digits, "-" or "_" (max 63)'),
+    public: z.boolean().default(false),
+    accountId: z.string({ error: 'expected a 12-digit account id in quotes' }).regex(ACCOUNT_ID, 'expected a 12-digit account id').optional(),
+    regions: z.array(z.string().regex(REGION, 'expected an AWS region such as eu-west-1')).min(1, 'list at least one region').optional(),
+    roleArn: z.string().regex(ROLE_ARN, 'expected an IAM role ARN (arn:aws:iam::123456789012:role/name)').optional(),
+    externalId: z.string().regex(EXTERNAL_ID, 'expected 2-1224 characters of [A-Za-z0-9+=,.@:/_-]').optional(),
+  })
+  .superRefine((registry, ctx) => {
+    if (registry.public) {
+      for (const key of ['accountId', 'regions'] as const) {
+        if (registry[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'not allowed for a public registry (ECR Public is always us-east-1)' });
+      }
+    } else if (!registry.regions) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'required for a private registry' });
+    }
+    if (registry.externalId && !registry.roleArn) ctx.addIssue({ code: 'custom', path: ['externalId'], message: 'needs roleArn' });
+    if (registry.regions && new Set(registry.regions).size !== registry.regions.length) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'lists a region twice' });
+    }
+  });
+
+export const targetSchema = z
+  .strictObject({
+    project: idOrPath(PROJECT_PATH, 'a path or id').optional(),
+    group: idOrPath(GROUP_PATH, 'a path or id').optional(),
+    instance: z.literal(true, { error: 'expected true' }).optional(),
+    registries: z.array(z.string()).min(1, 'list at least one registry, or omit to use all').optional(),
+    variable: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'").default('DOCKER_AUTH_CONFIG'),
+    environmentScope: z.string().regex(ENVIRONMENT_SCOPE, 'expected a GitLab environment scope such as "*" or "production"').optional(),
+    protected: z.boolean().default(false),
+    masked: z.boolean().default(true),
+    ownership: z.enum(['merge', 'full'], { error: 'expected "merge" or "full"' }).default('merge'),
+  })
+  .superRefine((target, ctx) => {
+    const kinds = (['project', 'group', 'instance'] as const).filter((kind) => target[kind] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of project, group or instance' });
+    }
+    if (target.instance && target.environmentScope !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['environmentScope'], message: 'instance variables have no environment scope' });
+    }
+  });
+
+export const gitlabSchema = z
+  .strictObject({
+    url: z.url({ error: 'expected a URL such as https://gitlab.example.com' }),
+    allowInsecureHttp: z.boolean().default(false),
+    tokenSecretId: z.string().min(1).optional(),
+    concurrency: z.number().int().min(1).max(64).default(8),
+    requestsPerSecond: z.number().positive().max(1000).default(30),
+    requestTimeoutSeconds: z.number().positive().max(300).default(30),
+  })
+  .superRefine((gitlab, ctx) => {
+    const protocol = URL.canParse(gitlab.url) ? new URL(gitlab.url).protocol : '';
+    if (protocol === 'http:' && !gitlab.allowInsecureHttp) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'https required (set allowInsecureHttp: true for a local GitLab)' });
+    } else if (protocol !== 'http:' && protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected an http(s) URL' });
+    }
+  });
+
+export const secretsSchema = z.strictObject({
+  prefix: z.string().regex(SECRET_PREFIX, 'expected Secrets Manager name characters [A-Za-z0-9/_+=.@-]'),
+  kmsKeyId: z.string().min(1).optional(),
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    gitlab: gitlabSchema,
+    registries: z.array(registrySchema).min(1, 'configure at least one registry'),
+    secrets: secretsSchema.optional(),
+    targets: z.array(targetSchema).min(1, 'configure at least one target'),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.registries.forEach((registry, index) => {
+      if (names.has(registry.name)) {
+        ctx.addIssue({ code: 'custom', path: ['registries', index, 'name'], message: `duplicate registry name "${registry.name}"` });
+      }
+      names.add(registry.name);
+    });
+    const seen = new Set<string>();
+    config.targets.forEach((target, index) => {
+      target.registries?.forEach((name, position) => {
+        if (!names.has(name)) {
+          ctx.addIssue({ code: 'custom', path: ['targets', index, 'registries', position], message: `unknown registry "${name}"` });
+        }
+      });
+      const identity = `${target.project ?? ''}|${target.group ?? ''}|${target.instance ?? ''}|${target.variable}|${target.environmentScope ?? '*'}`;
+      if (seen.has(identity)) {
+        ctx.addIssue({ code: 'custom', path: ['targets', index], message: 'duplicates an earlier target (same owner, variable and environment scope)' });
+      }
+      seen.add(identity);
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type RegistryConfig = Config['registries'][number];
+export type TargetConfig = Config['targets'][number];
+export type GitLabConfig = Config['gitlab'];
+export type SecretsConfig = NonNullable<Config['secrets']>;

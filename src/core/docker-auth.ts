@@ -1,0 +1,116 @@
+import { UnsafeMergeError } from '../errors.js';
+
+/** The key under which the tool records what it manages inside the value; Docker and the Runner ignore it. */
+export const METADATA_KEY = 'ecrGitlabRefresher';
+
+export interface HostCredential {
+  host: string;
+  username: string;
+  password: string;
+  expiresAt: Date;
+}
+
+export interface ManagedMetadata {
+  refreshedAt: string;
+  expiresAt: Record<string, string>;
+}
+
+export type DockerConfig = Record<string, unknown> & { auths?: Record<string, unknown> };
+
+export interface MergeResult {
+  config: DockerConfig;
+  replaced: string[];
+  added: string[];
+  kept: string[];
+}
+
+/** Parses a stored value. Anything but a JSON object (with an object `auths`, if present) is refused. */
+export function parseDockerConfig(value: string): DockerConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new UnsafeMergeError('existing value is not JSON; left unchanged (fix or delete it, or set ownership: full)');
+  }
+  if (!isPlainObject(parsed)) {
+    throw new UnsafeMergeError('existing value is JSON but not an object; left unchanged (fix or delete it, or set ownership: full)');
+  }
+  if (parsed.auths !== undefined && !isPlainObject(parsed.auths)) {
+    throw new UnsafeMergeError('existing value has "auths" that is not an object; left unchanged');
+  }
+  return parsed as DockerConfig;
+}
+
+/**
+ * Docker/Runner key normalisation: a scheme is dropped, the host is lower-cased, a trailing slash is
+ * ignored. Keys with a path (`https://index.docker.io/v1/`) stay distinct from the bare host.
+ */
+export function normaliseRegistryKey(key: string): string {
+  const withoutScheme = key.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+  const slash = withoutScheme.indexOf('/');
+  if (slash === -1) return withoutScheme.toLowerCase();
+  return withoutScheme.slice(0, slash).toLowerCase() + withoutScheme.slice(slash);
+}
+
+export function encodeAuth(username: string, password: string): string {
+  return Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+}
+
+/**
+ * Replaces only the `auths` entries for the given hosts (whatever spelling of the same host the value
+ * used) and records their expiry; every other `auths` entry, `credHelpers`, `credsStore` and unknown key
+ * is kept as it was. The input is not modified.
+ */
+export function mergeDockerAuth(current: DockerConfig, credentials: HostCredential[], refreshedAt: Date): MergeResult {
+  const managedHosts = new Set(credentials.map((credential) => credential.host.toLowerCase()));
+  const currentAuths = (current.auths ?? {}) as Record<string, unknown>;
+  const auths: Record<string, unknown> = {};
+  const replaced = new Set<string>();
+  const kept: string[] = [];
+  for (const [key, entry] of Object.entries(currentAuths)) {
+    const host = normaliseRegistryKey(key);
+    if (managedHosts.has(host)) replaced.add(host);
+    else {
+      auths[key] = entry;
+      kept.push(key);
+    }
+  }
+  const expiresAt: Record<string, string> = { ...readMetadata(current)?.expiresAt };
+  for (const credential of credentials) {
+    const host = credential.host.toLowerCase();
+    auths[host] = { auth: encodeAuth(credential.username, credential.password) };
+    expiresAt[host] = credential.expiresAt.toISOString();
+  }
+  const metadata: ManagedMetadata = { refreshedAt: refreshedAt.toISOString(), expiresAt };
+  const added = [...managedHosts].filter((host) => !replaced.has(host));
+  return {
+    config: { ...current, auths, [METADATA_KEY]: metadata },
+    replaced: [...replaced].sort(),
+    added: added.sort(),
+    kept: kept.sort(),
+  };
+}
+
+/** The tool's own record inside a value, if present and well-formed. */
+export function readMetadata(config: DockerConfig): ManagedMetadata | undefined {
+  const metadata = config[METADATA_KEY];
+  if (!isPlainObject(metadata) || typeof metadata.refreshedAt !== 'string' || !isPlainObject(metadata.expiresAt)) return undefined;
+  const expiresAt = Object.fromEntries(Object.entries(metadata.expiresAt).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return { refreshedAt: metadata.refreshedAt, expiresAt };
+}
+
+/** Compact JSON: GitLab can mask a raw value only when it has no whitespace. */
+export function serialiseDockerConfig(config: DockerConfig): string {
+  return JSON.stringify(config);
+}
+
+/** A copy safe to print: every credential-looking field replaced. */
+export function redactDockerConfig(config: DockerConfig): DockerConfig {
+  return JSON.parse(JSON.stringify(config), (key, value) =>
+    ['auth', 'password', 'identitytoken', 'registrytoken'].includes(key.toLowerCase()) && typeof value === 'string' ? '[REDACTED]' : value,
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,122 @@
+import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import type { AwsRole, MintRequest, VariableOwner, VariableRef } from './ports.js';
+
+export const PUBLIC_REGION = 'us-east-1';
+/** GetAuthorizationToken accepts at most 10 registry ids per call. */
+const MAX_REGISTRY_IDS_PER_CALL = 10;
+
+/** One (registry, region) pair whose token the run needs. */
+export interface RegistrySlot {
+  registry: string;
+  region: string;
+  accountId?: string;
+}
+
+export interface MintCall {
+  request: MintRequest;
+  slots: RegistrySlot[];
+}
+
+export interface Selection {
+  targets?: string[];
+  registries?: string[];
+}
+
+export interface RefreshPlan {
+  calls: MintCall[];
+  targets: TargetConfig[];
+  /** Registry names each selected target receives (after narrowing). */
+  registriesByTarget: Map<TargetConfig, string[]>;
+}
+
+/** `project:platform/api`, `group:platform`, `instance` — the selector syntax of the CLI and manual events. */
+export function targetSelector(target: TargetConfig): string {
+  if (target.project !== undefined) return `project:${target.project}`;
+  if (target.group !== undefined) return `group:${target.group}`;
+  return 'instance';
+}
+
+export function targetOwner(target: TargetConfig): VariableOwner {
+  if (target.project !== undefined) return { kind: 'project', id: target.project };
+  if (target.group !== undefined) return { kind: 'group', id: target.group };
+  return { kind: 'instance' };
+}
+
+export function variableRef(target: TargetConfig): VariableRef {
+  const owner = targetOwner(target);
+  if (owner.kind === 'instance') return { owner, key: target.variable };
+  return { owner, key: target.variable, environmentScope: target.environmentScope ?? '*' };
+}
+
+/**
+ * Decides which targets run and which tokens to mint: only registries some selected target needs,
+ * one call per (credentials, region), private registries of one role and region batched by account id.
+ */
+export function planRefresh(config: Config, selection: Selection = {}): RefreshPlan {
+  const selectedRegistries = resolveRegistrySelection(config, selection.registries);
+  const targets = resolveTargetSelection(config, selection.targets);
+  const registriesByTarget = new Map<TargetConfig, string[]>();
+  for (const target of targets) {
+    const wanted = (target.registries ?? config.registries.map((registry) => registry.name)).filter((name) => selectedRegistries.has(name));
+    if (wanted.length > 0) registriesByTarget.set(target, wanted);
+  }
+  const needed = new Set([...registriesByTarget.values()].flat());
+  const registries = config.registries.filter((registry) => needed.has(registry.name));
+  return { calls: planMintCalls(registries), targets: [...registriesByTarget.keys()], registriesByTarget };
+}
+
+export function planMintCalls(registries: RegistryConfig[]): MintCall[] {
+  const groups = new Map<string, MintCall>();
+  const calls: MintCall[] = [];
+  for (const registry of registries) {
+    const role: AwsRole | undefined = registry.roleArn ? { arn: registry.roleArn, externalId: registry.externalId } : undefined;
+    const roleKey = `${registry.roleArn ?? ''}|${registry.externalId ?? ''}`;
+    if (registry.public) {
+      calls.push({ request: { kind: 'public', role }, slots: [{ registry: registry.name, region: PUBLIC_REGION }] });
+      continue;
+    }
+    for (const region of registry.regions ?? []) {
+      const slot: RegistrySlot = { registry: registry.name, region, accountId: registry.accountId };
+      // Without an account id the call returns the caller's own registry, so it cannot be batched.
+      const key = registry.accountId ? `${roleKey}|${region}` : undefined;
+      const open = key ? groups.get(key) : undefined;
+      if (open && open.request.kind === 'private' && open.request.registryIds.length < MAX_REGISTRY_IDS_PER_CALL) {
+        if (!open.request.registryIds.includes(slot.accountId as string)) open.request.registryIds.push(slot.accountId as string);
+        open.slots.push(slot);
+        continue;
+      }
+      const call: MintCall = { request: { kind: 'private', region, registryIds: registry.accountId ? [registry.accountId] : [], role }, slots: [slot] };
+      calls.push(call);
+      if (key) groups.set(key, call);
+    }
+  }
+  return calls;
+}
+
+function resolveRegistrySelection(config: Config, names: string[] | undefined): Set<string> {
+  const known = new Set(config.registries.map((registry) => registry.name));
+  if (!names || names.length === 0) return known;
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((name) => `registry "${name}": not in the config (known: ${[...known].join(', ')})`));
+  }
+  return new Set(names);
+}
+
+function resolveTargetSelection(config: Config, selectors: string[] | undefined): TargetConfig[] {
+  if (!selectors || selectors.length === 0) return config.targets;
+  const problems: string[] = [];
+  const chosen = new Set<TargetConfig>();
+  for (const selector of selectors) {
+    const matches = config.targets.filter((target) => targetSelector(target) === normaliseSelector(selector));
+    if (matches.length === 0) problems.push(`target "${selector}": no such target in the config (use project:PATH, group:PATH or instance)`);
+    for (const match of matches) chosen.add(match);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config.targets.filter((target) => chosen.has(target));
+}
+
+function normaliseSelector(selector: string): string {
+  return selector.trim() === 'instance:' ? 'instance' : selector.trim();
+}

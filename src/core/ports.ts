@@ -1,0 +1,88 @@
+/**
+ * The narrow interfaces the core needs from the outside world. Adapters in `src/adapters/` implement
+ * them; unit tests implement them by hand. Nothing here imports an SDK.
+ */
+
+export interface AwsRole {
+  arn: string;
+  externalId?: string;
+}
+
+/** One GetAuthorizationToken call: private ECR in one region (optionally for given registry ids), or ECR Public. */
+export type MintRequest = { kind: 'private'; region: string; registryIds: string[]; role?: AwsRole } | { kind: 'public'; role?: AwsRole };
+
+export interface MintedToken {
+  /** Registry host taken from the service's `proxyEndpoint`, without scheme. */
+  host: string;
+  /** The account id the token was issued for, when the service says so. */
+  registryId?: string;
+  username: string;
+  password: string;
+  expiresAt: Date;
+}
+
+export interface TokenMinter {
+  mint(request: MintRequest): Promise<MintedToken[]>;
+}
+
+export interface SecretWriteOptions {
+  description: string;
+  kmsKeyId?: string;
+  tags?: Record<string, string>;
+}
+
+export type SecretWriteStatus = 'created' | 'updated' | 'unchanged';
+
+export interface SecretStore {
+  /** The current value, or undefined when the secret does not exist. */
+  read(name: string): Promise<string | undefined>;
+  write(name: string, value: string, options: SecretWriteOptions): Promise<SecretWriteStatus>;
+}
+
+export type VariableOwner = { kind: 'project'; id: string } | { kind: 'group'; id: string } | { kind: 'instance' };
+
+export interface VariableRef {
+  owner: VariableOwner;
+  key: string;
+  /** Undefined for instance variables, which have no scope. */
+  environmentScope?: string;
+}
+
+export interface StoredVariable {
+  /** Null when the variable is hidden: GitLab never returns a hidden value. */
+  value: string | null;
+  hidden: boolean;
+  masked: boolean;
+  protected: boolean;
+  raw: boolean;
+  environmentScope?: string;
+}
+
+export interface VariableWrite {
+  value: string;
+  protected: boolean;
+  masked: boolean;
+  description: string;
+}
+
+/** What the caller knows about the variable before writing, so the store can pick POST or PUT first. */
+export type ExistenceHint = 'exists' | 'missing' | 'unknown';
+
+export interface CiVariableStore {
+  /** Undefined when the variable does not exist in that scope. */
+  read(ref: VariableRef): Promise<StoredVariable | undefined>;
+  write(ref: VariableRef, variable: VariableWrite, hint: ExistenceHint): Promise<'created' | 'updated'>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}

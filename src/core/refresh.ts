@@ -1,0 +1,99 @@
+import type { Config } from '../config/schema.js';
+import { mapWithConcurrency } from './concurrency.js';
+import type { HostCredential } from './docker-auth.js';
+import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
+import { planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
+import type { CiVariableStore, Clock, Logger, SecretStore, TokenMinter } from './ports.js';
+import { refreshTarget } from './refresh-target.js';
+import { storeSecrets } from './store-secrets.js';
+import { isSummaryOk, type RefreshSummary, type TargetResult } from './summary.js';
+
+export interface RefreshDeps {
+  minter: TokenMinter;
+  variables: CiVariableStore;
+  /** Needed only when the config has a `secrets` section. */
+  secretStore?: SecretStore;
+  clock: Clock;
+  logger: Logger;
+  /** Receives every secret value as soon as it exists, so log output can scrub it. */
+  onSecret: (secret: string) => void;
+  /** Epoch ms by which the run must be over (the Lambda's remaining time); none for local runs. */
+  deadline?: number;
+  onTargetDone?: (result: TargetResult, done: number, total: number) => void;
+}
+
+export interface RefreshOptions {
+  dryRun: boolean;
+  selection?: Selection;
+}
+
+/** Time kept in hand per target: a read, a write, and a retry or two at GitLab's usual latency. */
+const MIN_TARGET_BUDGET_MS = 3_000;
+
+/** The whole refresh: plan, mint, store secrets, then every target concurrently. Never throws for one failure. */
+export async function runRefresh(config: Config, options: RefreshOptions, deps: RefreshDeps): Promise<RefreshSummary> {
+  const started = deps.clock.now();
+  const plan = planRefresh(config, options.selection);
+  deps.logger.info('refresh started', { dryRun: options.dryRun, targets: plan.targets.length, mintCalls: plan.calls.length });
+
+  const slots = await mintAll(plan.calls, deps.minter, deps.logger, deps.onSecret);
+  const now = new Date(deps.clock.now());
+  const publicRegistries = new Set(config.registries.filter((registry) => registry.public).map((registry) => registry.name));
+  const secrets =
+    config.secrets && deps.secretStore ? await storeSecrets({ settings: config.secrets, slots, publicRegistries, dryRun: options.dryRun, now }, deps.secretStore, deps.logger) : [];
+
+  let done = 0;
+  const targets = await mapWithConcurrency(plan.targets, config.gitlab.concurrency, async function refreshOne(target) {
+    const credentials = credentialsFor(slots, plan.registriesByTarget.get(target) ?? []);
+    const result = hasTimeFor(deps) ? await refreshTarget({ target, credentials, dryRun: options.dryRun, now }, deps.variables) : outOfTime(target);
+    logTarget(deps.logger, result);
+    deps.onTargetDone?.(result, ++done, plan.targets.length);
+    return result;
+  });
+
+  const registries = toRegistryResults(slots);
+  const summary: RefreshSummary = {
+    ok: isSummaryOk({ registries, secrets, targets }),
+    dryRun: options.dryRun,
+    durationMs: deps.clock.now() - started,
+    registries,
+    secrets,
+    targets,
+  };
+  deps.logger.info('refresh finished', {
+    ok: summary.ok,
+    durationMs: summary.durationMs,
+    targets: targets.length,
+    failedTargets: targets.filter((t) => t.status === 'failed').length,
+  });
+  return summary;
+}
+
+function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredential[] {
+  const wanted = new Set(registries);
+  const byHost = new Map<string, HostCredential>();
+  for (const slot of slots) {
+    if (slot.credential && wanted.has(slot.registry)) byHost.set(slot.credential.host.toLowerCase(), slot.credential);
+  }
+  return [...byHost.values()];
+}
+
+function hasTimeFor(deps: RefreshDeps): boolean {
+  return deps.deadline === undefined || deps.deadline - deps.clock.now() >= MIN_TARGET_BUDGET_MS;
+}
+
+function outOfTime(target: Parameters<typeof targetSelector>[0]): TargetResult {
+  return {
+    target: targetSelector(target),
+    variable: target.variable,
+    environmentScope: variableRef(target).environmentScope,
+    status: 'failed',
+    error: 'not attempted: out of time; split the config into several functions, or use group targets (a group variable covers every project below it)',
+  };
+}
+
+function logTarget(logger: Logger, result: TargetResult): void {
+  const fields = { target: result.target, variable: result.variable, environmentScope: result.environmentScope, status: result.status, hosts: result.hosts, error: result.error };
+  if (result.status === 'failed') logger.error('target failed', fields);
+  else logger.info('target done', fields);
+}

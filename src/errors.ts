@@ -1,0 +1,56 @@
+/**
+ * Every error the tool raises on purpose. Messages never contain secrets: callers pass only
+ * names, paths, statuses and GitLab/AWS error descriptions that have been through `describeError`.
+ */
+
+/** Bad configuration, arguments or event: exit 2, nothing was called. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** A GitLab API call failed after retries (or with a status that must not be retried). */
+export class GitLabApiError extends Error {
+  override name = 'GitLabApiError';
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An AWS call failed; `message` is already safe to show. */
+export class AwsCallError extends Error {
+  override name = 'AwsCallError';
+}
+
+/** A target cannot be written safely; its variable is left exactly as it was. */
+export class UnsafeMergeError extends Error {
+  override name = 'UnsafeMergeError';
+}
+
+/** A secret would exceed Secrets Manager's 65,536-byte limit. */
+export class SecretTooLargeError extends Error {
+  override name = 'SecretTooLargeError';
+}
+
+/** The run (or one part of it) ran out of its time budget. */
+export class OutOfTimeError extends Error {
+  override name = 'OutOfTimeError';
+}
+
+/**
+ * Turns anything thrown into a one-line message that is safe to log: only `name` and `message`
+ * are read, never `cause`, request objects or headers (gitbeaker and the AWS SDK attach those).
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const name = error.name && error.name !== 'Error' ? `${error.name}: ` : '';
+    return `${name}${error.message}`.slice(0, 500);
+  }
+  return String(error).slice(0, 500);
+}

@@ -1,0 +1,69 @@
+import { bundledConfig } from '../config/bundled-config.js';
+import { loadConfigFile } from '../config/load.js';
+import { validateConfig } from '../config/parse.js';
+import type { Config } from '../config/schema.js';
+import { runRefresh } from '../core/refresh.js';
+import { countFailures, type RefreshSummary } from '../core/summary.js';
+import { ConfigError, describeError } from '../errors.js';
+import { buildObservability, buildRefreshDeps } from '../wiring.js';
+import { parseRefreshEvent } from './refresh-event.js';
+
+export interface LambdaContext {
+  awsRequestId?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** Time kept back from the Lambda timeout so the summary is always logged and returned. */
+const SAFETY_MARGIN_MS = 5_000;
+
+export class RefreshFailedError extends Error {
+  override name = 'RefreshFailedError';
+}
+
+/**
+ * Scheduled or manual refresh. Returns the summary; when anything failed it throws after all work is
+ * done (so the async retry/failure destination and the Errors alarm see it), with a message that names
+ * what failed and holds no secret.
+ */
+export async function handler(event: unknown, context: LambdaContext = {}): Promise<RefreshSummary> {
+  const started = Date.now();
+  const remaining = context.getRemainingTimeInMillis?.();
+  const runtime = {
+    env: process.env,
+    writeLog: (line: string) => process.stdout.write(`${line}\n`),
+    defaultLogLevel: 'info' as const,
+    correlationId: context.awsRequestId ?? `local-${started}`,
+    deadline: remaining === undefined ? undefined : started + remaining - SAFETY_MARGIN_MS,
+  };
+  const observability = buildObservability(runtime);
+  const { logger } = observability;
+  try {
+    const request = parseRefreshEvent(event);
+    const config = loadRuntimeConfig(process.env);
+    const { deps, stats } = await buildRefreshDeps(config, runtime, observability);
+    const summary = await runRefresh(config, request, deps);
+    logger.info('gitlab requests', { ...stats });
+    if (!summary.ok) {
+      const failed = countFailures(summary);
+      const names = summary.targets
+        .filter((target) => target.status === 'failed')
+        .map((target) => target.target)
+        .slice(0, 10);
+      throw new RefreshFailedError(
+        `refresh finished with failures: ${failed.registries} registries, ${failed.secrets} secrets, ${failed.targets} targets${names.length ? ` (${names.join(', ')})` : ''}; see the logs of request ${runtime.correlationId}`,
+      );
+    }
+    return summary;
+  } catch (error) {
+    if (error instanceof RefreshFailedError) throw error;
+    const message = error instanceof ConfigError ? `invalid input: ${error.problems.join('; ')}` : describeError(error);
+    logger.error('refresh aborted', { error: message });
+    throw new RefreshFailedError(observability.redactor.scrub(message));
+  }
+}
+
+/** The config bundled at package time, or REFRESHER_CONFIG when running from source. */
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv): Config {
+  if (bundledConfig !== undefined) return validateConfig(bundledConfig);
+  return loadConfigFile(env.REFRESHER_CONFIG ?? 'refresher.config.yml');
+}

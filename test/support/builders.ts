@@ -1,0 +1,91 @@
+import { validateConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/schema.js';
+import type { CiVariableStore, ExistenceHint, Logger, MintedToken, MintRequest, SecretStore, StoredVariable, VariableRef, VariableWrite } from '../../src/core/ports.js';
+
+export function aConfig(overrides: Record<string, unknown> = {}): Config {
+  return validateConfig({
+    gitlab: { url: 'https://gitlab.example.com', tokenSecretId: 'gitlab-token' },
+    registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1', 'eu-west-1'] }],
+    targets: [{ project: 'platform/api' }],
+    ...overrides,
+  });
+}
+
+/** Hand-written minter: answers per region/account, or fails for the regions listed in `failRegions`. */
+export class FakeMinter {
+  readonly calls: MintRequest[] = [];
+  failRegions = new Set<string>();
+  constructor(private readonly expiresAt = new Date('2026-11-22T18:00:00Z')) {}
+
+  async mint(request: MintRequest): Promise<MintedToken[]> {
+    this.calls.push(structuredClone(request));
+    if (request.kind === 'public') return [{ host: 'public.ecr.aws', username: 'AWS', password: 'public-password-0001', expiresAt: this.expiresAt }];
+    if (this.failRegions.has(request.region)) throw new Error(`AccessDeniedException: not authorized in ${request.region}`);
+    const ids = request.registryIds.length > 0 ? request.registryIds : ['999999999999'];
+    return ids.map((id) => ({
+      host: `${id}.dkr.ecr.${request.region}.amazonaws.com`,
+      registryId: id,
+      username: 'AWS',
+      password: `pw-${id}-${request.region}-secret`,
+      expiresAt: this.expiresAt,
+    }));
+  }
+}
+
+export class MemorySecretStore implements SecretStore {
+  readonly values = new Map<string, string>();
+  readonly writes: string[] = [];
+  async read(name: string): Promise<string | undefined> {
+    return this.values.get(name);
+  }
+  async write(name: string, value: string): Promise<'created' | 'updated'> {
+    this.writes.push(name);
+    const status = this.values.has(name) ? 'updated' : 'created';
+    this.values.set(name, value);
+    return status;
+  }
+}
+
+function refKey(ref: VariableRef): string {
+  const owner = ref.owner.kind === 'instance' ? 'instance' : `${ref.owner.kind}:${ref.owner.id}`;
+  return `${owner}|${ref.key}|${ref.environmentScope ?? ''}`;
+}
+
+export class MemoryVariableStore implements CiVariableStore {
+  readonly variables = new Map<string, StoredVariable>();
+  readonly reads: string[] = [];
+  readonly writes: Array<{ key: string; hint: ExistenceHint; write: VariableWrite }> = [];
+  failing = new Map<string, Error>();
+
+  set(ref: VariableRef, variable: Partial<StoredVariable> & { value: string | null }): void {
+    this.variables.set(refKey(ref), { hidden: false, masked: false, protected: false, raw: true, ...variable });
+  }
+  get(ref: VariableRef): StoredVariable | undefined {
+    return this.variables.get(refKey(ref));
+  }
+  async read(ref: VariableRef): Promise<StoredVariable | undefined> {
+    this.reads.push(refKey(ref));
+    const failure = this.failing.get(refKey(ref));
+    if (failure) throw failure;
+    return this.variables.get(refKey(ref));
+  }
+  async write(ref: VariableRef, write: VariableWrite, hint: ExistenceHint): Promise<'created' | 'updated'> {
+    this.writes.push({ key: refKey(ref), hint, write });
+    const existing = this.variables.get(refKey(ref));
+    this.variables.set(refKey(ref), {
+      ...(existing ?? { hidden: false, raw: true }),
+      value: existing?.hidden ? null : write.value,
+      masked: existing?.masked ?? write.masked,
+      protected: write.protected,
+    } as StoredVariable);
+    return existing ? 'updated' : 'created';
+  }
+}
+
+export class CapturingLogger implements Logger {
+  readonly lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+  debug = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'debug', message, fields });
+  info = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'info', message, fields });
+  warn = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'warn', message, fields });
+  error = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'error', message, fields });
+}

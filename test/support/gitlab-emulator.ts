@@ -1,0 +1,577 @@
+/**
+ * A GitLab API emulator for the CI/CD variables endpoints (and the few lookups `doctor` needs),
+ * following ../shared/reference/gitlab-ci-variables-api.md: permission order 401 → 404 → 403, no
+ * upsert, 409 for ambiguous scopes (except group PUT), masked-value rules, hidden values, pagination
+ * with Link headers, string flags on groups, unlicensed group scopes, text/plain 429s, and fault
+ * injection (latency, 5xx, dropped connections, 429 bursts, a server-side rate limit).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type AccessLevel = 10 | 20 | 30 | 40 | 50;
+export const ACCESS = { guest: 10, reporter: 20, developer: 30, maintainer: 40, owner: 50 } as const;
+
+export interface EmulatedVariable {
+  id: number;
+  key: string;
+  value: string;
+  variable_type: 'env_var' | 'file';
+  protected: boolean;
+  masked: boolean;
+  hidden: boolean;
+  raw: boolean;
+  environment_scope: string;
+  description: string | null;
+}
+
+interface Namespace {
+  id: number;
+  fullPath: string;
+  parentId?: number;
+}
+
+interface TokenInfo {
+  userId: number;
+  scopes: string[];
+  name: string;
+}
+
+export interface Faults {
+  /** Added before every answer. */
+  latencyMs: number;
+  /** Probability of a 500/502/503 (split evenly). */
+  errorRate: number;
+  /** Probability that the connection is destroyed without an answer. */
+  dropRate: number;
+  /** Probability of an extra `slowMs` of latency. */
+  slowRate: number;
+  slowMs: number;
+  /** Server-side throttle per token per fixed 60 s window (gitlab.com: 2000). 0 = off. */
+  limitPerWindow: number;
+  windowMs: number;
+  /** Every request answers 429 with this Retry-After (seconds) while the burst lasts. */
+  burst429: { remaining: number; retryAfterSeconds: number };
+}
+
+export interface InjectedResponse {
+  match: (method: string, path: string) => boolean;
+  status: number;
+  body?: unknown;
+  times: number;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+}
+
+const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  errorRate: 0,
+  dropRate: 0,
+  slowRate: 0,
+  slowMs: 0,
+  limitPerWindow: 0,
+  windowMs: 60_000,
+  burst429: { remaining: 0, retryAfterSeconds: 1 },
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+}
+
+const MASKED_PLAIN = /^[a-zA-Z0-9_+=/@:.~-]{8,}$/;
+const MASKED_RAW = /^\S{8,}$/;
+const KEY = /^[a-zA-Z0-9_]+$/;
+const SCOPE = /^[a-zA-Z0-9_/${}. \-*]+$/;
+
+export class GitLabEmulator {
+  faults: Faults = structuredClone(NO_FAULTS);
+  /** Scoped group variables need a licensed tier; without it GitLab silently stores them in "*". */
+  groupScopesLicensed = true;
+  readonly requests: RequestRecord[] = [];
+  private readonly injected: InjectedResponse[] = [];
+  private readonly users = new Map<number, { id: number; username: string; admin: boolean }>();
+  private readonly tokens = new Map<string, TokenInfo>();
+  private readonly groups = new Map<number, Namespace>();
+  private readonly projects = new Map<number, Namespace>();
+  private readonly members = new Map<string, AccessLevel>();
+  private readonly variables = new Map<string, EmulatedVariable[]>();
+  private nextId = 1;
+  private server?: Server;
+  private window = new Map<string, { start: number; count: number }>();
+  private rng: () => number = seeded(42);
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return this.url;
+  }
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('emulator not started');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  seed(value: number): void {
+    this.rng = seeded(value);
+  }
+
+  // ---- seeding -------------------------------------------------------------------------------
+
+  addUser(username: string, options: { admin?: boolean } = {}): number {
+    const id = this.nextId++;
+    this.users.set(id, { id, username, admin: options.admin ?? false });
+    return id;
+  }
+
+  addToken(token: string, userId: number, scopes: string[] = ['api'], name = 'refresher'): void {
+    this.tokens.set(token, { userId, scopes, name });
+  }
+
+  addGroup(fullPath: string): number {
+    const parentPath = fullPath.includes('/') ? fullPath.slice(0, fullPath.lastIndexOf('/')) : undefined;
+    const parent = parentPath ? this.findByPath(this.groups, parentPath) : undefined;
+    if (parentPath && !parent) throw new Error(`parent group ${parentPath} missing`);
+    const id = this.nextId++;
+    this.groups.set(id, { id, fullPath, parentId: parent?.id });
+    return id;
+  }
+
+  addProject(fullPath: string): number {
+    const groupPath = fullPath.slice(0, fullPath.lastIndexOf('/'));
+    const group = this.findByPath(this.groups, groupPath);
+    if (!group) throw new Error(`group ${groupPath} missing`);
+    const id = this.nextId++;
+    this.projects.set(id, { id, fullPath, parentId: group.id });
+    return id;
+  }
+
+  addMember(kind: 'group' | 'project', id: number, userId: number, level: AccessLevel): void {
+    this.members.set(`${kind}:${id}:${userId}`, level);
+  }
+
+  /** Stores a variable directly, bypassing validation (to seed odd values such as non-JSON). */
+  putVariable(owner: 'instance' | { project: number } | { group: number }, variable: Partial<EmulatedVariable> & { key: string; value: string }): EmulatedVariable {
+    const stored: EmulatedVariable = {
+      id: this.nextId++,
+      variable_type: 'env_var',
+      protected: false,
+      masked: false,
+      hidden: false,
+      raw: false,
+      environment_scope: '*',
+      description: null,
+      ...variable,
+    };
+    this.list(ownerKey(owner)).push(stored);
+    return stored;
+  }
+
+  getVariable(owner: 'instance' | { project: number } | { group: number }, key: string, scope = '*'): EmulatedVariable | undefined {
+    return this.list(ownerKey(owner)).find((variable) => variable.key === key && (ownerKey(owner) === 'instance' || variable.environment_scope === scope));
+  }
+
+  /** A deep copy of every variable, for before/after comparisons. */
+  snapshot(): Record<string, EmulatedVariable[]> {
+    return structuredClone(Object.fromEntries(this.variables));
+  }
+
+  inject(response: Omit<InjectedResponse, 'times'> & { times?: number }): void {
+    this.injected.push({ times: 1, ...response });
+  }
+
+  resetFaults(): void {
+    this.faults = structuredClone(NO_FAULTS);
+    this.injected.length = 0;
+    this.window.clear();
+  }
+
+  // ---- HTTP ----------------------------------------------------------------------------------
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://emulator');
+    const method = request.method ?? 'GET';
+    const record: RequestRecord = { method, path: url.pathname + url.search, status: 0 };
+    this.requests.push(record);
+    const body = await readBody(request);
+    const faults = this.faults;
+    const latency = faults.latencyMs + (this.rng() < faults.slowRate ? faults.slowMs : 0);
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    if (this.rng() < faults.dropRate) {
+      record.status = -1;
+      request.socket.destroy();
+      return;
+    }
+    const token = this.tokenOf(request);
+    const throttled = this.throttle(token);
+    if (throttled) return this.send(response, record, 429, 'Retry later\n', throttled);
+    const rateHeaders = this.rateHeaders(token);
+    if (this.rng() < faults.errorRate) {
+      const status = [500, 502, 503][Math.floor(this.rng() * 3)] as number;
+      return this.send(response, record, status, { message: `${status} emulated failure` }, rateHeaders);
+    }
+    const injected = this.injected.find((candidate) => candidate.times > 0 && candidate.match(method, url.pathname));
+    if (injected) {
+      injected.times--;
+      return this.send(response, record, injected.status, injected.body ?? { message: `${injected.status} injected` }, rateHeaders);
+    }
+    try {
+      const result = this.route(method, url, body, token);
+      this.send(response, record, result.status, result.body, { ...rateHeaders, ...result.headers });
+    } catch (error) {
+      if (error instanceof HttpError) return this.send(response, record, error.status, error.body, rateHeaders);
+      this.send(response, record, 500, { message: `500 Internal Server Error: ${(error as Error).message}` }, rateHeaders);
+    }
+  }
+
+  private send(response: ServerResponse, record: RequestRecord, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    record.status = status;
+    if (status === 204) {
+      response.writeHead(204, headers).end();
+      return;
+    }
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const contentType = typeof body === 'string' ? 'text/plain' : 'application/json';
+    response.writeHead(status, { 'Content-Type': contentType, ...headers }).end(text);
+  }
+
+  private tokenOf(request: IncomingMessage): string | undefined {
+    const privateToken = request.headers['private-token'];
+    if (typeof privateToken === 'string') return privateToken;
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+    return bearer?.[1];
+  }
+
+  /** 429 headers when the token is over its budget or a burst is active, else undefined. */
+  private throttle(token: string | undefined): Record<string, string> | undefined {
+    const { burst429, limitPerWindow, windowMs } = this.faults;
+    if (burst429.remaining > 0) {
+      burst429.remaining--;
+      return { 'Retry-After': String(burst429.retryAfterSeconds), 'RateLimit-Name': 'throttle_authenticated_api' };
+    }
+    if (limitPerWindow <= 0) return undefined;
+    const now = Date.now();
+    const key = token ?? 'anonymous';
+    let window = this.window.get(key);
+    if (!window || now - window.start >= windowMs) {
+      window = { start: now, count: 0 };
+      this.window.set(key, window);
+    }
+    window.count++;
+    if (window.count <= limitPerWindow) return undefined;
+    const resetMs = window.start + windowMs;
+    return {
+      'Retry-After': String(Math.max(1, Math.ceil((resetMs - now) / 1000))),
+      'RateLimit-Name': 'throttle_authenticated_api',
+      'RateLimit-Limit': String(limitPerWindow),
+      'RateLimit-Observed': String(window.count),
+      'RateLimit-Remaining': '0',
+      'RateLimit-Reset': String(Math.ceil(resetMs / 1000)),
+      'RateLimit-ResetTime': new Date(resetMs).toUTCString(),
+    };
+  }
+
+  private rateHeaders(token: string | undefined): Record<string, string> {
+    const { limitPerWindow, windowMs } = this.faults;
+    const window = this.window.get(token ?? 'anonymous');
+    if (limitPerWindow <= 0 || !window) return {};
+    return {
+      'RateLimit-Limit': String(limitPerWindow),
+      'RateLimit-Observed': String(window.count),
+      'RateLimit-Remaining': String(Math.max(0, limitPerWindow - window.count)),
+      'RateLimit-Reset': String(Math.ceil((window.start + windowMs) / 1000)),
+    };
+  }
+
+  // ---- routing -------------------------------------------------------------------------------
+
+  private route(method: string, url: URL, body: Record<string, unknown>, token: string | undefined): { status: number; body: unknown; headers?: Record<string, string> } {
+    const path = url.pathname.replace(/^\/api\/v4/, '');
+    const auth = this.authenticate(token);
+    let match: RegExpExecArray | null;
+    if (method === 'GET' && path === '/user') return { status: 200, body: this.userBody(auth.userId) };
+    if (method === 'GET' && path === '/personal_access_tokens/self') {
+      return { status: 200, body: { name: auth.name, scopes: auth.scopes, active: true, user_id: auth.userId, revoked: false } };
+    }
+    if ((match = /^\/(projects|groups)\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const kind = match[1] === 'projects' ? 'project' : 'group';
+      const owner = this.resolve(kind, match[2] as string, auth.userId);
+      return {
+        status: 200,
+        body: { id: owner.id, full_path: owner.fullPath, path_with_namespace: owner.fullPath, permissions: this.permissionsBody(kind, owner.id, auth.userId) },
+      };
+    }
+    if ((match = /^\/groups\/([^/]+)\/(projects|descendant_groups)$/.exec(path)) && method === 'GET') {
+      const group = this.resolve('group', match[1] as string, auth.userId);
+      const pool = match[2] === 'projects' ? this.projects : this.groups;
+      const below = [...pool.values()].filter((candidate) => candidate.fullPath.startsWith(`${group.fullPath}/`));
+      return this.page(
+        url,
+        below.map((candidate) => ({ id: candidate.id, full_path: candidate.fullPath, path_with_namespace: candidate.fullPath })),
+      );
+    }
+    if ((match = /^\/(projects|groups)\/([^/]+)\/variables(?:\/([^/]+))?$/.exec(path))) {
+      const kind = match[1] === 'projects' ? 'project' : 'group';
+      const owner = this.resolve(kind, match[2] as string, auth.userId);
+      this.authorise(kind, owner.id, auth, method);
+      return this.variablesRoute(method, url, body, `${kind}:${owner.id}`, kind, match[3] ? decodeURIComponent(match[3]) : undefined);
+    }
+    if ((match = /^\/admin\/ci\/variables(?:\/([^/]+))?$/.exec(path))) {
+      if (!this.users.get(auth.userId)?.admin) throw new HttpError(403, { message: '403 Forbidden' });
+      this.requireScope(auth, method);
+      return this.variablesRoute(method, url, body, 'instance', 'instance', match[1] ? decodeURIComponent(match[1]) : undefined);
+    }
+    throw new HttpError(404, { error: '404 Not Found' });
+  }
+
+  private variablesRoute(method: string, url: URL, body: Record<string, unknown>, key: string, kind: 'project' | 'group' | 'instance', variableKey: string | undefined) {
+    const variables = this.list(key);
+    if (variableKey === undefined) {
+      if (method === 'GET')
+        return this.page(
+          url,
+          variables.map((variable) => present(variable, kind)),
+        );
+      if (method === 'POST') return { status: 201, body: present(this.create(variables, body, kind), kind) };
+      throw new HttpError(405, { message: '405 Method Not Allowed' });
+    }
+    const filter = kind === 'instance' ? undefined : scopeFilter(url, body);
+    const notFound = { project: '404 Variable Not Found', group: '404 GroupVariable Not Found', instance: '404 InstanceVariable Not Found' }[kind];
+    const matches = variables.filter((variable) => variable.key === variableKey && (filter === undefined || variable.environment_scope === filter));
+    const ambiguous = matches.length > 1 && !(kind === 'group' && method === 'PUT');
+    if (ambiguous) throw new HttpError(409, { message: "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'" });
+    const found = matches[0];
+    if (!found) throw new HttpError(404, { message: notFound });
+    if (method === 'GET') return { status: 200, body: present(found, kind) };
+    if (method === 'PUT') return { status: 200, body: present(this.update(found, body, kind), kind) };
+    if (method === 'DELETE') {
+      variables.splice(variables.indexOf(found), 1);
+      return { status: 204, body: null };
+    }
+    throw new HttpError(405, { message: '405 Method Not Allowed' });
+  }
+
+  private create(variables: EmulatedVariable[], body: Record<string, unknown>, kind: 'project' | 'group' | 'instance'): EmulatedVariable {
+    const key = typeof body.key === 'string' ? body.key.trim() : '';
+    if (!key) throw new HttpError(400, { error: 'key is missing' });
+    if (typeof body.value !== 'string') throw new HttpError(400, { error: 'value is missing' });
+    if (key.length > 255 || !KEY.test(key)) throw new HttpError(400, { message: { key: ["can contain only letters, digits and '_'."] } });
+    let scope = kind === 'instance' ? '*' : typeof body.environment_scope === 'string' ? body.environment_scope : '*';
+    if (!SCOPE.test(scope)) throw new HttpError(400, { message: { environment_scope: ['has invalid format'] } });
+    if (kind === 'group' && !this.groupScopesLicensed) scope = '*';
+    if (variables.some((variable) => variable.key === key && variable.environment_scope === scope)) {
+      throw new HttpError(400, { message: { key: [`(${key}) has already been taken`] } });
+    }
+    if (kind === 'instance' && variables.length >= 25) throw new HttpError(400, { message: { base: ['Maximum number of instance ci variables (25) exceeded'] } });
+    const hidden = flag(body.masked_and_hidden, kind, 'masked_and_hidden');
+    const variable: EmulatedVariable = {
+      id: this.nextId++,
+      key,
+      value: body.value,
+      variable_type: parseType(body.variable_type),
+      protected: flag(body.protected, kind),
+      masked: hidden || flag(body.masked, kind),
+      hidden,
+      raw: flag(body.raw, kind),
+      environment_scope: scope,
+      description: typeof body.description === 'string' ? body.description : null,
+    };
+    validate(variable, kind);
+    variables.push(variable);
+    return variable;
+  }
+
+  private update(found: EmulatedVariable, body: Record<string, unknown>, kind: 'project' | 'group' | 'instance'): EmulatedVariable {
+    const next = { ...found };
+    if (typeof body.value === 'string') next.value = body.value;
+    if (body.protected !== undefined) next.protected = flag(body.protected, kind);
+    if (body.raw !== undefined) next.raw = flag(body.raw, kind);
+    if (body.variable_type !== undefined) next.variable_type = parseType(body.variable_type);
+    if (typeof body.description === 'string') next.description = body.description;
+    if (body.masked !== undefined && flag(body.masked, kind) !== found.masked) {
+      throw new HttpError(400, { message: { base: ['Masked status of a variable cannot be changed on update'] } });
+    }
+    validate(next, kind);
+    Object.assign(found, next);
+    return found;
+  }
+
+  private page(url: URL, items: unknown[]) {
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 20) || 20));
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+    const totalPages = Math.max(1, Math.ceil(items.length / perPage));
+    const link = (target: number) => {
+      const next = new URL(url.toString().replace('http://emulator', this.url));
+      next.searchParams.set('page', String(target));
+      next.searchParams.set('per_page', String(perPage));
+      return next.toString();
+    };
+    const links = [`<${link(1)}>; rel="first"`, `<${link(totalPages)}>; rel="last"`];
+    if (page < totalPages) links.unshift(`<${link(page + 1)}>; rel="next"`);
+    if (page > 1) links.unshift(`<${link(page - 1)}>; rel="prev"`);
+    return {
+      status: 200,
+      body: items.slice((page - 1) * perPage, page * perPage),
+      headers: {
+        'X-Page': String(page),
+        'X-Per-Page': String(perPage),
+        'X-Next-Page': page < totalPages ? String(page + 1) : '',
+        'X-Prev-Page': page > 1 ? String(page - 1) : '',
+        'X-Total': String(items.length),
+        'X-Total-Pages': String(totalPages),
+        Link: links.join(', '),
+      },
+    };
+  }
+
+  // ---- identity and permissions ---------------------------------------------------------------
+
+  private authenticate(token: string | undefined): TokenInfo {
+    const info = token ? this.tokens.get(token) : undefined;
+    if (!info) throw new HttpError(401, { message: '401 Unauthorized' });
+    return info;
+  }
+
+  private requireScope(auth: TokenInfo, method: string): void {
+    const allowed = method === 'GET' ? auth.scopes.some((scope) => scope === 'api' || scope === 'read_api') : auth.scopes.includes('api');
+    if (!allowed)
+      throw new HttpError(403, { error: 'insufficient_scope', error_description: 'The request requires higher privileges than provided by the access token.', scope: 'api' });
+  }
+
+  private resolve(kind: 'project' | 'group', rawId: string, userId: number): Namespace {
+    const id = decodeURIComponent(rawId);
+    const pool = kind === 'project' ? this.projects : this.groups;
+    const found = /^\d+$/.test(id) ? pool.get(Number(id)) : this.findByPath(pool, id);
+    if (!found || (!this.users.get(userId)?.admin && this.accessLevel(kind, found.id, userId) === 0)) {
+      throw new HttpError(404, { message: `404 ${kind === 'project' ? 'Project' : 'Group'} Not Found` });
+    }
+    return found;
+  }
+
+  private authorise(kind: 'project' | 'group', id: number, auth: TokenInfo, method: string): void {
+    const needed = kind === 'project' ? ACCESS.maintainer : ACCESS.owner;
+    if (!this.users.get(auth.userId)?.admin && this.accessLevel(kind, id, auth.userId) < needed) throw new HttpError(403, { message: '403 Forbidden' });
+    this.requireScope(auth, method);
+  }
+
+  /** Direct membership, or the highest inherited from any ancestor group. */
+  accessLevel(kind: 'project' | 'group', id: number, userId: number): number {
+    let level = this.members.get(`${kind}:${id}:${userId}`) ?? 0;
+    let parentId = (kind === 'project' ? this.projects : this.groups).get(id)?.parentId;
+    while (parentId !== undefined) {
+      level = Math.max(level, this.members.get(`group:${parentId}:${userId}`) ?? 0);
+      parentId = this.groups.get(parentId)?.parentId;
+    }
+    return level;
+  }
+
+  private permissionsBody(kind: 'project' | 'group', id: number, userId: number) {
+    const level = this.accessLevel(kind, id, userId);
+    return kind === 'project' ? { project_access: level ? { access_level: level } : null, group_access: null } : { group_access: level ? { access_level: level } : null };
+  }
+
+  private userBody(userId: number) {
+    const user = this.users.get(userId);
+    return { id: userId, username: user?.username, is_admin: user?.admin ?? false };
+  }
+
+  private findByPath(pool: Map<number, Namespace>, fullPath: string): Namespace | undefined {
+    return [...pool.values()].find((candidate) => candidate.fullPath === fullPath);
+  }
+
+  private list(key: string): EmulatedVariable[] {
+    let variables = this.variables.get(key);
+    if (!variables) {
+      variables = [];
+      this.variables.set(key, variables);
+    }
+    return variables;
+  }
+}
+
+function ownerKey(owner: 'instance' | { project: number } | { group: number }): string {
+  if (owner === 'instance') return 'instance';
+  return 'project' in owner ? `project:${owner.project}` : `group:${owner.group}`;
+}
+
+function present(variable: EmulatedVariable, kind: 'project' | 'group' | 'instance') {
+  const { id: _id, environment_scope, hidden, ...rest } = variable;
+  const body: Record<string, unknown> = { ...rest, value: hidden ? null : variable.value };
+  if (kind !== 'instance') Object.assign(body, { environment_scope, hidden });
+  return body;
+}
+
+function validate(variable: EmulatedVariable, kind: 'project' | 'group' | 'instance'): void {
+  if (variable.hidden && !variable.masked) throw new HttpError(400, { message: { masked: ['should be true when variable is hidden'] } });
+  if (variable.masked && !(variable.raw ? MASKED_RAW : MASKED_PLAIN).test(variable.value)) throw new HttpError(400, { message: { value: ['is invalid'] } });
+  if (kind === 'instance' && variable.value.length > 10_000) {
+    throw new HttpError(400, { message: { value: ['The value of the provided variable exceeds the 10000 character limit'] } });
+  }
+  if ((variable.description ?? '').length > 255) throw new HttpError(400, { message: { description: ['is too long (maximum is 255 characters)'] } });
+}
+
+/**
+ * Booleans as GitLab casts them. Group endpoints declare flags as strings; for masked_and_hidden the
+ * emulator treats any non-empty string (even "false") as true, so a client that sends false is caught.
+ */
+function flag(value: unknown, kind: 'project' | 'group' | 'instance', name?: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (kind === 'group' && name === 'masked_and_hidden') return value !== '';
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') return ['true', '1', 't', 'yes', 'on'].includes(value.toLowerCase());
+  return Boolean(value);
+}
+
+function parseType(value: unknown): 'env_var' | 'file' {
+  if (value === undefined) return 'env_var';
+  if (value === 'env_var' || value === 'file') return value;
+  throw new HttpError(400, { error: 'variable_type does not have a valid value' });
+}
+
+/** `filter[environment_scope]` from the query, a nested JSON body, or a flat form key. */
+function scopeFilter(url: URL, body: Record<string, unknown>): string | undefined {
+  const fromQuery = url.searchParams.get('filter[environment_scope]');
+  if (fromQuery !== null) return fromQuery;
+  const nested = body.filter as Record<string, unknown> | undefined;
+  if (nested && typeof nested.environment_scope === 'string') return nested.environment_scope;
+  const flat = body['filter[environment_scope]'];
+  return typeof flat === 'string' ? flat : undefined;
+}
+
+async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  if ((request.headers['content-type'] ?? '').includes('application/json')) {
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+/** Deterministic randomness, so a fault run can be repeated. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}

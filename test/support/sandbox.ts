@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { stringify } from 'yaml';
+import { ACCESS, GitLabEmulator } from './gitlab-emulator.js';
+import { type MotoServer, motoEnv, startMoto } from './moto.js';
+
+export const SANDBOX_TOKEN = 'glpat-sandboxTokenValue0123456789';
+export const DOCKER_HUB_AUTH = Buffer.from('demo-user:docker-hub-password-kept').toString('base64');
+export const PROD_ACCOUNT = '111111111111';
+export const SHARED_ACCOUNT = '222222222222';
+
+export interface Sandbox {
+  moto: MotoServer;
+  gitlab: GitLabEmulator;
+  ids: Record<string, number>;
+  env: Record<string, string>;
+  configPath: string;
+  config: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * moto + the GitLab emulator, seeded like a small real installation: a group with projects and a
+ * subgroup, existing DOCKER_AUTH_CONFIG values with a Docker Hub entry and a credential helper that
+ * must survive, a scoped variable, and the GitLab token stored in Secrets Manager.
+ */
+export async function startSandbox(options: { configOverrides?: (config: Record<string, unknown>) => void } = {}): Promise<Sandbox> {
+  const moto = await startMoto();
+  const gitlab = new GitLabEmulator();
+  await gitlab.start();
+  const env = motoEnv(moto.url);
+
+  const refresher = gitlab.addUser('refresher-bot', { admin: true });
+  gitlab.addToken(SANDBOX_TOKEN, refresher, ['api']);
+  const ids: Record<string, number> = {};
+  ids.platform = gitlab.addGroup('platform');
+  ids.backend = gitlab.addGroup('platform/backend');
+  ids.api = gitlab.addProject('platform/api');
+  ids.web = gitlab.addProject('platform/web');
+  ids.worker = gitlab.addProject('platform/backend/worker');
+  gitlab.addMember('group', ids.platform, refresher, ACCESS.owner);
+
+  const existing = {
+    auths: { 'https://index.docker.io/v1/': { auth: DOCKER_HUB_AUTH } },
+    credHelpers: { 'gcr.io': 'gcloud' },
+  };
+  gitlab.putVariable({ project: ids.api }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify(existing), raw: true });
+  gitlab.putVariable({ project: ids.api }, { key: 'DEPLOY_ENV', value: 'staging' });
+  gitlab.putVariable(
+    { project: ids.web },
+    { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify({ auths: { 'registry.example.com': { auth: DOCKER_HUB_AUTH } } }), environment_scope: 'production', raw: true },
+  );
+
+  const client = new SecretsManagerClient({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  await client.send(new CreateSecretCommand({ Name: 'ecr-gitlab-refresher/gitlab-token', SecretString: JSON.stringify({ token: SANDBOX_TOKEN }) }));
+
+  const config: Record<string, unknown> = {
+    gitlab: { url: gitlab.url, allowInsecureHttp: true, tokenSecretId: 'ecr-gitlab-refresher/gitlab-token', concurrency: 4 },
+    registries: [
+      { name: 'prod', accountId: PROD_ACCOUNT, regions: ['us-east-1', 'eu-west-1'] },
+      { name: 'shared', accountId: SHARED_ACCOUNT, regions: ['eu-west-1'], roleArn: `arn:aws:iam::${SHARED_ACCOUNT}:role/ecr-pull` },
+    ],
+    secrets: { prefix: 'ecr-gitlab-refresher/' },
+    targets: [{ project: 'platform/api' }, { group: 'platform', registries: ['prod'] }, { project: 'platform/web', environmentScope: 'production' }],
+  };
+  options.configOverrides?.(config);
+  const dir = mkdtempSync(join(tmpdir(), 'refresher-sandbox-'));
+  const configPath = join(dir, 'refresher.config.yml');
+  writeFileSync(configPath, stringify(config));
+
+  return {
+    moto,
+    gitlab,
+    ids,
+    env,
+    configPath,
+    config,
+    stop: async () => {
+      await gitlab.stop();
+      await moto.stop();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText, validateConfig } from '../../src/config/parse.js';
+import { ConfigError } from '../../src/errors.js';
+
+const valid = {
+  gitlab: { url: 'https://gitlab.example.com', tokenSecretId: 'ecr-gitlab-refresher/gitlab-token' },
+  registries: [
+    { name: 'prod', accountId: '123456789012', regions: ['us-east-1', 'eu-west-1'], roleArn: 'arn:aws:iam::123456789012:role/ecr-pull', externalId: 'abc' },
+    { name: 'public', public: true },
+  ],
+  secrets: { prefix: 'ecr-gitlab-refresher/', kmsKeyId: 'alias/ecr-refresher' },
+  targets: [{ project: 'platform/api', registries: ['prod'], environmentScope: '*', protected: false, variable: 'DOCKER_AUTH_CONFIG' }, { group: 'platform' }, { instance: true }],
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: test edits reach into arbitrary config shapes
+type Mutable = Record<string, any>;
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    validateConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function withChange(change: (config: typeof valid & Record<string, unknown>) => void): unknown {
+  const copy = structuredClone(valid) as typeof valid & Record<string, unknown>;
+  change(copy);
+  return copy;
+}
+
+describe('Function: validateConfig', () => {
+  it('accepts the documented example and fills defaults', () => {
+    const config = validateConfig(valid);
+    expect(config.gitlab.concurrency).toBe(8);
+    expect(config.targets[1]).toMatchObject({ group: 'platform', variable: 'DOCKER_AUTH_CONFIG', masked: true, protected: false, ownership: 'merge' });
+    expect(config.registries[1]).toMatchObject({ name: 'public', public: true });
+  });
+
+  it('turns numeric project ids into strings', () => {
+    const config = validateConfig(withChange((c) => (c.targets[0] = { project: 42 } as never)));
+    expect(config.targets[0]?.project).toBe('42');
+  });
+
+  it.each([
+    ['targets[0].project: expected a path or id', (c: Mutable) => (c.targets[0].project = 'not a path')],
+    ['targets[0].project: expected a path or id', (c: Mutable) => (c.targets[0].project = 'single-segment')],
+    ['registries[0].accountId: expected a 12-digit account id', (c: Mutable) => (c.registries[0].accountId = '12345')],
+    ['registries[0].accountId: expected a 12-digit account id in quotes', (c: Mutable) => (c.registries[0].accountId = 123456789012)],
+    ['registries[0].regions[1]: expected an AWS region such as eu-west-1', (c: Mutable) => (c.registries[0].regions[1] = 'europe')],
+    ['registries[0].roleArn: expected an IAM role ARN', (c: Mutable) => (c.registries[0].roleArn = 'arn:aws:iam::123:user/x')],
+    ['registries[1].name: duplicate registry name "prod"', (c: Mutable) => (c.registries[1] = { name: 'prod', public: true })],
+    ['targets[0].registries[0]: unknown registry "staging"', (c: Mutable) => (c.targets[0].registries = ['staging'])],
+    ['targets[1].colour: unknown key', (c: Mutable) => (c.targets[1].colour = 'blue')],
+    ['gitlab.url: https required', (c: Mutable) => (c.gitlab.url = 'http://gitlab.local')],
+    ['targets[2].environmentScope: instance variables have no environment scope', (c: Mutable) => (c.targets[2].environmentScope = 'production')],
+    ['targets[1]: needs exactly one of project, group or instance', (c: Mutable) => (c.targets[1].project = 'a/b')],
+    ['registries[1].regions: not allowed for a public registry', (c: Mutable) => (c.registries[1].regions = ['us-east-1'])],
+    ['registries[0].regions: lists a region twice', (c: Mutable) => (c.registries[0].regions = ['us-east-1', 'us-east-1'])],
+    ['targets[0].variable: can contain only letters', (c: Mutable) => (c.targets[0].variable = 'DOCKER-AUTH')],
+    ['targets[3]: duplicates an earlier target', (c: Mutable) => c.targets.push({ group: 'platform' })],
+    ['gitlab.tokenSecretId', (c: Mutable) => (c.gitlab.tokenSecretId = '')],
+  ])('reports "%s"', (expected, change) => {
+    const problems = problemsOf(withChange(change));
+    expect(problems.some((problem) => problem.startsWith(expected))).toBe(true);
+  });
+
+  it('names unknown top-level keys by their own path', () => {
+    expect(problemsOf(withChange((c) => (c.extra = 1)))).toContain('extra: unknown key');
+  });
+
+  it('lists every problem at once, not only the first', () => {
+    const problems = problemsOf({ gitlab: { url: 'nope' }, registries: [], targets: [{}] });
+    expect(problems).toEqual(expect.arrayContaining(['registries: configure at least one registry', 'targets[0]: needs exactly one of project, group or instance']));
+    expect(problems.find((problem) => problem.startsWith('gitlab.url'))).toBeDefined();
+  });
+
+  it('allows http only with allowInsecureHttp', () => {
+    expect(validateConfig(withChange((c) => Object.assign(c.gitlab, { url: 'http://127.0.0.1:8080', allowInsecureHttp: true }))).gitlab.url).toBe('http://127.0.0.1:8080');
+  });
+});
+
+describe('Function: parseConfigText', () => {
+  it('reads YAML and JSON alike', () => {
+    const yaml = 'gitlab:\n  url: https://g.example.com\nregistries:\n  - name: p\n    accountId: "111111111111"\n    regions: [us-east-1]\ntargets:\n  - group: g\n';
+    expect(parseConfigText(yaml).targets[0]?.group).toBe('g');
+    expect(parseConfigText(JSON.stringify(valid)).registries).toHaveLength(2);
+  });
+
+  it('reports a YAML syntax error with the file name', () => {
+    expect(() => parseConfigText('gitlab: [unclosed', 'refresher.yml')).toThrowError(/refresher\.yml: not valid YAML\/JSON/);
+  });
+
+  it('refuses duplicate keys rather than silently keeping the last', () => {
+    expect(() => parseConfigText('gitlab:\n  url: https://a\ngitlab:\n  url: https://b\n')).toThrow(ConfigError);
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    expect(() => parseConfigText('- just\n- a list\n')).toThrowError(/expected a mapping/);
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import {
+  encodeAuth,
+  METADATA_KEY,
+  mergeDockerAuth,
+  normaliseRegistryKey,
+  parseDockerConfig,
+  readMetadata,
+  redactDockerConfig,
+  serialiseDockerConfig,
+} from '../../src/core/docker-auth.js';
+import { UnsafeMergeError } from '../../src/errors.js';
+
+const ECR = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
+const now = new Date('2026-11-22T06:00:00Z');
+const credential = { host: ECR, username: 'AWS', password: 'fresh-password', expiresAt: new Date('2026-11-22T18:00:00Z') };
+
+describe('Function: mergeDockerAuth', () => {
+  it('keeps foreign auths entries, credHelpers, credsStore and unknown keys untouched', () => {
+    const current = {
+      auths: { 'https://index.docker.io/v1/': { auth: 'aHViOmh1Yg==' }, 'registry.gitlab.com': { auth: 'Z2w6Z2w=', email: 'x@y' } },
+      credHelpers: { 'gcr.io': 'gcloud' },
+      credsStore: 'desktop',
+      HttpHeaders: { 'User-Agent': 'ci' },
+    };
+    const result = mergeDockerAuth(current, [credential], now);
+    expect(result.config.auths?.['https://index.docker.io/v1/']).toEqual({ auth: 'aHViOmh1Yg==' });
+    expect(result.config.auths?.['registry.gitlab.com']).toEqual({ auth: 'Z2w6Z2w=', email: 'x@y' });
+    expect(result.config.credHelpers).toEqual({ 'gcr.io': 'gcloud' });
+    expect(result.config.credsStore).toBe('desktop');
+    expect(result.config.HttpHeaders).toEqual({ 'User-Agent': 'ci' });
+    expect(result.config.auths?.[ECR]).toEqual({ auth: encodeAuth('AWS', 'fresh-password') });
+    expect(result).toMatchObject({ added: [ECR], replaced: [], kept: ['https://index.docker.io/v1/', 'registry.gitlab.com'] });
+  });
+
+  it('replaces the managed host whatever spelling the value used, leaving one entry', () => {
+    const current = { auths: { [`https://${ECR.toUpperCase()}/`]: { auth: 'b2xkOm9sZA==' } } };
+    const result = mergeDockerAuth(current, [credential], now);
+    expect(Object.keys(result.config.auths ?? {})).toEqual([ECR]);
+    expect(result.replaced).toEqual([ECR]);
+    expect(result.added).toEqual([]);
+  });
+
+  it('keeps an entry for a path below the host: it is a different key for the Runner', () => {
+    const current = { auths: { [`${ECR}/team/app`]: { auth: 'cGF0aDpwYXRo' } } };
+    const result = mergeDockerAuth(current, [credential], now);
+    expect(result.config.auths?.[`${ECR}/team/app`]).toEqual({ auth: 'cGF0aDpwYXRo' });
+    expect(result.kept).toEqual([`${ECR}/team/app`]);
+  });
+
+  it('records expiry per managed host and keeps earlier records of other hosts', () => {
+    const first = mergeDockerAuth({}, [{ ...credential, host: 'public.ecr.aws' }], now);
+    const second = mergeDockerAuth(first.config, [credential], now);
+    expect(readMetadata(second.config)).toEqual({
+      refreshedAt: now.toISOString(),
+      expiresAt: { 'public.ecr.aws': credential.expiresAt.toISOString(), [ECR]: credential.expiresAt.toISOString() },
+    });
+  });
+
+  it('does not modify its input', () => {
+    const current = { auths: { 'a.example.com': { auth: 'YTph' } } };
+    const copy = structuredClone(current);
+    mergeDockerAuth(current, [credential], now);
+    expect(current).toEqual(copy);
+  });
+});
+
+describe('Function: parseDockerConfig', () => {
+  it.each([
+    ['not json', /not JSON/],
+    ['[1,2]', /not an object/],
+    ['"text"', /not an object/],
+    ['null', /not an object/],
+    ['{"auths": []}', /"auths" that is not an object/],
+  ])('refuses %s', (value, message) => {
+    expect(() => parseDockerConfig(value)).toThrowError(UnsafeMergeError);
+    expect(() => parseDockerConfig(value)).toThrowError(message);
+  });
+
+  it('accepts an object without auths', () => {
+    expect(parseDockerConfig('{"credsStore":"ecr-login"}')).toEqual({ credsStore: 'ecr-login' });
+  });
+});
+
+describe('Function: normaliseRegistryKey', () => {
+  it.each([
+    ['https://Index.Docker.io/v1/', 'index.docker.io/v1'],
+    ['HTTPS://ABC.example.com', 'abc.example.com'],
+    ['registry.example.com:5000', 'registry.example.com:5000'],
+    ['registry.example.com/Team', 'registry.example.com/Team'],
+  ])('%s → %s', (key, expected) => {
+    expect(normaliseRegistryKey(key)).toBe(expected);
+  });
+});
+
+describe('Function: serialiseDockerConfig', () => {
+  it('writes compact JSON with no whitespace, so GitLab can mask it', () => {
+    const text = serialiseDockerConfig(mergeDockerAuth({}, [credential], now).config);
+    expect(text).not.toMatch(/\s/);
+    expect(JSON.parse(text)[METADATA_KEY]).toBeDefined();
+  });
+});
+
+describe('Function: redactDockerConfig', () => {
+  it('removes every credential field at any depth', () => {
+    const redacted = JSON.stringify(redactDockerConfig({ auths: { a: { auth: 'c2VjcmV0', password: 'p', identitytoken: 't' } }, credsStore: 'x' }));
+    expect(redacted).not.toMatch(/c2VjcmV0|"p"|"t"/);
+    expect(redacted).toContain('"credsStore":"x"');
+  });
+});
