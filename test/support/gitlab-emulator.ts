@@ -187,11 +187,15 @@ export class GitLabEmulator {
 
   /** A deep copy of every variable, for before/after comparisons. */
   snapshot(): Record<string, EmulatedVariable[]> {
-    return structuredClone(Object.fromEntries(this.variables));
+    return structuredClone(Object.fromEntries([...this.variables].filter(([, list]) => list.length > 0)));
   }
 
   inject(response: Omit<InjectedResponse, 'times'> & { times?: number }): void {
     this.injected.push({ times: 1, ...response });
+  }
+
+  clearVariables(): void {
+    this.variables.clear();
   }
 
   resetFaults(): void {

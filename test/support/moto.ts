@@ -21,6 +21,11 @@ export function motoEnv(url: string): Record<string, string> {
   };
 }
 
+/** Client config for SDK clients a test creates itself. */
+export function motoClientConfig(url: string) {
+  return { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

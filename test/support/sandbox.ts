@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stringify } from 'yaml';
 import { ACCESS, GitLabEmulator } from './gitlab-emulator.js';
-import { type MotoServer, motoEnv, startMoto } from './moto.js';
+import { type MotoServer, motoClientConfig, motoEnv, startMoto } from './moto.js';
 
 export const SANDBOX_TOKEN = 'glpat-sandboxTokenValue0123456789';
 export const DOCKER_HUB_AUTH = Buffer.from('demo-user:docker-hub-password-kept').toString('base64');
@@ -18,6 +18,8 @@ export interface Sandbox {
   env: Record<string, string>;
   configPath: string;
   config: Record<string, unknown>;
+  /** Puts the GitLab variables back as seeded and clears the request log (AWS state is kept). */
+  resetGitLab(): void;
   stop(): Promise<void>;
 }
 
@@ -42,18 +44,18 @@ export async function startSandbox(options: { configOverrides?: (config: Record<
   ids.worker = gitlab.addProject('platform/backend/worker');
   gitlab.addMember('group', ids.platform, refresher, ACCESS.owner);
 
-  const existing = {
-    auths: { 'https://index.docker.io/v1/': { auth: DOCKER_HUB_AUTH } },
-    credHelpers: { 'gcr.io': 'gcloud' },
+  const seedVariables = () => {
+    gitlab.clearVariables();
+    const existing = { auths: { 'https://index.docker.io/v1/': { auth: DOCKER_HUB_AUTH } }, credHelpers: { 'gcr.io': 'gcloud' } };
+    gitlab.putVariable({ project: ids.api as number }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify(existing), raw: true });
+    gitlab.putVariable({ project: ids.api as number }, { key: 'DEPLOY_ENV', value: 'staging' });
+    const web = { auths: { 'registry.example.com': { auth: DOCKER_HUB_AUTH } } };
+    gitlab.putVariable({ project: ids.web as number }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify(web), environment_scope: 'production', raw: true });
+    gitlab.putVariable({ project: ids.web as number }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify({ auths: {} }), environment_scope: 'staging', raw: true });
   };
-  gitlab.putVariable({ project: ids.api }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify(existing), raw: true });
-  gitlab.putVariable({ project: ids.api }, { key: 'DEPLOY_ENV', value: 'staging' });
-  gitlab.putVariable(
-    { project: ids.web },
-    { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify({ auths: { 'registry.example.com': { auth: DOCKER_HUB_AUTH } } }), environment_scope: 'production', raw: true },
-  );
+  seedVariables();
 
-  const client = new SecretsManagerClient({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const client = new SecretsManagerClient(motoClientConfig(moto.url));
   await client.send(new CreateSecretCommand({ Name: 'ecr-gitlab-refresher/gitlab-token', SecretString: JSON.stringify({ token: SANDBOX_TOKEN }) }));
 
   const config: Record<string, unknown> = {
@@ -77,6 +79,11 @@ export async function startSandbox(options: { configOverrides?: (config: Record<
     env,
     configPath,
     config,
+    resetGitLab: () => {
+      seedVariables();
+      gitlab.resetFaults();
+      gitlab.requests.length = 0;
+    },
     stop: async () => {
       await gitlab.stop();
       await moto.stop();

@@ -1,0 +1,98 @@
+import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EcrTokenMinter } from '../../src/adapters/aws/ecr-token-minter.js';
+import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
+import { readGitLabToken, SecretsManagerStore } from '../../src/adapters/aws/secrets-manager-store.js';
+import { type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
+
+let moto: MotoServer;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = useMotoEnv(moto.url);
+});
+afterAll(async () => {
+  restoreEnv();
+  await moto.stop();
+});
+beforeEach(() => moto.reset());
+
+describe('Class: EcrTokenMinter (moto)', () => {
+  it('mints one token per requested account in one call, host from proxyEndpoint', async () => {
+    const tokens = await new EcrTokenMinter().mint({ kind: 'private', region: 'eu-west-1', registryIds: ['111111111111', '333333333333'] });
+    expect(tokens.map((token) => [token.host, token.registryId, token.username])).toEqual([
+      ['111111111111.dkr.ecr.eu-west-1.amazonaws.com', '111111111111', 'AWS'],
+      ['333333333333.dkr.ecr.eu-west-1.amazonaws.com', '333333333333', 'AWS'],
+    ]);
+    expect(tokens[0]?.password).toBe('111111111111-auth-token');
+    // moto always says 2015; the token must still be used, not skipped.
+    expect(tokens[0]?.expiresAt.getUTCFullYear()).toBe(2015);
+  });
+
+  it("mints the caller's own registry when no account id is given", async () => {
+    const tokens = await new EcrTokenMinter().mint({ kind: 'private', region: 'us-east-1', registryIds: [] });
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]?.host).toMatch(/^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com$/);
+  });
+
+  it('assumes a cross-account role once for all of its regions', async () => {
+    let assumeRoleCalls = 0;
+    const roles = new RoleCredentials(() => {
+      const sts = new STSClient({});
+      const send = (command: Parameters<STSClient['send']>[0]) => {
+        assumeRoleCalls++;
+        return sts.send(command);
+      };
+      return { send } as Pick<STSClient, 'send'>;
+    });
+    const minter = new EcrTokenMinter(roles);
+    const role = { arn: 'arn:aws:iam::222222222222:role/ecr-pull', externalId: 'ext-1' };
+    const [first, second] = await Promise.all([
+      minter.mint({ kind: 'private', region: 'us-east-1', registryIds: ['222222222222'], role }),
+      minter.mint({ kind: 'private', region: 'eu-west-1', registryIds: ['222222222222'], role }),
+    ]);
+    expect(first[0]?.host).toBe('222222222222.dkr.ecr.us-east-1.amazonaws.com');
+    expect(second[0]?.host).toBe('222222222222.dkr.ecr.eu-west-1.amazonaws.com');
+    expect(assumeRoleCalls).toBe(1);
+  });
+});
+
+describe('Class: SecretsManagerStore (moto)', () => {
+  const client = () => new SecretsManagerClient({});
+
+  it('creates a missing secret with tags and description, then adds versions', async () => {
+    const store = new SecretsManagerStore();
+    const options = { description: 'ECR creds', tags: { 'managed-by': 'ecr-gitlab-refresher' } };
+    await expect(store.write('p/prod/us-east-1', '{"v":1}', options)).resolves.toBe('created');
+    await expect(store.write('p/prod/us-east-1', '{"v":2}', options)).resolves.toBe('updated');
+    await expect(store.read('p/prod/us-east-1')).resolves.toBe('{"v":2}');
+    const current = await client().send(new GetSecretValueCommand({ SecretId: 'p/prod/us-east-1', VersionStage: 'AWSPREVIOUS' }));
+    expect(current.SecretString).toBe('{"v":1}');
+  });
+
+  it('makes a retried write of the same value a no-op (same ClientRequestToken)', async () => {
+    const store = new SecretsManagerStore();
+    await store.write('p/idem', '{"same":true}', { description: 'd' });
+    await store.write('p/idem', '{"same":true}', { description: 'd' });
+    await store.write('p/idem', '{"same":true}', { description: 'd' });
+    const versions = await client().send(new ListSecretVersionIdsCommand({ SecretId: 'p/idem' }));
+    expect(versions.Versions).toHaveLength(1);
+  });
+
+  it('returns undefined for a secret that does not exist', async () => {
+    await expect(new SecretsManagerStore().read('p/none')).resolves.toBeUndefined();
+  });
+
+  it('reads the GitLab token as a bare string or as {"token": ...}', async () => {
+    const store = new SecretsManagerStore();
+    await store.write('gl/bare', 'glpat-bare-token-value-1234', { description: 'd' });
+    await store.write('gl/json', '{"token":"glpat-json-token-value-1234"}', { description: 'd' });
+    await store.write('gl/bad', '{"tok":"x"}', { description: 'd' });
+    await expect(readGitLabToken(store, 'gl/bare')).resolves.toBe('glpat-bare-token-value-1234');
+    await expect(readGitLabToken(store, 'gl/json')).resolves.toBe('glpat-json-token-value-1234');
+    await expect(readGitLabToken(store, 'gl/bad')).rejects.toThrowError('GitLab token secret gl/bad is JSON without a "token" string');
+    await expect(readGitLabToken(store, 'gl/missing')).rejects.toThrowError(/does not exist/);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { planRefresh, variableRef } from '../../src/core/plan.js';
+import { ConfigError } from '../../src/errors.js';
+import { aConfig } from '../support/builders.js';
+
+const role = 'arn:aws:iam::222222222222:role/ecr-pull';
+
+describe('Function: planRefresh', () => {
+  it('makes one call per (credentials, region), batching accounts that share both', () => {
+    const config = aConfig({
+      registries: [
+        { name: 'a', accountId: '111111111111', regions: ['us-east-1', 'eu-west-1'] },
+        { name: 'b', accountId: '333333333333', regions: ['eu-west-1'] },
+        { name: 'c', accountId: '222222222222', regions: ['eu-west-1'], roleArn: role },
+        { name: 'pub', public: true },
+      ],
+      targets: [{ group: 'platform' }],
+    });
+    const requests = planRefresh(config).calls.map((call) => call.request);
+    expect(requests).toEqual([
+      { kind: 'private', region: 'us-east-1', registryIds: ['111111111111'], role: undefined },
+      { kind: 'private', region: 'eu-west-1', registryIds: ['111111111111', '333333333333'], role: undefined },
+      { kind: 'private', region: 'eu-west-1', registryIds: ['222222222222'], role: { arn: role, externalId: undefined } },
+      { kind: 'public', role: undefined },
+    ]);
+  });
+
+  it('splits batches at the API limit of 10 registry ids', () => {
+    const registries = Array.from({ length: 12 }, (_, index) => ({ name: `r${index}`, accountId: String(100000000000 + index), regions: ['us-east-1'] }));
+    const calls = planRefresh(aConfig({ registries, targets: [{ group: 'g' }] })).calls;
+    expect(calls.map((call) => (call.request.kind === 'private' ? call.request.registryIds.length : 0))).toEqual([10, 2]);
+    expect(calls.flatMap((call) => call.slots).length).toBe(12);
+  });
+
+  it('mints only what the selected targets need', () => {
+    const config = aConfig({
+      registries: [
+        { name: 'a', accountId: '111111111111', regions: ['us-east-1'] },
+        { name: 'b', accountId: '333333333333', regions: ['eu-west-1'] },
+      ],
+      targets: [{ project: 'x/api', registries: ['a'] }, { group: 'g' }],
+    });
+    const plan = planRefresh(config, { targets: ['project:x/api'] });
+    expect(plan.targets.map((target) => target.project)).toEqual(['x/api']);
+    expect(plan.calls.flatMap((call) => call.slots.map((slot) => slot.registry))).toEqual(['a']);
+  });
+
+  it('narrows by registry and drops targets that need none of the selected ones', () => {
+    const config = aConfig({
+      registries: [
+        { name: 'a', accountId: '111111111111', regions: ['us-east-1'] },
+        { name: 'b', accountId: '333333333333', regions: ['eu-west-1'] },
+      ],
+      targets: [{ project: 'x/api', registries: ['a'] }, { group: 'g' }],
+    });
+    const plan = planRefresh(config, { registries: ['b'] });
+    expect(plan.targets.map((target) => target.group ?? target.project)).toEqual(['g']);
+    expect(plan.registriesByTarget.get(plan.targets[0] as never)).toEqual(['b']);
+  });
+
+  it('refuses selectors and registry names that are not in the config', () => {
+    expect(() => planRefresh(aConfig(), { targets: ['project:nope/nope'] })).toThrowError(ConfigError);
+    expect(() => planRefresh(aConfig(), { registries: ['staging'] })).toThrowError(/registry "staging": not in the config/);
+  });
+});
+
+describe('Function: variableRef', () => {
+  it('defaults the scope to "*" and gives instance variables none', () => {
+    const config = aConfig({ targets: [{ group: 'g' }, { instance: true }, { project: '7', environmentScope: 'prod' }] });
+    expect(config.targets.map(variableRef)).toEqual([
+      { owner: { kind: 'group', id: 'g' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: '*' },
+      { owner: { kind: 'instance' }, key: 'DOCKER_AUTH_CONFIG' },
+      { owner: { kind: 'project', id: '7' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: 'prod' },
+    ]);
+  });
+});

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/adapters/gitlab/rate-limiter.js';
+import { createGitLabTransport, serverDelay } from '../../src/adapters/gitlab/transport.js';
+import { GitLabApiError, OutOfTimeError } from '../../src/errors.js';
+
+const TOKEN = 'glpat-transportTestToken1234';
+
+function scripted(responses: Array<Response | Error>) {
+  const seen: Array<{ url: string; headers: Record<string, string> | undefined }> = [];
+  const fetchImpl = (async (url: URL, init: RequestInit) => {
+    seen.push({ url: String(url), headers: init.headers as Record<string, string> });
+    const next = responses.shift();
+    if (!next) throw new Error('no more scripted responses');
+    if (next instanceof Error) throw next;
+    return next;
+  }) as unknown as typeof fetch;
+  return { fetchImpl, seen };
+}
+
+function setup(responses: Array<Response | Error>, options: { deadline?: number; now?: () => number } = {}) {
+  const waits: number[] = [];
+  const { fetchImpl, seen } = scripted(responses);
+  const stats = { requests: 0, retries: 0, throttled: 0 };
+  const send = createGitLabTransport({
+    limiter: new RateLimiter(1000, options.now ?? (() => 0), async () => {}),
+    requestTimeoutMs: 1000,
+    fetchImpl,
+    wait: async (ms) => {
+      waits.push(ms);
+    },
+    stats,
+    now: options.now,
+    deadline: options.deadline,
+  });
+  const call = () => send('projects/1/variables/X', { method: 'GET', prefixUrl: 'https://gitlab.example.com/api/v4', headers: { 'private-token': TOKEN } });
+  return { call, waits, seen, stats };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+const text429 = (headers: Record<string, string>) => new Response('Retry later\n', { status: 429, headers: { 'content-type': 'text/plain', ...headers } });
+
+describe('Function: createGitLabTransport', () => {
+  it('retries a text/plain 429 after the Retry-After the server asked for', async () => {
+    const { call, waits, stats } = setup([text429({ 'retry-after': '7' }), json(200, { key: 'X' })]);
+    const response = await call();
+    expect(response.body).toEqual({ key: 'X' });
+    expect(waits).toEqual([7000]);
+    expect(stats).toEqual({ requests: 2, retries: 1, throttled: 1 });
+  });
+
+  it('falls back to RateLimit-Reset when there is no Retry-After', async () => {
+    const now = () => 1_000_000;
+    const { call, waits } = setup([text429({ 'ratelimit-reset': String(1_000_000 / 1000 + 12) }), json(200, {})], { now });
+    await call();
+    expect(waits).toEqual([12_000]);
+  });
+
+  it.each([500, 502, 503, 504])('retries %i with growing backoff', async (status) => {
+    const { call, waits } = setup([json(status, { message: 'x' }), json(status, { message: 'x' }), json(200, {})]);
+    await call();
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeGreaterThanOrEqual(250);
+    expect(waits[1]).toBeGreaterThanOrEqual(500);
+  });
+
+  it('retries a dropped connection', async () => {
+    const { call, stats } = setup([new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }), json(200, { ok: 1 })]);
+    await expect(call()).resolves.toMatchObject({ body: { ok: 1 } });
+    expect(stats.retries).toBe(1);
+  });
+
+  it("does not retry a 4xx and reports GitLab's message with the status", async () => {
+    const { call, stats } = setup([json(404, { message: '404 Variable Not Found' })]);
+    const error = await call().catch((caught) => caught);
+    expect(error).toBeInstanceOf(GitLabApiError);
+    expect(error).toMatchObject({ status: 404, message: 'GET /api/v4/projects/1/variables/X returned 404: 404 Variable Not Found' });
+    expect(stats.requests).toBe(1);
+  });
+
+  it('renders structured validation errors as JSON', async () => {
+    const { call } = setup([json(400, { message: { value: ['is invalid'] } })]);
+    await expect(call()).rejects.toThrowError('returned 400: {"value":["is invalid"]}');
+  });
+
+  it('gives up after the attempt limit', async () => {
+    const { call } = setup(Array.from({ length: 6 }, () => json(503, { message: 'down' })));
+    await expect(call()).rejects.toThrowError(/503: down \(after 6 attempts\)/);
+  });
+
+  it('does not start a retry that would end after the deadline', async () => {
+    const { call, waits } = setup([text429({ 'retry-after': '60' })], { deadline: 30_000, now: () => 0 });
+    await expect(call()).rejects.toBeInstanceOf(OutOfTimeError);
+    expect(waits).toEqual([]);
+  });
+
+  it('sends the token only as a header, and never puts it in an error', async () => {
+    const { call, seen } = setup([json(401, { message: '401 Unauthorized' })]);
+    const error = (await call().catch((caught) => caught)) as Error;
+    expect(seen[0]?.headers?.['private-token']).toBe(TOKEN);
+    expect(JSON.stringify({ message: error.message, stack: error.stack, cause: String(error.cause) })).not.toContain(TOKEN);
+  });
+});
+
+describe('Function: serverDelay', () => {
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(serverDelay(new Headers({ 'retry-after': '3' }), 0)).toBe(3000);
+    expect(serverDelay(new Headers({ 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6000);
+    expect(serverDelay(new Headers(), 0)).toBeUndefined();
+  });
+});
+
+describe('Class: RateLimiter', () => {
+  it('spaces requests evenly at the configured rate', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const limiter = new RateLimiter(
+      10,
+      () => now,
+      async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    );
+    for (let i = 0; i < 5; i++) await limiter.acquire();
+    expect(waits).toEqual([100, 100, 100, 100]);
+  });
+
+  it('pauses everyone when the server says the budget is spent', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const limiter = new RateLimiter(
+      1000,
+      () => now,
+      async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    );
+    limiter.observe(new Headers({ 'ratelimit-remaining': '0', 'ratelimit-reset': '5' }));
+    await limiter.acquire();
+    expect(waits).toEqual([5000]);
+    limiter.observe(new Headers({ 'ratelimit-remaining': '500', 'ratelimit-reset': '999' }));
+    await limiter.acquire();
+    expect(waits).toEqual([5000, 1]);
+  });
+});
