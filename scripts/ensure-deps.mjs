@@ -7,8 +7,10 @@ import { existsSync, statSync } from 'node:fs';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
 if (stale) {
-  console.error('ensure-deps: installing npm dependencies (npm ci)…');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  // `npm install` rather than `npm ci`: npm 11 writes lock files without the other platforms' optional
+  // binaries (Biome's), which `npm ci` then rejects as out of sync; install still honours the lock.
+  console.error('ensure-deps: installing npm dependencies…');
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }
 
 if (spawnSync('sh', ['-c', 'command -v moto_server'], { stdio: 'ignore' }).status !== 0) {
