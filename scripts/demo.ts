@@ -6,6 +6,8 @@ import { redactDockerConfig } from '../src/core/docker-auth.js';
 import { runCliProcess } from '../test/support/cli-process.js';
 import { startSandbox } from '../test/support/sandbox.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const sandbox = await startSandbox();
 try {
   console.log(`Sandbox: moto at ${sandbox.moto.url}, GitLab emulator at ${sandbox.gitlab.url}\n`);

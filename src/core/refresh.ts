@@ -29,6 +29,8 @@ export interface RefreshOptions {
 
 /** Time kept in hand per target: a read, a write, and a retry or two at GitLab's usual latency. */
 const MIN_TARGET_BUDGET_MS = 3_000;
+/** A target is started only with at least this many times the slowest target so far still left. */
+const BUDGET_FACTOR = 2;
 
 /** The whole refresh: plan, mint, store secrets, then every target concurrently. Never throws for one failure. */
 export async function runRefresh(config: Config, options: RefreshOptions, deps: RefreshDeps): Promise<RefreshSummary> {
@@ -43,9 +45,11 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     config.secrets && deps.secretStore ? await storeSecrets({ settings: config.secrets, slots, publicRegistries, dryRun: options.dryRun, now }, deps.secretStore, deps.logger) : [];
 
   let done = 0;
+  const budget = new TargetBudget(deps);
   const targets = await mapWithConcurrency(plan.targets, config.gitlab.concurrency, async function refreshOne(target) {
     const credentials = credentialsFor(slots, plan.registriesByTarget.get(target) ?? []);
-    const result = hasTimeFor(deps) ? await refreshTarget({ target, credentials, dryRun: options.dryRun, now }, deps.variables) : outOfTime(target);
+    const work = () => refreshTarget({ target, credentials, dryRun: options.dryRun, now }, deps.variables);
+    const result = budget.allowsAnother() ? await budget.timed(work) : outOfTime(target);
     logTarget(deps.logger, result);
     deps.onTargetDone?.(result, ++done, plan.targets.length);
     return result;
@@ -78,8 +82,28 @@ function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredenti
   return [...byHost.values()];
 }
 
-function hasTimeFor(deps: RefreshDeps): boolean {
-  return deps.deadline === undefined || deps.deadline - deps.clock.now() >= MIN_TARGET_BUDGET_MS;
+/**
+ * Decides whether a new target can still finish before the deadline, from how long targets have
+ * actually taken in this run (retries and 429 pauses included), never less than a fixed floor.
+ */
+class TargetBudget {
+  private slowestMs = 0;
+  constructor(private readonly deps: Pick<RefreshDeps, 'clock' | 'deadline'>) {}
+
+  allowsAnother(): boolean {
+    if (this.deps.deadline === undefined) return true;
+    const needed = Math.max(MIN_TARGET_BUDGET_MS, BUDGET_FACTOR * this.slowestMs);
+    return this.deps.deadline - this.deps.clock.now() >= needed;
+  }
+
+  async timed<T>(work: () => Promise<T>): Promise<T> {
+    const started = this.deps.clock.now();
+    try {
+      return await work();
+    } finally {
+      this.slowestMs = Math.max(this.slowestMs, this.deps.clock.now() - started);
+    }
+  }
 }
 
 function outOfTime(target: Parameters<typeof targetSelector>[0]): TargetResult {

@@ -102,6 +102,7 @@ export class GitLabEmulator {
   private readonly groups = new Map<number, Namespace>();
   private readonly projects = new Map<number, Namespace>();
   private readonly members = new Map<string, AccessLevel>();
+  private readonly byPath = new Map<string, Namespace>();
   private readonly variables = new Map<string, EmulatedVariable[]>();
   private nextId = 1;
   private server?: Server;
@@ -147,7 +148,9 @@ export class GitLabEmulator {
     const parent = parentPath ? this.findByPath(this.groups, parentPath) : undefined;
     if (parentPath && !parent) throw new Error(`parent group ${parentPath} missing`);
     const id = this.nextId++;
-    this.groups.set(id, { id, fullPath, parentId: parent?.id });
+    const group = { id, fullPath, parentId: parent?.id };
+    this.groups.set(id, group);
+    this.byPath.set(`group:${fullPath}`, group);
     return id;
   }
 
@@ -156,7 +159,9 @@ export class GitLabEmulator {
     const group = this.findByPath(this.groups, groupPath);
     if (!group) throw new Error(`group ${groupPath} missing`);
     const id = this.nextId++;
-    this.projects.set(id, { id, fullPath, parentId: group.id });
+    const project = { id, fullPath, parentId: group.id };
+    this.projects.set(id, project);
+    this.byPath.set(`project:${fullPath}`, project);
     return id;
   }
 
@@ -494,7 +499,7 @@ export class GitLabEmulator {
   }
 
   private findByPath(pool: Map<number, Namespace>, fullPath: string): Namespace | undefined {
-    return [...pool.values()].find((candidate) => candidate.fullPath === fullPath);
+    return this.byPath.get(`${pool === this.projects ? 'project' : 'group'}:${fullPath}`);
   }
 
   private list(key: string): EmulatedVariable[] {

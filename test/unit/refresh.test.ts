@@ -130,7 +130,8 @@ describe('Function: runRefresh', () => {
       write: variables.write.bind(variables),
     };
     const config = aConfig({ targets: [{ project: 'a/one' }, { project: 'a/two' }, { project: 'a/three' }], gitlab: { url: 'https://g.example.com', concurrency: 1 } });
-    const summary = await runRefresh(config, { dryRun: false }, deps({ clock, variables: slow, deadline: 6_000 }));
+    // 4 s per target: after the first, 2 × 4 s must be left; at t=4 s with the deadline at 11 s, only 7 s are.
+    const summary = await runRefresh(config, { dryRun: false }, deps({ clock, variables: slow, deadline: 11_000 }));
     expect(summary.targets.map((target) => target.status)).toEqual(['created', 'failed', 'failed']);
     expect(summary.targets[2]?.error).toMatch(/not attempted: out of time.*group targets/);
   });
@@ -150,5 +151,13 @@ describe('Function: runRefresh', () => {
     d.variables.set(API, { value: '{"note":"has a space"}', masked: true });
     const summary = await runRefresh(aConfig(), { dryRun: false }, d);
     expect(summary.targets[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('cannot mask') });
+  });
+});
+
+describe('Function: assertSecretSize', () => {
+  it('refuses a value over 65,536 bytes, counting bytes not characters', async () => {
+    const { assertSecretSize } = await import('../../src/core/secret-records.js');
+    expect(() => assertSecretSize('p/x', 'a'.repeat(65_536))).not.toThrow();
+    expect(() => assertSecretSize('p/x', 'é'.repeat(32_769))).toThrowError(/p\/x: value is 65538 bytes, over Secrets Manager's 65536-byte limit/);
   });
 });
