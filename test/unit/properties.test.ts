@@ -39,7 +39,7 @@ describe('Property: mergeDockerAuth', () => {
         const text = JSON.stringify(current);
         const parsed = parseDockerConfig(text);
         const { config } = mergeDockerAuth(parsed, minted, new Date(0));
-        const managed = new Set(minted.map((c) => c.host));
+        const managed = new Set<string>(minted.map((c) => c.host));
         for (const [key, value] of Object.entries(parsed.auths ?? {})) {
           if (!managed.has(normaliseRegistryKey(key))) expect(config.auths?.[key]).toEqual(value);
         }
