@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 
 export interface CliCommand {
-  name: 'refresh' | 'validate-config' | 'help' | 'version';
+  name: 'refresh' | 'validate-config' | 'doctor' | 'status' | 'help' | 'version';
   configPath: string;
   dryRun: boolean;
   json: boolean;
@@ -14,13 +14,15 @@ export interface CliCommand {
 export const USAGE = `Usage:
   ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--registry NAME]... [--json] [--verbose]
   ecr-gitlab-refresher validate-config [--config FILE]
+  ecr-gitlab-refresher doctor [--config FILE] [--json]     read-only checks of AWS, GitLab and every target
+  ecr-gitlab-refresher status [--config FILE] [--json]     what each target holds now and when it expires
   ecr-gitlab-refresher --help | --version
 
 Config: --config, else $REFRESHER_CONFIG, else ./refresher.config.yml.
 GitLab token: $GITLAB_TOKEN, else the Secrets Manager secret gitlab.tokenSecretId.
-Exit codes: 0 all good, 1 a registry, secret or target failed, 2 bad config or arguments.`;
+Exit codes: 0 all good, 1 a registry, secret or target failed, 2 bad config or arguments.\ndoctor: 0 all ok, 1 warnings only, 2 failures. status: 0 all fresh, 1 anything missing, expiring or unreadable.`;
 
-const COMMANDS = new Set(['refresh', 'validate-config', 'help', 'version']);
+const COMMANDS = new Set(['refresh', 'validate-config', 'doctor', 'status', 'help', 'version']);
 
 /** Pure: argv (without node and script) and the environment in, a command out; bad input is a ConfigError. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
@@ -33,7 +35,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
   const { values, positionals } = parsed;
   const first = positionals[0];
   const name = values.help ? 'help' : values.version ? 'version' : (first ?? 'help');
-  if (!COMMANDS.has(name)) throw new ConfigError([`arguments: unknown command "${name}" (expected refresh or validate-config)`]);
+  if (!COMMANDS.has(name)) throw new ConfigError([`arguments: unknown command "${name}" (expected refresh, validate-config, doctor or status)`]);
   if (positionals.length > 1) throw new ConfigError([`arguments: unexpected "${positionals[1]}"`]);
   return {
     name: name as CliCommand['name'],

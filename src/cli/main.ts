@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { type Check, doctorExitCode, runDoctor } from '../core/doctor.js';
 import { runRefresh } from '../core/refresh.js';
+import { collectStatus } from '../core/status.js';
 import { ConfigError, describeError } from '../errors.js';
-import { buildObservability, buildRefreshDeps } from '../wiring.js';
+import { buildDoctorPorts, buildObservability, buildRefreshDeps, buildStatusDeps } from '../wiring.js';
 import { type CliCommand, parseCli, USAGE } from './args.js';
-import { formatSummary } from './output.js';
+import { formatChecks, formatStatus, formatSummary } from './output.js';
+import { createProgress } from './progress.js';
 
 export const VERSION = '0.1.0';
 
@@ -12,6 +16,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** True when stderr is a terminal: then a progress bar is drawn there. */
+  interactive?: boolean;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -33,7 +39,53 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (command.name === 'validate-config') return validateConfigCommand(command, io);
+  if (command.name === 'doctor') return doctorCommand(command, io);
+  if (command.name === 'status') return statusCommand(command, io);
   return refreshCommand(command, io);
+}
+
+function runtimeFor(command: CliCommand, io: CliIo) {
+  return {
+    env: io.env,
+    writeLog: (line: string) => io.stderr(`${line}\n`),
+    defaultLogLevel: command.verbose ? ('info' as const) : ('warn' as const),
+    correlationId: randomUUID(),
+  };
+}
+
+async function doctorCommand(command: CliCommand, io: CliIo): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfigFile(command.configPath);
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems : [describeError(error)];
+    const checks: Check[] = problems.map((problem) => ({ check: 'config', status: 'fail', detail: problem, fix: 'fix the named field (validate-config shows the same)' }));
+    io.stdout(command.json ? `${JSON.stringify({ exitCode: 2, checks }, null, 2)}\n` : formatChecks(checks));
+    return EXIT.usage;
+  }
+  const runtime = runtimeFor(command, io);
+  const observability = buildObservability(runtime);
+  const checks = await runDoctor(config, await buildDoctorPorts(config, runtime, observability));
+  const exitCode = doctorExitCode(checks);
+  const text = command.json ? `${JSON.stringify({ exitCode, checks }, null, 2)}\n` : formatChecks(checks);
+  io.stdout(observability.redactor.scrub(text));
+  return exitCode;
+}
+
+async function statusCommand(command: CliCommand, io: CliIo): Promise<number> {
+  const runtime = runtimeFor(command, io);
+  const observability = buildObservability(runtime);
+  try {
+    const config = loadConfigFile(command.configPath);
+    const { variables, secrets } = await buildStatusDeps(config, runtime, observability);
+    const report = await collectStatus(config, variables, secrets, Date.now());
+    io.stdout(observability.redactor.scrub(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report)));
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    if (error instanceof ConfigError) return reportUsageError(error, io);
+    io.stderr(`error: ${observability.redactor.scrub(describeError(error))}\n`);
+    return EXIT.failed;
+  }
 }
 
 function validateConfigCommand(command: CliCommand, io: CliIo): number {
@@ -47,16 +99,12 @@ function validateConfigCommand(command: CliCommand, io: CliIo): number {
 }
 
 async function refreshCommand(command: CliCommand, io: CliIo): Promise<number> {
-  const runtime = {
-    env: io.env,
-    writeLog: (line: string) => io.stderr(`${line}\n`),
-    defaultLogLevel: command.verbose ? ('info' as const) : ('warn' as const),
-    correlationId: randomUUID(),
-  };
+  const runtime = runtimeFor(command, io);
   const observability = buildObservability(runtime);
   try {
     const config = loadConfigFile(command.configPath);
     const { deps } = await buildRefreshDeps(config, runtime, observability);
+    if (io.interactive && !command.json) deps.onTargetDone = createProgress(io.stderr);
     const summary = await runRefresh(config, { dryRun: command.dryRun, selection: { targets: command.targets, registries: command.registries } }, deps);
     const text = command.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary);
     io.stdout(observability.redactor.scrub(text));

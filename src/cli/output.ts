@@ -1,3 +1,5 @@
+import type { Check } from '../core/doctor.js';
+import type { StatusReport } from '../core/status.js';
 import type { RefreshSummary } from '../core/summary.js';
 
 /** A plain aligned table; the first row is the header. */
@@ -39,4 +41,53 @@ export function formatSummary(summary: RefreshSummary): string {
 function describeHosts(hosts: RefreshSummary['targets'][number]['hosts']): string {
   if (!hosts) return '-';
   return `replaced ${hosts.replaced.length}, added ${hosts.added.length}, kept ${hosts.kept.length}`;
+}
+
+const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
+
+/** Doctor results, one line each, with the fix under anything that is not ok. */
+export function formatChecks(checks: Check[]): string {
+  const lines = checks.map((check) => {
+    const head = `${MARK[check.status]}  ${check.check}${check.subject ? ` ${check.subject}` : ''}: ${check.detail}`;
+    return check.fix && check.status !== 'ok' ? `${head}\n      fix: ${check.fix}` : head;
+  });
+  const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
+  return `${lines.join('\n')}\n\n${count('ok')} ok, ${count('warn')} warnings, ${count('fail')} failures\n`;
+}
+
+function describeExpiry(seconds: number | undefined): string {
+  if (seconds === undefined) return '-';
+  if (seconds <= 0) return 'EXPIRED';
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return `in ${hours}h${String(minutes).padStart(2, '0')}m`;
+}
+
+export function formatStatus(report: StatusReport): string {
+  const rows = [['TARGET', 'VARIABLE', 'SCOPE', 'STATE', 'REFRESHED', 'EARLIEST EXPIRY', 'HOSTS', 'DETAIL']];
+  for (const t of report.targets) {
+    const first = t.hosts[0];
+    const flag = t.state === 'expiring' || t.state === 'expired' ? ' <<<' : '';
+    rows.push([
+      t.target,
+      t.variable,
+      t.environmentScope ?? '-',
+      `${t.state}${flag}`,
+      t.refreshedAt ?? '-',
+      first ? `${describeExpiry(first.expiresInSeconds)} (${first.host})` : '-',
+      String(t.hosts.length),
+      t.detail ?? '',
+    ]);
+  }
+  const sections = [formatTable(rows)];
+  if (report.secrets.length > 0) {
+    sections.push(
+      formatTable([
+        ['SECRET', 'STATE', 'HOST', 'EXPIRES', 'DETAIL'],
+        ...report.secrets.map((s) => [s.name, s.state, s.host ?? '-', describeExpiry(s.expiresInSeconds), s.detail ?? '']),
+      ]),
+    );
+  }
+  sections.push(report.ok ? 'All targets fresh.' : 'Attention: entries marked <<< expire within 2 hours or already have; other states are explained in DETAIL.');
+  return `${sections.join('\n\n')}\n`;
 }

@@ -86,3 +86,30 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
 }
+
+/** Read-only AWS lookups for `doctor`. */
+export interface AwsInspector {
+  callerIdentity(): Promise<{ account: string; arn: string }>;
+  /** Whether a secret exists; throws when the caller may not even describe it. */
+  secretExists(name: string): Promise<boolean>;
+  assumeRole(role: AwsRole): Promise<void>;
+}
+
+export interface GitLabUser {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+/** Read-only GitLab lookups for `doctor`. */
+export interface GitLabInspector {
+  currentUser(): Promise<GitLabUser>;
+  /** The token's scopes, or undefined when GitLab will not say (e.g. OAuth tokens). */
+  tokenScopes(): Promise<string[] | undefined>;
+  /** The user's effective access level (inherited included), 0 when not a member. */
+  accessLevel(owner: { kind: 'project' | 'group'; id: string }, userId: number): Promise<number>;
+  /** Full paths of every project and subgroup below a group. */
+  descendants(groupId: string): Promise<{ projects: string[]; groups: string[] }>;
+  /** Keys and scopes of every variable an owner defines (values are not needed and not kept). */
+  variableKeys(owner: { kind: 'project' | 'group'; id: string }): Promise<Array<{ key: string; environmentScope: string }>>;
+}

@@ -1,6 +1,6 @@
 import type { TargetConfig } from '../config/schema.js';
 import { describeError, UnsafeMergeError } from '../errors.js';
-import { type DockerConfig, type HostCredential, mergeDockerAuth, parseDockerConfig, serialiseDockerConfig } from './docker-auth.js';
+import { type DockerConfig, type HostCredential, mergeDockerAuth, parseDockerConfig, readMetadata, serialiseDockerConfig } from './docker-auth.js';
 import { targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, ExistenceHint, StoredVariable, VariableWrite } from './ports.js';
 import type { TargetResult } from './summary.js';
@@ -36,10 +36,11 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore): P
     checkWritable(target, existing, value);
     const hint: ExistenceHint = target.ownership === 'full' ? 'unknown' : existing ? 'exists' : 'missing';
     const hosts = { replaced: merge.replaced, added: merge.added, kept: merge.kept };
-    if (dryRun) return { ...base, status: hint === 'missing' ? 'would-create' : 'would-update', hosts };
+    const expiresAt = Object.values(readMetadata(merge.config)?.expiresAt ?? {}).sort()[0];
+    if (dryRun) return { ...base, status: hint === 'missing' ? 'would-create' : 'would-update', hosts, expiresAt };
     const write: VariableWrite = { value, protected: target.protected, masked: target.masked, description: MANAGED_DESCRIPTION };
     const status = await store.write(ref, write, hint);
-    return { ...base, status, hosts };
+    return { ...base, status, hosts, expiresAt };
   } catch (error) {
     return { ...base, error: describeError(error) };
   }

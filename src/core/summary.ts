@@ -28,6 +28,8 @@ export interface TargetResult {
   environmentScope?: string;
   status: TargetStatus;
   hosts?: HostChanges;
+  /** Earliest expiry among the ECR entries the variable holds after this run (as recorded by the tool). */
+  expiresAt?: string;
   error?: string;
 }
 
@@ -52,4 +54,15 @@ export function isSummaryOk(parts: Pick<RefreshSummary, 'registries' | 'secrets'
 export function countFailures(summary: RefreshSummary): { registries: number; secrets: number; targets: number } {
   const failed = (items: Array<{ status: string }>) => items.filter((item) => item.status === 'failed').length;
   return { registries: failed(summary.registries), secrets: failed(summary.secrets), targets: failed(summary.targets) };
+}
+
+/**
+ * The earliest time any managed credential runs out: fresh tokens of this run, and older entries
+ * that targets kept because their registry failed. Undefined when nothing is known.
+ */
+export function earliestExpiry(summary: Pick<RefreshSummary, 'registries' | 'targets'>): string | undefined {
+  const candidates = [...summary.registries.map((registry) => registry.expiresAt), ...summary.targets.map((target) => target.expiresAt)].filter(
+    (value): value is string => value !== undefined,
+  );
+  return candidates.sort()[0];
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { runRefresh } from '../core/refresh.js';
 import { countFailures, type RefreshSummary } from '../core/summary.js';
 import { ConfigError, describeError } from '../errors.js';
+import { refreshMetricsRecord } from '../observability/metrics.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';
 import { parseRefreshEvent } from './refresh-event.js';
 
@@ -43,6 +44,8 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
     const { deps, stats } = await buildRefreshDeps(config, runtime, observability);
     const summary = await runRefresh(config, request, deps);
     logger.info('gitlab requests', { ...stats });
+    // Dry runs change nothing, so they must not move the alarms.
+    if (!summary.dryRun) runtime.writeLog(JSON.stringify({ ...refreshMetricsRecord(summary, new Date()), correlationId: runtime.correlationId }));
     if (!summary.ok) {
       const failed = countFailures(summary);
       const names = summary.targets

@@ -43,6 +43,29 @@ describe('Handler: refresh', () => {
     expect(lines.map((line) => line.message)).toEqual(expect.arrayContaining(['refresh started', 'target done', 'refresh finished']));
   });
 
+  it("emits the run's metrics as valid CloudWatch EMF, but not for a dry run", async () => {
+    await handler(event('scheduled'), context);
+    const records = logs
+      .join('')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((line) => line._aws);
+    expect(records).toHaveLength(1);
+    const record = records[0];
+    const directive = record._aws.CloudWatchMetrics[0];
+    expect(directive.Namespace).toBe('EcrGitlabRefresher');
+    expect(typeof record._aws.Timestamp).toBe('number');
+    for (const dimensionSet of directive.Dimensions) for (const dimension of dimensionSet) expect(typeof record[dimension]).toBe('string');
+    for (const metric of directive.Metrics) expect(typeof record[metric.Name], metric.Name).toBe('number');
+    expect(record).toMatchObject({ TargetsUpdated: 3, TargetsFailed: 0, RegistriesMinted: 3, RegistriesFailed: 0 });
+    // moto's tokens say 2015, so the earliest expiry is far in the past.
+    expect(record.SecondsUntilEarliestExpiry).toBeLessThan(0);
+    logs.length = 0;
+    await handler(event('dry-run'), context);
+    expect(logs.join('')).not.toContain('"_aws"');
+  });
+
   it('keeps every secret out of its logs', async () => {
     await handler(event('manual'), context);
     const output = logs.join('');

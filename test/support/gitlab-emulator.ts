@@ -324,6 +324,14 @@ export class GitLabEmulator {
         body: { id: owner.id, full_path: owner.fullPath, path_with_namespace: owner.fullPath, permissions: this.permissionsBody(kind, owner.id, auth.userId) },
       };
     }
+    if ((match = /^\/(projects|groups)\/([^/]+)\/members\/all\/(\d+)$/.exec(path)) && method === 'GET') {
+      const kind = match[1] === 'projects' ? 'project' : 'group';
+      const owner = this.resolve(kind, match[2] as string, auth.userId);
+      const memberId = Number(match[3]);
+      const level = this.accessLevel(kind, owner.id, memberId);
+      if (level === 0) throw new HttpError(404, { message: '404 Not found' });
+      return { status: 200, body: { id: memberId, username: this.users.get(memberId)?.username, access_level: level } };
+    }
     if ((match = /^\/groups\/([^/]+)\/(projects|descendant_groups)$/.exec(path)) && method === 'GET') {
       const group = this.resolve('group', match[1] as string, auth.userId);
       const pool = match[2] === 'projects' ? this.projects : this.groups;

@@ -52,6 +52,8 @@ export async function startSandbox(options: { configOverrides?: (config: Record<
     const web = { auths: { 'registry.example.com': { auth: DOCKER_HUB_AUTH } } };
     gitlab.putVariable({ project: ids.web as number }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify(web), environment_scope: 'production', raw: true });
     gitlab.putVariable({ project: ids.web as number }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify({ auths: {} }), environment_scope: 'staging', raw: true });
+    // Not a target: its own value hides the platform group's in every job (doctor reports it).
+    gitlab.putVariable({ project: ids.worker as number }, { key: 'DOCKER_AUTH_CONFIG', value: JSON.stringify({ auths: { 'quay.io': { auth: DOCKER_HUB_AUTH } } }), raw: true });
   };
   seedVariables();
 

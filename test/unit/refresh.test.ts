@@ -28,7 +28,14 @@ describe('Function: runRefresh', () => {
     const summary = await runRefresh(aConfig(), { dryRun: false }, d);
     expect(summary.ok).toBe(true);
     expect(summary.targets).toEqual([
-      { target: 'project:platform/api', variable: 'DOCKER_AUTH_CONFIG', environmentScope: '*', status: 'created', hosts: { replaced: [], added: [EU, US], kept: [] } },
+      {
+        target: 'project:platform/api',
+        variable: 'DOCKER_AUTH_CONFIG',
+        environmentScope: '*',
+        status: 'created',
+        hosts: { replaced: [], added: [EU, US], kept: [] },
+        expiresAt: '2026-11-22T18:00:00.000Z',
+      },
     ]);
     const value = JSON.parse(d.variables.get(API)?.value ?? '{}');
     expect(value.auths[US]).toEqual({ auth: encodeAuth('AWS', 'pw-111111111111-us-east-1-secret') });

@@ -1,0 +1,262 @@
+import type { Config, TargetConfig } from '../config/schema.js';
+import { describeError } from '../errors.js';
+import { mapWithConcurrency } from './concurrency.js';
+import { parseDockerConfig, readMetadata } from './docker-auth.js';
+import { planMintCalls, targetSelector, variableRef } from './plan.js';
+import type { AwsInspector, CiVariableStore, GitLabInspector, GitLabUser, TokenMinter } from './ports.js';
+import { expiryState, hostExpiries } from './status.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  check: string;
+  subject?: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorPorts {
+  aws: AwsInspector;
+  minter: TokenMinter;
+  gitlab: GitLabInspector;
+  variables: CiVariableStore;
+  /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
+  readTokenSecret?: () => Promise<string>;
+  onSecret: (secret: string) => void;
+  now: () => number;
+}
+
+const MAINTAINER = 40;
+const OWNER = 50;
+
+/** 0 all ok, 1 warnings only, 2 any failure. */
+export function doctorExitCode(checks: Check[]): 0 | 1 | 2 {
+  if (checks.some((check) => check.status === 'fail')) return 2;
+  return checks.some((check) => check.status === 'warn') ? 1 : 0;
+}
+
+/** Every read-only check, in the order a person would debug: AWS, then GitLab, then each target. */
+export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Check[]> {
+  const checks: Check[] = [{ check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets` }];
+  checks.push(...(await awsChecks(config, ports)));
+  const user = await gitlabIdentityChecks(ports, checks);
+  if (!user) return checks;
+  const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, user, ports));
+  checks.push(...perTarget.flat());
+  const shadowing = await mapWithConcurrency(
+    config.targets.filter((target) => target.group !== undefined),
+    2,
+    (target) => shadowingChecks(target, config.targets, ports),
+  );
+  checks.push(...shadowing.flat());
+  return checks;
+}
+
+async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
+  const checks: Check[] = [];
+  const identity = await attempt(() => ports.aws.callerIdentity());
+  if (!identity.ok) {
+    return [{ check: 'aws-credentials', status: 'fail', detail: identity.error, fix: 'configure AWS credentials and a region (AWS_PROFILE or AWS_ACCESS_KEY_ID…, AWS_REGION)' }];
+  }
+  checks.push({ check: 'aws-credentials', status: 'ok', detail: identity.value.arn });
+  const roles = new Map(config.registries.filter((r) => r.roleArn).map((r) => [`${r.roleArn}|${r.externalId ?? ''}`, { arn: r.roleArn as string, externalId: r.externalId }]));
+  for (const role of roles.values()) {
+    const assumed = await attempt(() => ports.aws.assumeRole(role));
+    checks.push(
+      assumed.ok
+        ? { check: 'assume-role', subject: role.arn, status: 'ok', detail: 'assumed' }
+        : { check: 'assume-role', subject: role.arn, status: 'fail', detail: assumed.error, fix: "allow this identity in the role's trust policy (and match externalId)" },
+    );
+  }
+  for (const call of planMintCalls(config.registries)) {
+    const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : 'us-east-1 (public)'}`;
+    const minted = await attempt(() => ports.minter.mint(call.request));
+    if (minted.ok) {
+      for (const token of minted.value) ports.onSecret(token.password);
+      checks.push({ check: 'mint', subject, status: 'ok', detail: minted.value.map((token) => token.host).join(', ') });
+    } else {
+      checks.push({
+        check: 'mint',
+        subject,
+        status: 'fail',
+        detail: minted.error,
+        fix: 'grant ecr:GetAuthorizationToken (ECR Public: also sts:GetServiceBearerToken) to the identity that mints',
+      });
+    }
+  }
+  if (config.secrets) {
+    const name = `${config.secrets.prefix}docker-config`;
+    const exists = await attempt(() => ports.aws.secretExists(name));
+    checks.push(
+      exists.ok
+        ? { check: 'secrets-prefix', subject: config.secrets.prefix, status: 'ok', detail: exists.value ? `${name} exists` : `${name} will be created on the first refresh` }
+        : {
+            check: 'secrets-prefix',
+            subject: config.secrets.prefix,
+            status: 'fail',
+            detail: exists.error,
+            fix: `allow secretsmanager:DescribeSecret/CreateSecret/PutSecretValue on secret:${config.secrets.prefix}*`,
+          },
+    );
+  }
+  if (ports.readTokenSecret) {
+    const token = await attempt(ports.readTokenSecret);
+    if (token.ok) ports.onSecret(token.value);
+    checks.push(
+      token.ok
+        ? { check: 'gitlab-token-secret', subject: config.gitlab.tokenSecretId, status: 'ok', detail: 'readable' }
+        : {
+            check: 'gitlab-token-secret',
+            subject: config.gitlab.tokenSecretId,
+            status: 'fail',
+            detail: token.error,
+            fix: 'create the secret (README: deploy) and allow secretsmanager:GetSecretValue on it',
+          },
+    );
+  }
+  return checks;
+}
+
+async function gitlabIdentityChecks(ports: DoctorPorts, checks: Check[]): Promise<GitLabUser | undefined> {
+  const user = await attempt(() => ports.gitlab.currentUser());
+  if (!user.ok) {
+    checks.push({ check: 'gitlab-token', status: 'fail', detail: user.error, fix: 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
+    return undefined;
+  }
+  checks.push({ check: 'gitlab-token', status: 'ok', detail: `authenticated as ${user.value.username}${user.value.isAdmin ? ' (administrator)' : ''}` });
+  const scopes = await attempt(() => ports.gitlab.tokenScopes());
+  if (!scopes.ok || scopes.value === undefined) {
+    checks.push({
+      check: 'gitlab-scopes',
+      status: 'warn',
+      detail: scopes.ok ? 'GitLab did not report the token scopes' : scopes.error,
+      fix: 'make sure the token has the api scope',
+    });
+  } else if (!scopes.value.includes('api')) {
+    checks.push({
+      check: 'gitlab-scopes',
+      status: 'fail',
+      detail: `scopes: ${scopes.value.join(', ') || 'none'}`,
+      fix: 'create a token with the api scope (read_api cannot write variables)',
+    });
+  } else {
+    checks.push({ check: 'gitlab-scopes', status: 'ok', detail: `scopes: ${scopes.value.join(', ')}` });
+  }
+  return user.value;
+}
+
+async function targetChecks(target: TargetConfig, user: GitLabUser, ports: DoctorPorts): Promise<Check[]> {
+  const subject = targetSelector(target);
+  const checks: Check[] = [];
+  const ref = variableRef(target);
+  if (ref.owner.kind === 'instance') {
+    checks.push(
+      user.isAdmin
+        ? { check: 'role', subject, status: 'ok', detail: 'administrator' }
+        : { check: 'role', subject, status: 'fail', detail: 'not an administrator', fix: 'instance variables need an administrator token' },
+    );
+  } else if (!user.isAdmin) {
+    const needed = ref.owner.kind === 'project' ? MAINTAINER : OWNER;
+    const level = await attempt(() => ports.gitlab.accessLevel(ref.owner as { kind: 'project' | 'group'; id: string }, user.id));
+    const roleName = needed === MAINTAINER ? 'Maintainer' : 'Owner';
+    if (!level.ok) checks.push({ check: 'role', subject, status: 'fail', detail: level.error, fix: `give ${user.username} the ${roleName} role` });
+    else if (level.value < needed)
+      checks.push({
+        check: 'role',
+        subject,
+        status: 'fail',
+        detail: `${user.username} has access level ${level.value}`,
+        fix: `give ${user.username} the ${roleName} role (${needed})`,
+      });
+    else checks.push({ check: 'role', subject, status: 'ok', detail: `access level ${level.value}` });
+  }
+  checks.push(await variableCheck(target, ports));
+  return checks;
+}
+
+async function variableCheck(target: TargetConfig, ports: DoctorPorts): Promise<Check> {
+  const subject = `${targetSelector(target)} ${target.variable}${target.environmentScope ? `@${target.environmentScope}` : ''}`;
+  const stored = await attempt(() => ports.variables.read(variableRef(target)));
+  if (!stored.ok) return { check: 'variable', subject, status: 'fail', detail: stored.error };
+  if (!stored.value) return { check: 'variable', subject, status: 'ok', detail: 'does not exist yet; the next refresh creates it' };
+  if (stored.value.value === null) {
+    return target.ownership === 'full'
+      ? { check: 'variable', subject, status: 'ok', detail: 'hidden, owned fully by this tool' }
+      : {
+          check: 'variable',
+          subject,
+          status: 'fail',
+          detail: 'hidden: its value cannot be read or merged',
+          fix: 'set ownership: full on this target, or recreate the variable unhidden',
+        };
+  }
+  let metadata: ReturnType<typeof readMetadata>;
+  try {
+    metadata = readMetadata(parseDockerConfig(stored.value.value));
+  } catch (error) {
+    return {
+      check: 'variable',
+      subject,
+      status: 'fail',
+      detail: describeError(error),
+      fix: 'the Runner drops an unparseable DOCKER_AUTH_CONFIG silently: fix or delete the value',
+    };
+  }
+  if (!metadata) return { check: 'variable', subject, status: 'ok', detail: 'valid JSON, not refreshed by this tool yet' };
+  const hosts = hostExpiries(metadata.expiresAt, ports.now());
+  const state = expiryState(hosts);
+  const first = hosts[0];
+  const detail = `refreshed ${metadata.refreshedAt}; earliest expiry ${first ? `${first.expiresAt} (${first.host})` : 'none'}`;
+  if (state === 'ok') return { check: 'variable', subject, status: 'ok', detail };
+  return { check: 'variable', subject, status: 'warn', detail: `${detail}: ${state}`, fix: 'run a refresh now and check why the schedule did not (logs, alarms)' };
+}
+
+/**
+ * Projects and subgroups below a group target that define the same variable in an overlapping scope
+ * hide the group's value: the Runner takes the most specific one and never merges.
+ */
+async function shadowingChecks(target: TargetConfig, allTargets: TargetConfig[], ports: DoctorPorts): Promise<Check[]> {
+  const group = target.group as string;
+  const scope = target.environmentScope ?? '*';
+  const below = await attempt(() => ports.gitlab.descendants(group));
+  if (!below.ok) return [{ check: 'shadowing', subject: `group:${group}`, status: 'warn', detail: `could not list projects below the group: ${below.error}` }];
+  const covered = new Set(allTargets.filter((t) => t.variable === target.variable).map((t) => targetSelector(t)));
+  const owners = [...below.value.projects.map((id) => ({ kind: 'project' as const, id })), ...below.value.groups.map((id) => ({ kind: 'group' as const, id }))].filter(
+    (owner) => !covered.has(`${owner.kind}:${owner.id}`),
+  );
+  const found = await mapWithConcurrency(owners, 4, async (owner) => {
+    const keys = await attempt(() => ports.gitlab.variableKeys(owner));
+    const hit = keys.ok ? keys.value.find((v) => v.key === target.variable && scopesOverlap(v.environmentScope, scope)) : undefined;
+    return hit ? { owner, scope: hit.environmentScope } : undefined;
+  });
+  const shadows = found.filter((entry) => entry !== undefined);
+  if (shadows.length === 0) return [{ check: 'shadowing', subject: `group:${group}`, status: 'ok', detail: `no project or subgroup below hides its ${target.variable}` }];
+  return shadows.map(({ owner, scope: theirs }) => ({
+    check: 'shadowing',
+    subject: `${owner.kind}:${owner.id}`,
+    status: 'warn' as const,
+    detail: `defines its own ${target.variable} (scope ${theirs}), which hides group:${group}'s value in its jobs`,
+    fix: `add "- ${owner.kind}: ${owner.id}" to targets (its entries are kept), or delete its ${target.variable}`,
+  }));
+}
+
+/** GitLab scopes may end in wildcards (`review/*`); two scopes overlap when one can match the other. */
+export function scopesOverlap(a: string, b: string): boolean {
+  const matches = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(value);
+  return a === b || matches(a, b) || matches(b, a);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function attempt<T>(work: () => Promise<T>): Promise<Attempt<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error: describeError(error) };
+  }
+}

@@ -1,0 +1,97 @@
+import type { Config } from '../config/schema.js';
+import { describeError } from '../errors.js';
+import { mapWithConcurrency } from './concurrency.js';
+import { parseDockerConfig, readMetadata } from './docker-auth.js';
+import { targetSelector, variableRef } from './plan.js';
+import type { CiVariableStore, SecretStore } from './ports.js';
+import { hostSecretName } from './secret-records.js';
+
+/** Entries closer to expiry than this are highlighted: a 6-hour schedule has failed twice by then. */
+export const EXPIRING_SOON_SECONDS = 2 * 3600;
+
+export type HealthState = 'ok' | 'expiring' | 'expired' | 'missing' | 'unmanaged' | 'unreadable' | 'error';
+
+export interface HostExpiry {
+  host: string;
+  expiresAt: string;
+  expiresInSeconds: number;
+}
+
+export interface TargetStatusEntry {
+  target: string;
+  variable: string;
+  environmentScope?: string;
+  state: HealthState;
+  refreshedAt?: string;
+  hosts: HostExpiry[];
+  detail?: string;
+}
+
+export interface SecretStatusEntry {
+  name: string;
+  state: HealthState;
+  host?: string;
+  expiresAt?: string;
+  expiresInSeconds?: number;
+  detail?: string;
+}
+
+export interface StatusReport {
+  ok: boolean;
+  targets: TargetStatusEntry[];
+  secrets: SecretStatusEntry[];
+}
+
+export function hostExpiries(expiresAt: Record<string, string>, now: number): HostExpiry[] {
+  return Object.entries(expiresAt)
+    .map(([host, at]) => ({ host, expiresAt: at, expiresInSeconds: Math.round((Date.parse(at) - now) / 1000) }))
+    .sort((a, b) => a.expiresInSeconds - b.expiresInSeconds);
+}
+
+/** The worst state among host expiries: expired beats expiring beats ok. */
+export function expiryState(hosts: HostExpiry[]): HealthState {
+  if (hosts.some((host) => host.expiresInSeconds <= 0)) return 'expired';
+  if (hosts.some((host) => host.expiresInSeconds < EXPIRING_SOON_SECONDS)) return 'expiring';
+  return 'ok';
+}
+
+/** Read-only: what each target's variable and each host secret hold now, and how long it lasts. */
+export async function collectStatus(config: Config, variables: CiVariableStore, secrets: SecretStore | undefined, now: number): Promise<StatusReport> {
+  const targets = await mapWithConcurrency(config.targets, config.gitlab.concurrency, async function statusOf(target): Promise<TargetStatusEntry> {
+    const ref = variableRef(target);
+    const base = { target: targetSelector(target), variable: target.variable, environmentScope: ref.environmentScope, hosts: [] };
+    try {
+      const stored = await variables.read(ref);
+      if (!stored) return { ...base, state: 'missing', detail: 'variable does not exist yet; run a refresh' };
+      if (stored.value === null) return { ...base, state: 'unreadable', detail: 'variable is hidden; its value cannot be read' };
+      const metadata = readMetadata(parseDockerConfig(stored.value));
+      if (!metadata) return { ...base, state: 'unmanaged', detail: 'no record of a refresh by this tool in the value' };
+      const hosts = hostExpiries(metadata.expiresAt, now);
+      return { ...base, state: expiryState(hosts), refreshedAt: metadata.refreshedAt, hosts };
+    } catch (error) {
+      return { ...base, state: 'error', detail: describeError(error) };
+    }
+  });
+  const secretEntries = secrets && config.secrets ? await collectSecretStatus(config, secrets, now) : [];
+  const healthy = (state: HealthState) => state === 'ok';
+  return { ok: targets.every((t) => healthy(t.state)) && secretEntries.every((s) => healthy(s.state)), targets, secrets: secretEntries };
+}
+
+async function collectSecretStatus(config: Config, secrets: SecretStore, now: number): Promise<SecretStatusEntry[]> {
+  const prefix = config.secrets?.prefix ?? '';
+  const names = config.registries.flatMap((registry) =>
+    registry.public ? [hostSecretName(prefix, registry.name, 'us-east-1', true)] : (registry.regions ?? []).map((region) => hostSecretName(prefix, registry.name, region, false)),
+  );
+  return mapWithConcurrency(names, 4, async function secretStatus(name): Promise<SecretStatusEntry> {
+    try {
+      const value = await secrets.read(name);
+      if (value === undefined) return { name, state: 'missing', detail: 'secret does not exist yet; run a refresh' };
+      const record = JSON.parse(value) as { registry?: string; expiresAt?: string };
+      if (typeof record.expiresAt !== 'string') return { name, state: 'unmanaged', detail: 'no expiresAt in the secret' };
+      const [host] = hostExpiries({ [record.registry ?? name]: record.expiresAt }, now);
+      return { name, state: expiryState(host ? [host] : []), host: record.registry, expiresAt: record.expiresAt, expiresInSeconds: host?.expiresInSeconds };
+    } catch (error) {
+      return { name, state: 'error', detail: describeError(error) };
+    }
+  });
+}
