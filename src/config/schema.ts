@@ -42,6 +42,19 @@ export const registrySchema = z
     }
   });
 
+const VARIABLE_TYPE = z.enum(['env_var', 'file'], { error: 'expected "env_var" or "file"' });
+const FORMAT = z.enum(['docker-config', 'registry-login'], { error: 'expected "docker-config" or "registry-login"' });
+
+/** An extra variable on a target, typically credentials for jobs that push; protected unless said otherwise. */
+export const extraVariableSchema = z.strictObject({
+  name: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'"),
+  variableType: VARIABLE_TYPE.default('env_var'),
+  format: FORMAT.default('docker-config'),
+  registries: z.array(z.string()).min(1, "list at least one registry, or omit to use the target's").optional(),
+  protected: z.boolean().default(true),
+  masked: z.boolean().default(true),
+});
+
 export const targetSchema = z
   .strictObject({
     project: idOrPath(PROJECT_PATH, 'a path or id').optional(),
@@ -53,6 +66,9 @@ export const targetSchema = z
     protected: z.boolean().default(false),
     masked: z.boolean().default(true),
     ownership: z.enum(['merge', 'full'], { error: 'expected "merge" or "full"' }).default('merge'),
+    variableType: VARIABLE_TYPE.default('env_var'),
+    format: FORMAT.default('docker-config'),
+    variables: z.array(extraVariableSchema).optional(),
   })
   .superRefine((target, ctx) => {
     const kinds = (['project', 'group', 'instance'] as const).filter((kind) => target[kind] !== undefined);
@@ -62,6 +78,11 @@ export const targetSchema = z
     if (target.instance && target.environmentScope !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['environmentScope'], message: 'instance variables have no environment scope' });
     }
+    const names = [target.variable];
+    target.variables?.forEach((extra, index) => {
+      if (names.includes(extra.name)) ctx.addIssue({ code: 'custom', path: ['variables', index, 'name'], message: `variable "${extra.name}" is written twice by this target` });
+      names.push(extra.name);
+    });
   });
 
 export const gitlabSchema = z
@@ -105,16 +126,25 @@ export const configSchema = z
     });
     const seen = new Set<string>();
     config.targets.forEach((target, index) => {
-      target.registries?.forEach((name, position) => {
-        if (!names.has(name)) {
-          ctx.addIssue({ code: 'custom', path: ['targets', index, 'registries', position], message: `unknown registry "${name}"` });
-        }
-      });
-      const identity = `${target.project ?? ''}|${target.group ?? ''}|${target.instance ?? ''}|${target.variable}|${target.environmentScope ?? '*'}`;
-      if (seen.has(identity)) {
-        ctx.addIssue({ code: 'custom', path: ['targets', index], message: 'duplicates an earlier target (same owner, variable and environment scope)' });
+      const references: Array<[Array<string | number>, string[] | undefined]> = [
+        [['targets', index, 'registries'], target.registries],
+        ...(target.variables ?? []).map((extra, position): [Array<string | number>, string[] | undefined] => [
+          ['targets', index, 'variables', position, 'registries'],
+          extra.registries,
+        ]),
+      ];
+      for (const [path, list] of references) {
+        list?.forEach((name, position) => {
+          if (!names.has(name)) ctx.addIssue({ code: 'custom', path: [...path, position], message: `unknown registry "${name}"` });
+        });
       }
-      seen.add(identity);
+      for (const key of [target.variable, ...(target.variables ?? []).map((extra) => extra.name)]) {
+        const identity = `${target.project ?? ''}|${target.group ?? ''}|${target.instance ?? ''}|${key}|${target.environmentScope ?? '*'}`;
+        if (seen.has(identity)) {
+          ctx.addIssue({ code: 'custom', path: ['targets', index], message: `duplicates an earlier target (same owner, variable ${key} and environment scope)` });
+        }
+        seen.add(identity);
+      }
     });
   });
 
@@ -123,3 +153,4 @@ export type RegistryConfig = Config['registries'][number];
 export type TargetConfig = Config['targets'][number];
 export type GitLabConfig = Config['gitlab'];
 export type SecretsConfig = NonNullable<Config['secrets']>;
+export type ExtraVariableConfig = NonNullable<TargetConfig['variables']>[number];

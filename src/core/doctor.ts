@@ -1,10 +1,12 @@
 import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { parseDockerConfig, readMetadata } from './docker-auth.js';
+import { recordedExpiry } from './formats.js';
 import { planMintCalls, targetSelector, variableRef } from './plan.js';
 import type { AwsInspector, CiVariableStore, GitLabInspector, GitLabUser, TokenMinter } from './ports.js';
 import { expiryState, hostExpiries } from './status.js';
+import type { VariableSpec } from './variables.js';
+import { variableSpecs } from './variables.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -171,13 +173,13 @@ async function targetChecks(target: TargetConfig, user: GitLabUser, ports: Docto
       });
     else checks.push({ check: 'role', subject, status: 'ok', detail: `access level ${level.value}` });
   }
-  checks.push(await variableCheck(target, ports));
+  for (const spec of variableSpecs(target)) checks.push(await variableCheck(target, spec, ports));
   return checks;
 }
 
-async function variableCheck(target: TargetConfig, ports: DoctorPorts): Promise<Check> {
-  const subject = `${targetSelector(target)} ${target.variable}${target.environmentScope ? `@${target.environmentScope}` : ''}`;
-  const stored = await attempt(() => ports.variables.read(variableRef(target)));
+async function variableCheck(target: TargetConfig, spec: VariableSpec, ports: DoctorPorts): Promise<Check> {
+  const subject = `${targetSelector(target)} ${spec.key}${target.environmentScope ? `@${target.environmentScope}` : ''}`;
+  const stored = await attempt(() => ports.variables.read(variableRef(target, spec)));
   if (!stored.ok) return { check: 'variable', subject, status: 'fail', detail: stored.error };
   if (!stored.value) return { check: 'variable', subject, status: 'ok', detail: 'does not exist yet; the next refresh creates it' };
   if (stored.value.value === null) {
@@ -191,9 +193,9 @@ async function variableCheck(target: TargetConfig, ports: DoctorPorts): Promise<
           fix: 'set ownership: full on this target, or recreate the variable unhidden',
         };
   }
-  let metadata: ReturnType<typeof readMetadata>;
+  let metadata: ReturnType<typeof recordedExpiry>;
   try {
-    metadata = readMetadata(parseDockerConfig(stored.value.value));
+    metadata = recordedExpiry(spec.format, stored.value.value);
   } catch (error) {
     return {
       check: 'variable',
@@ -207,7 +209,7 @@ async function variableCheck(target: TargetConfig, ports: DoctorPorts): Promise<
   const hosts = hostExpiries(metadata.expiresAt, ports.now());
   const state = expiryState(hosts);
   const first = hosts[0];
-  const detail = `refreshed ${metadata.refreshedAt}; earliest expiry ${first ? `${first.expiresAt} (${first.host})` : 'none'}`;
+  const detail = `refreshed ${metadata.refreshedAt ?? '(time not recorded)'}; earliest expiry ${first ? `${first.expiresAt} (${first.host})` : 'none'}`;
   if (state === 'ok') return { check: 'variable', subject, status: 'ok', detail };
   return { check: 'variable', subject, status: 'warn', detail: `${detail}: ${state}`, fix: 'run a refresh now and check why the schedule did not (logs, alarms)' };
 }

@@ -1,6 +1,7 @@
 import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { AwsRole, MintRequest, VariableOwner, VariableRef } from './ports.js';
+import { mainVariable, type VariableSpec, variableSpecs } from './variables.js';
 
 export const PUBLIC_REGION = 'us-east-1';
 /** GetAuthorizationToken accepts at most 10 registry ids per call. */
@@ -23,11 +24,16 @@ export interface Selection {
   registries?: string[];
 }
 
+/** One variable to write in this run, with the registries it carries (after narrowing). */
+export interface PlannedVariable {
+  target: TargetConfig;
+  spec: VariableSpec;
+  registries: string[];
+}
+
 export interface RefreshPlan {
   calls: MintCall[];
-  targets: TargetConfig[];
-  /** Registry names each selected target receives (after narrowing). */
-  registriesByTarget: Map<TargetConfig, string[]>;
+  variables: PlannedVariable[];
 }
 
 /** `project:platform/api`, `group:platform`, `instance` — the selector syntax of the CLI and manual events. */
@@ -43,10 +49,10 @@ export function targetOwner(target: TargetConfig): VariableOwner {
   return { kind: 'instance' };
 }
 
-export function variableRef(target: TargetConfig): VariableRef {
+export function variableRef(target: TargetConfig, spec: VariableSpec = mainVariable(target)): VariableRef {
   const owner = targetOwner(target);
-  if (owner.kind === 'instance') return { owner, key: target.variable };
-  return { owner, key: target.variable, environmentScope: target.environmentScope ?? '*' };
+  if (owner.kind === 'instance') return { owner, key: spec.key };
+  return { owner, key: spec.key, environmentScope: target.environmentScope ?? '*' };
 }
 
 /**
@@ -55,15 +61,15 @@ export function variableRef(target: TargetConfig): VariableRef {
  */
 export function planRefresh(config: Config, selection: Selection = {}): RefreshPlan {
   const selectedRegistries = resolveRegistrySelection(config, selection.registries);
-  const targets = resolveTargetSelection(config, selection.targets);
-  const registriesByTarget = new Map<TargetConfig, string[]>();
-  for (const target of targets) {
-    const wanted = (target.registries ?? config.registries.map((registry) => registry.name)).filter((name) => selectedRegistries.has(name));
-    if (wanted.length > 0) registriesByTarget.set(target, wanted);
-  }
-  const needed = new Set([...registriesByTarget.values()].flat());
+  const everyRegistry = config.registries.map((registry) => registry.name);
+  const variables = resolveTargetSelection(config, selection.targets).flatMap((target) =>
+    variableSpecs(target)
+      .map((spec) => ({ target, spec, registries: (spec.registries ?? everyRegistry).filter((name) => selectedRegistries.has(name)) }))
+      .filter((planned) => planned.registries.length > 0),
+  );
+  const needed = new Set(variables.flatMap((planned) => planned.registries));
   const registries = config.registries.filter((registry) => needed.has(registry.name));
-  return { calls: planMintCalls(registries), targets: [...registriesByTarget.keys()], registriesByTarget };
+  return { calls: planMintCalls(registries), variables };
 }
 
 export function planMintCalls(registries: RegistryConfig[]): MintCall[] {

@@ -60,6 +60,7 @@ export interface StoredVariable {
 
 export interface VariableWrite {
   value: string;
+  variableType: 'env_var' | 'file';
   protected: boolean;
   masked: boolean;
   description: string;

@@ -1,9 +1,11 @@
 import type { TargetConfig } from '../config/schema.js';
 import { describeError, UnsafeMergeError } from '../errors.js';
-import { type DockerConfig, type HostCredential, mergeDockerAuth, parseDockerConfig, readMetadata, serialiseDockerConfig } from './docker-auth.js';
+import type { HostCredential } from './docker-auth.js';
+import { renderValue } from './formats.js';
 import { targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, ExistenceHint, StoredVariable, VariableWrite } from './ports.js';
 import type { TargetResult } from './summary.js';
+import type { VariableSpec } from './variables.js';
 
 /** GitLab's limit for instance-level variable values. */
 const INSTANCE_VALUE_LIMIT = 10_000;
@@ -12,50 +14,49 @@ export const MANAGED_DESCRIPTION = 'Managed by ecr-gitlab-refresher: ECR entries
 
 export interface TargetWork {
   target: TargetConfig;
+  spec: VariableSpec;
   credentials: HostCredential[];
   dryRun: boolean;
   now: Date;
 }
 
 /**
- * Read, merge, write one variable. Any problem fails this target alone, and a value that cannot be
+ * Read, merge, write one variable. Any problem fails this variable alone, and a value that cannot be
  * merged safely is never written.
  */
 export async function refreshTarget(work: TargetWork, store: CiVariableStore): Promise<TargetResult> {
-  const { target, credentials, dryRun, now } = work;
-  const ref = variableRef(target);
-  const base: TargetResult = { target: targetSelector(target), variable: target.variable, environmentScope: ref.environmentScope, status: 'failed' };
+  const { target, spec, credentials, dryRun, now } = work;
+  const ref = variableRef(target, spec);
+  const base: TargetResult = { target: targetSelector(target), variable: spec.key, environmentScope: ref.environmentScope, status: 'failed' };
   try {
     if (credentials.length === 0) {
       throw new UnsafeMergeError('none of its registries could be minted in this run; the variable was left as it was');
     }
-    const existing = target.ownership === 'full' ? undefined : await store.read(ref);
-    const current = currentConfig(target, existing);
-    const merge = mergeDockerAuth(current, credentials, now);
-    const value = serialiseDockerConfig(merge.config);
-    checkWritable(target, existing, value);
-    const hint: ExistenceHint = target.ownership === 'full' ? 'unknown' : existing ? 'exists' : 'missing';
-    const hosts = { replaced: merge.replaced, added: merge.added, kept: merge.kept };
-    const expiresAt = Object.values(readMetadata(merge.config)?.expiresAt ?? {}).sort()[0];
-    if (dryRun) return { ...base, status: hint === 'missing' ? 'would-create' : 'would-update', hosts, expiresAt };
-    const write: VariableWrite = { value, protected: target.protected, masked: target.masked, description: MANAGED_DESCRIPTION };
+    const owned = target.ownership === 'full';
+    const existing = owned ? undefined : await store.read(ref);
+    const rendered = renderValue(spec.format, currentValue(owned, existing), credentials, now);
+    checkWritable(target, spec, existing, rendered.value);
+    const hint: ExistenceHint = owned ? 'unknown' : existing ? 'exists' : 'missing';
+    const result = { hosts: rendered.hosts, expiresAt: rendered.expiresAt };
+    if (dryRun) return { ...base, status: hint === 'missing' ? 'would-create' : 'would-update', ...result };
+    const write: VariableWrite = { value: rendered.value, variableType: spec.variableType, protected: spec.protected, masked: spec.masked, description: MANAGED_DESCRIPTION };
     const status = await store.write(ref, write, hint);
-    return { ...base, status, hosts, expiresAt };
+    return { ...base, status, ...result };
   } catch (error) {
     return { ...base, error: describeError(error) };
   }
 }
 
-function currentConfig(target: TargetConfig, existing: StoredVariable | undefined): DockerConfig {
-  if (target.ownership === 'full' || !existing) return {};
+function currentValue(owned: boolean, existing: StoredVariable | undefined): string | undefined {
+  if (owned || !existing) return undefined;
   if (existing.hidden || existing.value === null) {
     throw new UnsafeMergeError('variable is hidden, so its value cannot be read and merged; set ownership: full to let the tool own the whole value');
   }
-  return parseDockerConfig(existing.value);
+  return existing.value;
 }
 
-function checkWritable(target: TargetConfig, existing: StoredVariable | undefined, value: string): void {
-  const masked = existing ? existing.masked : target.masked;
+function checkWritable(target: TargetConfig, spec: VariableSpec, existing: StoredVariable | undefined, value: string): void {
+  const masked = existing ? existing.masked : spec.masked;
   if (masked && /\s/.test(value)) {
     throw new UnsafeMergeError('value contains whitespace (in an entry this tool does not manage), and GitLab cannot mask it; remove the whitespace or set masked: false');
   }

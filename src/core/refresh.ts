@@ -7,6 +7,7 @@ import type { CiVariableStore, Clock, Logger, SecretStore, TokenMinter } from '.
 import { refreshTarget } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
 import { isSummaryOk, type RefreshSummary, type TargetResult } from './summary.js';
+import type { VariableSpec } from './variables.js';
 
 export interface RefreshDeps {
   minter: TokenMinter;
@@ -36,7 +37,7 @@ const BUDGET_FACTOR = 2;
 export async function runRefresh(config: Config, options: RefreshOptions, deps: RefreshDeps): Promise<RefreshSummary> {
   const started = deps.clock.now();
   const plan = planRefresh(config, options.selection);
-  deps.logger.info('refresh started', { dryRun: options.dryRun, targets: plan.targets.length, mintCalls: plan.calls.length });
+  deps.logger.info('refresh started', { dryRun: options.dryRun, variables: plan.variables.length, mintCalls: plan.calls.length });
 
   const slots = await mintAll(plan.calls, deps.minter, deps.logger, deps.onSecret);
   const now = new Date(deps.clock.now());
@@ -46,12 +47,12 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
 
   let done = 0;
   const budget = new TargetBudget(deps);
-  const targets = await mapWithConcurrency(plan.targets, config.gitlab.concurrency, async function refreshOne(target) {
-    const credentials = credentialsFor(slots, plan.registriesByTarget.get(target) ?? []);
-    const work = () => refreshTarget({ target, credentials, dryRun: options.dryRun, now }, deps.variables);
-    const result = budget.allowsAnother() ? await budget.timed(work) : outOfTime(target);
+  const targets = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, async function refreshOne({ target, spec, registries }) {
+    const credentials = credentialsFor(slots, registries);
+    const work = () => refreshTarget({ target, spec, credentials, dryRun: options.dryRun, now }, deps.variables);
+    const result = budget.allowsAnother() ? await budget.timed(work) : outOfTime(target, spec);
     logTarget(deps.logger, result);
-    deps.onTargetDone?.(result, ++done, plan.targets.length);
+    deps.onTargetDone?.(result, ++done, plan.variables.length);
     return result;
   });
 
@@ -106,11 +107,11 @@ class TargetBudget {
   }
 }
 
-function outOfTime(target: Parameters<typeof targetSelector>[0]): TargetResult {
+function outOfTime(target: Parameters<typeof targetSelector>[0], spec: VariableSpec): TargetResult {
   return {
     target: targetSelector(target),
-    variable: target.variable,
-    environmentScope: variableRef(target).environmentScope,
+    variable: spec.key,
+    environmentScope: variableRef(target, spec).environmentScope,
     status: 'failed',
     error: 'not attempted: out of time; split the config into several functions, or use group targets (a group variable covers every project below it)',
   };

@@ -1,10 +1,11 @@
 import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { parseDockerConfig, readMetadata } from './docker-auth.js';
+import { recordedExpiry } from './formats.js';
 import { targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore } from './ports.js';
 import { hostSecretName } from './secret-records.js';
+import { variableSpecs } from './variables.js';
 
 /** Entries closer to expiry than this are highlighted: a 6-hour schedule has failed twice by then. */
 export const EXPIRING_SOON_SECONDS = 2 * 3600;
@@ -57,17 +58,18 @@ export function expiryState(hosts: HostExpiry[]): HealthState {
 
 /** Read-only: what each target's variable and each host secret hold now, and how long it lasts. */
 export async function collectStatus(config: Config, variables: CiVariableStore, secrets: SecretStore | undefined, now: number): Promise<StatusReport> {
-  const targets = await mapWithConcurrency(config.targets, config.gitlab.concurrency, async function statusOf(target): Promise<TargetStatusEntry> {
-    const ref = variableRef(target);
-    const base = { target: targetSelector(target), variable: target.variable, environmentScope: ref.environmentScope, hosts: [] };
+  const jobs = config.targets.flatMap((target) => variableSpecs(target).map((spec) => ({ target, spec })));
+  const targets = await mapWithConcurrency(jobs, config.gitlab.concurrency, async function statusOf({ target, spec }): Promise<TargetStatusEntry> {
+    const ref = variableRef(target, spec);
+    const base = { target: targetSelector(target), variable: spec.key, environmentScope: ref.environmentScope, hosts: [] };
     try {
       const stored = await variables.read(ref);
       if (!stored) return { ...base, state: 'missing', detail: 'variable does not exist yet; run a refresh' };
       if (stored.value === null) return { ...base, state: 'unreadable', detail: 'variable is hidden; its value cannot be read' };
-      const metadata = readMetadata(parseDockerConfig(stored.value));
-      if (!metadata) return { ...base, state: 'unmanaged', detail: 'no record of a refresh by this tool in the value' };
-      const hosts = hostExpiries(metadata.expiresAt, now);
-      return { ...base, state: expiryState(hosts), refreshedAt: metadata.refreshedAt, hosts };
+      const record = recordedExpiry(spec.format, stored.value);
+      if (!record) return { ...base, state: 'unmanaged', detail: 'no record of a refresh by this tool in the value' };
+      const hosts = hostExpiries(record.expiresAt, now);
+      return { ...base, state: expiryState(hosts), refreshedAt: record.refreshedAt, hosts };
     } catch (error) {
       return { ...base, state: 'error', detail: describeError(error) };
     }

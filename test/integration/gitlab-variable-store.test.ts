@@ -18,7 +18,14 @@ function store(token = TOKEN) {
   return new GitLabVariableStore({ url: gitlab.url, token, transport });
 }
 
-const write = (value: string, extra: Partial<VariableWrite> = {}): VariableWrite => ({ value, protected: false, masked: true, description: 'managed', ...extra });
+const write = (value: string, extra: Partial<VariableWrite> = {}): VariableWrite => ({
+  value,
+  variableType: 'env_var',
+  protected: false,
+  masked: true,
+  description: 'managed',
+  ...extra,
+});
 const projectRef = (scope = '*'): VariableRef => ({ owner: { kind: 'project', id: 'team/app' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: scope });
 const groupRef = (scope = '*'): VariableRef => ({ owner: { kind: 'group', id: 'team' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: scope });
 

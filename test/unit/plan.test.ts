@@ -41,7 +41,7 @@ describe('Function: planRefresh', () => {
       targets: [{ project: 'x/api', registries: ['a'] }, { group: 'g' }],
     });
     const plan = planRefresh(config, { targets: ['project:x/api'] });
-    expect(plan.targets.map((target) => target.project)).toEqual(['x/api']);
+    expect(plan.variables.map(({ target }) => target.project)).toEqual(['x/api']);
     expect(plan.calls.flatMap((call) => call.slots.map((slot) => slot.registry))).toEqual(['a']);
   });
 
@@ -54,8 +54,7 @@ describe('Function: planRefresh', () => {
       targets: [{ project: 'x/api', registries: ['a'] }, { group: 'g' }],
     });
     const plan = planRefresh(config, { registries: ['b'] });
-    expect(plan.targets.map((target) => target.group ?? target.project)).toEqual(['g']);
-    expect(plan.registriesByTarget.get(plan.targets[0] as never)).toEqual(['b']);
+    expect(plan.variables.map(({ target, registries }) => [target.group ?? target.project, registries])).toEqual([['g', ['b']]]);
   });
 
   it('refuses selectors and registry names that are not in the config', () => {
@@ -67,10 +66,36 @@ describe('Function: planRefresh', () => {
 describe('Function: variableRef', () => {
   it('defaults the scope to "*" and gives instance variables none', () => {
     const config = aConfig({ targets: [{ group: 'g' }, { instance: true }, { project: '7', environmentScope: 'prod' }] });
-    expect(config.targets.map(variableRef)).toEqual([
+    expect(config.targets.map((target) => variableRef(target))).toEqual([
       { owner: { kind: 'group', id: 'g' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: '*' },
       { owner: { kind: 'instance' }, key: 'DOCKER_AUTH_CONFIG' },
       { owner: { kind: 'project', id: '7' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: 'prod' },
+    ]);
+  });
+});
+
+describe('Function: planRefresh (several variables per target)', () => {
+  it("plans each variable with its own registries, defaulting to the target's", () => {
+    const config = aConfig({
+      registries: [
+        { name: 'a', accountId: '111111111111', regions: ['us-east-1'] },
+        { name: 'b', accountId: '333333333333', regions: ['eu-west-1'] },
+      ],
+      targets: [
+        {
+          group: 'g',
+          variables: [
+            { name: 'ECR_PUSH', variableType: 'file', registries: ['b'] },
+            { name: 'ECR_LOGIN', format: 'registry-login' },
+          ],
+        },
+      ],
+    });
+    const plan = planRefresh(config);
+    expect(plan.variables.map(({ spec, registries }) => [spec.key, spec.variableType, spec.format, spec.protected, registries])).toEqual([
+      ['DOCKER_AUTH_CONFIG', 'env_var', 'docker-config', false, ['a', 'b']],
+      ['ECR_PUSH', 'file', 'docker-config', true, ['b']],
+      ['ECR_LOGIN', 'env_var', 'registry-login', true, ['a', 'b']],
     ]);
   });
 });

@@ -88,7 +88,7 @@ export class GitLabVariableStore implements CiVariableStore {
 
   private async create(ref: VariableRef, variable: VariableWrite): Promise<'created'> {
     const options: Record<string, unknown> = {
-      variableType: 'env_var',
+      variableType: variable.variableType,
       raw: true,
       description: variable.description,
       protected: variable.protected,
@@ -107,7 +107,13 @@ export class GitLabVariableStore implements CiVariableStore {
 
   /** Masked and hidden cannot change on update, so they are not sent; protected and raw can. */
   private async update(ref: VariableRef, variable: VariableWrite): Promise<'updated'> {
-    const options: Record<string, unknown> = { variableType: 'env_var', raw: true, description: variable.description, protected: variable.protected, ...scopeFilter(ref) };
+    const options: Record<string, unknown> = {
+      variableType: variable.variableType,
+      raw: true,
+      description: variable.description,
+      protected: variable.protected,
+      ...scopeFilter(ref),
+    };
     await this.resource(ref.owner).edit(ref.key, variable.value, options);
     return 'updated';
   }

@@ -1,0 +1,75 @@
+import { UnsafeMergeError } from '../errors.js';
+import { type HostCredential, mergeDockerAuth, parseDockerConfig, readMetadata, serialiseDockerConfig } from './docker-auth.js';
+import type { HostChanges } from './summary.js';
+import type { VariableFormat } from './variables.js';
+
+export interface FormattedValue {
+  value: string;
+  hosts: HostChanges;
+  /** Earliest expiry among the ECR entries the value holds. */
+  expiresAt?: string;
+}
+
+/** `registry-login`: compact JSON keyed by host, for scripts (`jq`) and tools that take a username and password. */
+export interface RegistryLogin {
+  [host: string]: { username: string; password: string; expiresAt: string };
+}
+
+/**
+ * The new value of a variable in its format, from its current value (undefined when missing or owned
+ * fully). Entries for hosts not minted in this run are kept in both formats.
+ */
+export function renderValue(format: VariableFormat, current: string | undefined, credentials: HostCredential[], now: Date): FormattedValue {
+  if (format === 'docker-config') {
+    const merge = mergeDockerAuth(current === undefined ? {} : parseDockerConfig(current), credentials, now);
+    const expiresAt = Object.values(readMetadata(merge.config)?.expiresAt ?? {}).sort()[0];
+    return { value: serialiseDockerConfig(merge.config), hosts: { replaced: merge.replaced, added: merge.added, kept: merge.kept }, expiresAt };
+  }
+  const existing = current === undefined ? {} : parseRegistryLogin(current);
+  const next: RegistryLogin = { ...existing };
+  const replaced: string[] = [];
+  const added: string[] = [];
+  for (const credential of credentials) {
+    const host = credential.host.toLowerCase();
+    (host in existing ? replaced : added).push(host);
+    next[host] = { username: credential.username, password: credential.password, expiresAt: credential.expiresAt.toISOString() };
+  }
+  const managed = new Set([...replaced, ...added]);
+  const expiresAt = Object.values(next)
+    .map((entry) => entry.expiresAt)
+    .sort()[0];
+  return {
+    value: JSON.stringify(next),
+    hosts: {
+      replaced: replaced.sort(),
+      added: added.sort(),
+      kept: Object.keys(existing)
+        .filter((host) => !managed.has(host))
+        .sort(),
+    },
+    expiresAt,
+  };
+}
+
+export function parseRegistryLogin(value: string): RegistryLogin {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new UnsafeMergeError('existing value is not JSON; left unchanged (fix or delete it, or set ownership: full)');
+  }
+  const valid =
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((entry) => entry !== null && typeof entry === 'object' && typeof (entry as Record<string, unknown>).password === 'string');
+  if (!valid) throw new UnsafeMergeError('existing value is not in registry-login format ({"host": {"username", "password", "expiresAt"}}); left unchanged');
+  return parsed as RegistryLogin;
+}
+
+/** The expiry record of a stored value in either format, for status and doctor. */
+export function recordedExpiry(format: VariableFormat, value: string): { refreshedAt?: string; expiresAt: Record<string, string> } | undefined {
+  if (format === 'docker-config') return readMetadata(parseDockerConfig(value));
+  const login = parseRegistryLogin(value);
+  return { expiresAt: Object.fromEntries(Object.entries(login).map(([host, entry]) => [host, entry.expiresAt])) };
+}

@@ -1,0 +1,94 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCliProcess } from '../support/cli-process.js';
+import { freePort } from '../support/moto.js';
+import { writeOciImage } from '../support/oci-image.js';
+import { PROD_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
+import { hasBinary } from '../support/system-tools.js';
+
+const missing = ['skopeo', 'docker-registry', 'htpasswd'].filter((binary) => !hasBinary(binary));
+if (missing.length > 0) console.warn(`real-registry-client: skipped, missing ${missing.join(', ')} (Debian packages skopeo, docker-registry, apache2-utils)`);
+
+/**
+ * The file variable a pushing job receives is accepted by a real registry client: skopeo, with
+ * --authfile, pushes to Debian's docker-registry on loopback, which checks htpasswd for user AWS and the
+ * password minted by the refresh. The entry is keyed by the loopback registry's address instead of the
+ * ECR host; what is proven is the file format and the `auth` value.
+ */
+describe.skipIf(missing.length > 0)('Real client: skopeo against docker-registry with the refreshed file variable', () => {
+  let sandbox: Sandbox;
+  let registry: ChildProcess;
+  let address: string;
+  let work: string;
+  let authfile: string;
+  let image: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    work = mkdtempSync(join(tmpdir(), 'real-registry-'));
+    const config = { ...sandbox.config, targets: [{ group: 'platform', registries: ['prod'], variables: [{ name: 'ECR_DOCKER_CONFIG', variableType: 'file' }] }] };
+    const configPath = join(work, 'config.yml');
+    writeFileSync(configPath, stringify(config));
+    const run = await runCliProcess(['refresh', '--config', configPath, '--target', 'group:platform'], sandbox.env);
+    expect(run.code, run.stderr).toBe(0);
+
+    const variable = sandbox.gitlab.getVariable({ group: sandbox.ids.platform as number }, 'ECR_DOCKER_CONFIG');
+    expect(variable?.variable_type).toBe('file');
+    const host = `${PROD_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
+    const value = JSON.parse(variable?.value ?? '{}');
+    const password = Buffer.from(value.auths[host].auth, 'base64').toString().split(':')[1] as string;
+
+    address = `127.0.0.1:${await freePort()}`;
+    value.auths = { [address]: value.auths[host] };
+    authfile = join(work, 'ECR_DOCKER_CONFIG');
+    writeFileSync(authfile, JSON.stringify(value));
+
+    writeFileSync(join(work, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', 'AWS', password]));
+    writeFileSync(
+      join(work, 'registry.yml'),
+      stringify({
+        version: 0.1,
+        log: { level: 'error' },
+        storage: { filesystem: { rootdirectory: join(work, 'data') } },
+        http: { addr: address },
+        auth: { htpasswd: { realm: 'test', path: join(work, 'htpasswd') } },
+      }),
+    );
+    registry = spawn('docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const status = await fetch(`http://${address}/v2/`)
+        .then((r) => r.status)
+        .catch(() => 0);
+      if (status === 401) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    image = writeOciImage(join(work, 'image'));
+  }, 120_000);
+
+  afterAll(async () => {
+    registry?.kill();
+    await sandbox?.stop();
+  });
+
+  const skopeo = (...args: string[]) => spawnSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8' });
+
+  it('pushes and inspects with the file as --authfile', () => {
+    const push = skopeo('copy', '--dest-tls-verify=false', '--authfile', authfile, image, `docker://${address}/platform/app:v1`);
+    expect(push.status, push.stderr).toBe(0);
+    const inspect = skopeo('inspect', '--tls-verify=false', '--authfile', authfile, `docker://${address}/platform/app:v1`);
+    expect(inspect.status, inspect.stderr).toBe(0);
+    expect(JSON.parse(inspect.stdout).Name).toBe(`${address}/platform/app`);
+  });
+
+  it('is refused without the credentials: the registry really checks them', () => {
+    const empty = join(work, 'empty.json');
+    writeFileSync(empty, '{"auths":{}}');
+    const push = skopeo('copy', '--dest-tls-verify=false', '--authfile', empty, image, `docker://${address}/platform/app:v2`);
+    expect(push.status).not.toBe(0);
+    expect(push.stderr).toMatch(/unauthorized|authentication required/i);
+  });
+});
