@@ -39,7 +39,29 @@ function refreshStatements(config) {
   return statements;
 }
 
+/** Whether the stack creates the helper bucket: only when the config has a helper section without a bucket. */
+function createsHelperBucket(config) {
+  return Boolean(config.helper && !config.helper.bucket);
+}
+
+/** The helper-url function may read objects under the helper prefix and nothing else. */
+function helperStatements(config) {
+  const bucket = config.helper?.bucket;
+  const resource = bucket
+    ? `arn:aws:s3:::${bucket}/docker-credential-ecr-login/*`
+    : createsHelperBucket(config)
+      ? { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${HelperBucket}/docker-credential-ecr-login/*' }
+      : undefined;
+  return resource ? [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: resource }] : [];
+}
+
 module.exports = {
   iamStatements: async ({ resolveVariable }) => refreshStatements(await readConfig(resolveVariable)),
-  refreshStatements,
+  // A policy with no statement is invalid in IAM, so the S3 policy exists only when there is a bucket.
+  helperPolicies: async ({ resolveVariable }) => {
+    const statements = helperStatements(await readConfig(resolveVariable));
+    return statements.length > 0 ? [{ PolicyName: 'helper-objects', PolicyDocument: { Version: '2012-10-17', Statement: statements } }] : [];
+  },
+  createHelperBucket: async ({ resolveVariable }) => String(createsHelperBucket(await readConfig(resolveVariable))),
+  helperBucketName: async ({ resolveVariable }) => (await readConfig(resolveVariable)).helper?.bucket ?? '',
 };

@@ -16,6 +16,7 @@ export const USAGE = `Usage:
   ecr-gitlab-refresher validate-config [--config FILE]
   ecr-gitlab-refresher doctor [--config FILE] [--json]     read-only checks of AWS, GitLab and every target
   ecr-gitlab-refresher status [--config FILE] [--json]     what each target holds now and when it expires
+  ecr-gitlab-refresher helper publish --version V --bucket B [--arch amd64,arm64] [--from-file PATH] [--sha256 HEX]
   ecr-gitlab-refresher --help | --version
 
 Config: --config, else $REFRESHER_CONFIG, else ./refresher.config.yml.

@@ -5,8 +5,10 @@ import { type Check, doctorExitCode, runDoctor } from '../core/doctor.js';
 import { runRefresh } from '../core/refresh.js';
 import { collectStatus } from '../core/status.js';
 import { ConfigError, describeError } from '../errors.js';
-import { buildDoctorPorts, buildObservability, buildRefreshDeps, buildStatusDeps } from '../wiring.js';
+import { buildObservability, buildRefreshDeps } from '../wiring.js';
+import { buildDoctorPorts, buildStatusDeps } from '../wiring-inspect.js';
 import { type CliCommand, parseCli, USAGE } from './args.js';
+import { helperPublishCommand } from './helper-publish.js';
 import { formatChecks, formatStatus, formatSummary } from './output.js';
 import { createProgress } from './progress.js';
 
@@ -24,6 +26,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Runs one CLI invocation and returns its exit code; the bin script is the only caller of process.exit. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // `helper publish` has its own flags (its --version is a release, not this tool's version).
+  if (argv[0] === 'helper') return helperPublishCommand(argv.slice(1), io);
   let command: CliCommand;
   try {
     command = parseCli(argv, io.env);

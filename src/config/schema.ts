@@ -109,12 +109,47 @@ export const secretsSchema = z.strictObject({
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
 });
 
+const HELPER_VERSION = /^\d+\.\d+\.\d+$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const HELPER_ARCHITECTURES = ['amd64', 'arm64'] as const;
+
+export const helperSchema = z
+  .strictObject({
+    /** Omit to let the stack create the bucket (the function then reads HELPER_BUCKET). */
+    bucket: z.string().regex(BUCKET, 'expected an S3 bucket name (lower case, digits, dots, hyphens, 3-63 characters)').optional(),
+    versions: z.array(z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0')).min(1, 'allow at least one version'),
+    defaultVersion: z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0'),
+    architectures: z
+      .array(z.enum(HELPER_ARCHITECTURES, { error: 'expected amd64 or arm64' }))
+      .min(1)
+      .default([...HELPER_ARCHITECTURES]),
+    urlExpirySeconds: z
+      .number()
+      .int()
+      .min(30, 'at least 30 seconds')
+      .max(3600, 'at most 3600 seconds: signed URLs stop working when the signing role credentials expire anyway')
+      .default(300),
+    /** Digests pinned by the operator, checked before anything is published or served. */
+    digests: z
+      .record(
+        z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0'),
+        z.partialRecord(z.enum(HELPER_ARCHITECTURES), z.string().regex(SHA256, 'expected 64 lower-case hex digits')),
+      )
+      .optional(),
+  })
+  .superRefine((helper, ctx) => {
+    if (!helper.versions.includes(helper.defaultVersion))
+      ctx.addIssue({ code: 'custom', path: ['defaultVersion'], message: `must be one of versions (${helper.versions.join(', ')})` });
+  });
+
 export const configSchema = z
   .strictObject({
     gitlab: gitlabSchema,
     registries: z.array(registrySchema).min(1, 'configure at least one registry'),
     secrets: secretsSchema.optional(),
     targets: z.array(targetSchema).min(1, 'configure at least one target'),
+    helper: helperSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -153,4 +188,6 @@ export type RegistryConfig = Config['registries'][number];
 export type TargetConfig = Config['targets'][number];
 export type GitLabConfig = Config['gitlab'];
 export type SecretsConfig = NonNullable<Config['secrets']>;
+export type HelperConfig = NonNullable<Config['helper']>;
+export type HelperArch = (typeof HELPER_ARCHITECTURES)[number];
 export type ExtraVariableConfig = NonNullable<TargetConfig['variables']>[number];

@@ -1,13 +1,5 @@
-import { z } from 'zod';
-import { formatIssues } from '../config/parse.js';
 import type { Selection } from '../core/plan.js';
 import { ConfigError } from '../errors.js';
-
-const manualEventSchema = z.strictObject({
-  dryRun: z.boolean().default(false),
-  targets: z.array(z.string().min(1)).optional(),
-  registries: z.array(z.string().min(1)).optional(),
-});
 
 export interface RefreshRequest {
   dryRun: boolean;
@@ -15,16 +7,34 @@ export interface RefreshRequest {
   trigger: 'schedule' | 'manual';
 }
 
+const MANUAL_KEYS = new Set(['dryRun', 'targets', 'registries']);
+
 /**
  * An EventBridge scheduled event means "refresh everything"; anything else must be a manual event
- * `{dryRun?, targets?, registries?}`. Unknown keys are refused: a typo must not turn a dry run into a write.
+ * `{dryRun?, targets?, registries?}`. Unknown keys are refused: a typo must not turn a dry run into a
+ * write. Checked by hand (three keys) so the function does not load a schema library at start.
  */
 export function parseRefreshEvent(event: unknown): RefreshRequest {
   if (isScheduledEvent(event)) return { dryRun: false, selection: {}, trigger: 'schedule' };
-  const result = manualEventSchema.safeParse(event ?? {});
-  if (!result.success) throw new ConfigError(formatIssues(result.error.issues, 'event'));
-  const { dryRun, targets, registries } = result.data;
-  return { dryRun, selection: { targets, registries }, trigger: 'manual' };
+  const input = event ?? {};
+  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(['event: expected an object {"dryRun"?, "targets"?, "registries"?}']);
+  const record = input as Record<string, unknown>;
+  const problems = Object.keys(record)
+    .filter((key) => !MANUAL_KEYS.has(key))
+    .map((key) => `event.${key}: unknown key`);
+  if (record.dryRun !== undefined && typeof record.dryRun !== 'boolean') problems.push('event.dryRun: expected true or false');
+  for (const key of ['targets', 'registries'] as const) {
+    const value = record[key];
+    if (value !== undefined && !(Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0))) {
+      problems.push(`event.${key}: expected a list of non-empty strings`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dryRun: record.dryRun === true,
+    selection: { targets: record.targets as string[] | undefined, registries: record.registries as string[] | undefined },
+    trigger: 'manual',
+  };
 }
 
 function isScheduledEvent(event: unknown): boolean {

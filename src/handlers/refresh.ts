@@ -1,7 +1,4 @@
-import { bundledConfig } from '../config/bundled-config.js';
-import { loadConfigFile } from '../config/load.js';
-import { validateConfig } from '../config/parse.js';
-import type { Config } from '../config/schema.js';
+import { loadRuntimeConfig } from '../config/runtime.js';
 import { runRefresh } from '../core/refresh.js';
 import { countFailures, type RefreshSummary } from '../core/summary.js';
 import { ConfigError, describeError } from '../errors.js';
@@ -40,7 +37,7 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
   const { logger } = observability;
   try {
     const request = parseRefreshEvent(event);
-    const config = loadRuntimeConfig(process.env);
+    const config = await loadRuntimeConfig(process.env);
     const { deps, stats } = await buildRefreshDeps(config, runtime, observability);
     const summary = await runRefresh(config, request, deps);
     logger.info('gitlab requests', { ...stats });
@@ -63,10 +60,4 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
     logger.error('refresh aborted', { error: message });
     throw new RefreshFailedError(observability.redactor.scrub(message));
   }
-}
-
-/** The config bundled at package time, or REFRESHER_CONFIG when running from source. */
-export function loadRuntimeConfig(env: NodeJS.ProcessEnv): Config {
-  if (bundledConfig !== undefined) return validateConfig(bundledConfig);
-  return loadConfigFile(env.REFRESHER_CONFIG ?? 'refresher.config.yml');
 }

@@ -1,5 +1,5 @@
+import { GroupMembers, Groups, GroupVariables, PersonalAccessTokens, ProjectMembers, ProjectVariables, Users } from '@gitbeaker/core';
 import { createRequesterFn, type RequestHandlerFn } from '@gitbeaker/requester-utils';
-import { GroupMembers, Groups, GroupVariables, PersonalAccessTokens, ProjectMembers, ProjectVariables, Users } from '@gitbeaker/rest';
 import type { GitLabInspector, GitLabUser } from '../../core/ports.js';
 import { GitLabApiError } from '../../errors.js';
 import type { GitLabStoreOptions } from './variable-store.js';

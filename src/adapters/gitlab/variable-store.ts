@@ -1,5 +1,5 @@
+import { GroupVariables, InstanceLevelCICDVariables, ProjectVariables } from '@gitbeaker/core';
 import { createRequesterFn, type RequestHandlerFn } from '@gitbeaker/requester-utils';
-import { GroupVariables, InstanceLevelCICDVariables, ProjectVariables } from '@gitbeaker/rest';
 import type { CiVariableStore, ExistenceHint, StoredVariable, VariableOwner, VariableRef, VariableWrite } from '../../core/ports.js';
 import { GitLabApiError } from '../../errors.js';
 import type { createGitLabTransport } from './transport.js';

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Installs a verified docker-credential-ecr-login on a GitLab Runner manager (EC2 userdata, a launch
+# template, or docker-machine's amazonec2-userdata). Paste it and set the two values below, or export them.
+#
+#   HELPER_URL   the helper-url Function URL (serverless deploy prints it)
+#   AWS_REGION   the region of that function and of your ECR registries
+#
+# It signs the request with the instance role (IMDSv2), downloads the binary through a short-lived
+# presigned URL, checks its sha256 before installing anything, installs it 0755, writes the runner
+# user's Docker config (credsStore, or credHelpers for ECR_REGISTRIES), gives the gitlab-runner service
+# AWS_REGION through a systemd drop-in, and runs the helper once. Any failure exits non-zero and leaves
+# nothing installed.
+set -euo pipefail
+
+HELPER_URL="${HELPER_URL:-}"
+AWS_REGION="${AWS_REGION:-}"
+HELPER_VERSION="${HELPER_VERSION:-}"           # empty: the function's default version
+ECR_REGISTRIES="${ECR_REGISTRIES:-}"           # space-separated hosts for credHelpers; empty: credsStore
+RUNNER_USER="${RUNNER_USER:-gitlab-runner}"
+# Overridable so tests can run unprivileged in a temporary directory.
+IMDS_ENDPOINT="${IMDS_ENDPOINT:-http://169.254.169.254}"
+INSTALL_PREFIX="${INSTALL_PREFIX:-/usr/local/bin}"
+DOCKER_CONFIG_DIR="${DOCKER_CONFIG_DIR:-$(getent passwd "$RUNNER_USER" | cut -d: -f6 || true)/.docker}"
+SYSTEMD_DIR="${SYSTEMD_DIR:-/etc/systemd/system}"
+SYSTEMCTL="${SYSTEMCTL:-systemctl}"
+HELPER_ARCH="${HELPER_ARCH:-}"
+
+BINARY=docker-credential-ecr-login
+work="$(mktemp -d)"
+installed=()
+
+fail() {
+  echo "runner-userdata: $*" >&2
+  exit 1
+}
+
+# Undo every file this run put in place, so a failure never leaves a half-configured host.
+cleanup() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    for path in "${installed[@]+"${installed[@]}"}"; do rm -f "$path"; done
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+
+[ -n "$HELPER_URL" ] || fail "HELPER_URL is not set (the helper-url Function URL)"
+[ -n "$AWS_REGION" ] || fail "AWS_REGION is not set (the function's region)"
+command -v curl >/dev/null || fail "curl is required"
+command -v sha256sum >/dev/null || fail "sha256sum is required"
+
+if [ -z "$HELPER_ARCH" ]; then
+  case "$(uname -m)" in
+    x86_64 | amd64) HELPER_ARCH=amd64 ;;
+    aarch64 | arm64) HELPER_ARCH=arm64 ;;
+    *) fail "unsupported machine $(uname -m)" ;;
+  esac
+fi
+
+# A JSON string field, without jq (not on every AMI). Values here never contain quotes.
+json_field() {
+  sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" | head -n 1
+}
+
+# 1. Instance role credentials through IMDSv2.
+imds_token="$(curl -fsS --max-time 5 -X PUT "$IMDS_ENDPOINT/latest/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')" ||
+  fail "cannot reach the instance metadata service at $IMDS_ENDPOINT (IMDSv2); is this an EC2 instance with a role?"
+imds() { curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $imds_token" "$IMDS_ENDPOINT/latest/meta-data/$1"; }
+role="$(imds iam/security-credentials/ | head -n 1)" || fail "the instance has no IAM role (instance profile)"
+[ -n "$role" ] || fail "the instance has no IAM role (instance profile)"
+credentials="$(imds "iam/security-credentials/$role")" || fail "cannot read the credentials of role $role"
+access_key="$(printf '%s' "$credentials" | json_field AccessKeyId)"
+secret_key="$(printf '%s' "$credentials" | json_field SecretAccessKey)"
+session_token="$(printf '%s' "$credentials" | json_field Token)"
+[ -n "$access_key" ] && [ -n "$secret_key" ] || fail "role $role returned no credentials"
+
+# 2. Ask helper-url for a presigned URL, signed with SigV4 for the lambda service.
+query="arch=$HELPER_ARCH&format=json"
+[ -z "$HELPER_VERSION" ] || query="$query&version=$HELPER_VERSION"
+answer="$work/answer.json"
+status="$(curl -sS --max-time 20 -o "$answer" -w '%{http_code}' \
+  --aws-sigv4 "aws:amz:$AWS_REGION:lambda" --user "$access_key:$secret_key" \
+  -H "x-amz-security-token: $session_token" -H 'Accept: application/json' \
+  "${HELPER_URL%/}/?$query")" || fail "cannot reach $HELPER_URL"
+[ "$status" = 200 ] || fail "helper-url answered $status: $(head -c 300 "$answer")"
+url="$(json_field url <"$answer")"
+expected="$(json_field sha256 <"$answer")"
+[ -n "$url" ] && printf '%s' "$expected" | grep -Eq '^[0-9a-f]{64}$' || fail "helper-url returned no URL or digest"
+
+# 3. Download and verify before anything is installed.
+curl -fsS --max-time 120 -o "$work/$BINARY" "$url" || fail "download of $BINARY failed"
+actual="$(sha256sum "$work/$BINARY" | cut -d' ' -f1)"
+if [ "$actual" != "$expected" ]; then
+  rm -f "$work/$BINARY"
+  fail "sha256 mismatch: got $actual, expected $expected; nothing was installed"
+fi
+
+# 4. Install, configure Docker for the runner user, and give the service its region.
+mkdir -p "$INSTALL_PREFIX"
+install -m 0755 "$work/$BINARY" "$INSTALL_PREFIX/$BINARY"
+installed+=("$INSTALL_PREFIX/$BINARY")
+
+mkdir -p "$DOCKER_CONFIG_DIR"
+config="$DOCKER_CONFIG_DIR/config.json"
+if [ -f "$config" ]; then cp "$config" "$config.bak.$(date +%s)"; fi
+if [ -n "$ECR_REGISTRIES" ]; then
+  entries=""
+  for host in $ECR_REGISTRIES; do entries="$entries${entries:+,}\"$host\":\"ecr-login\""; done
+  printf '{"credHelpers":{%s}}\n' "$entries" >"$work/config.json"
+else
+  printf '{"credsStore":"ecr-login"}\n' >"$work/config.json"
+fi
+install -m 0600 "$work/config.json" "$config"
+installed+=("$config")
+if id "$RUNNER_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown -R "$RUNNER_USER" "$DOCKER_CONFIG_DIR"; fi
+
+dropin_dir="$SYSTEMD_DIR/gitlab-runner.service.d"
+mkdir -p "$dropin_dir"
+printf '[Service]\nEnvironment=AWS_REGION=%s\n' "$AWS_REGION" >"$work/ecr-credential-helper.conf"
+install -m 0644 "$work/ecr-credential-helper.conf" "$dropin_dir/ecr-credential-helper.conf"
+installed+=("$dropin_dir/ecr-credential-helper.conf")
+if command -v "$SYSTEMCTL" >/dev/null 2>&1; then "$SYSTEMCTL" daemon-reload || true; fi
+
+# 5. Prove the binary runs on this host.
+"$INSTALL_PREFIX/$BINARY" version >/dev/null 2>&1 || "$INSTALL_PREFIX/$BINARY" -v >/dev/null 2>&1 ||
+  fail "$INSTALL_PREFIX/$BINARY does not run on this host"
+echo "runner-userdata: installed $BINARY (sha256 $actual) for $RUNNER_USER, region $AWS_REGION"

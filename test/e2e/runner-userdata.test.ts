@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { handler, resetHelperUrlCache } from '../../src/handlers/helper-url.js';
+import { createBucket, DEBIAN_HELPER, HELPER_VERSION, helperBinaryMissing, helperDigest, writeHelperConfig } from '../support/helper-env.js';
+import { freePort, type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
+
+const missing = helperBinaryMissing();
+if (missing) console.warn(`runner-userdata: skipped, ${missing}`);
+
+const SCRIPT = new URL('../../scripts/runner-userdata.sh', import.meta.url).pathname;
+const BUCKET = 'runner-helpers';
+const KEY = `docker-credential-ecr-login/${HELPER_VERSION}/linux-amd64/docker-credential-ecr-login`;
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+}
+
+/** IMDSv2 on loopback: a session token first, then the role and its credentials. */
+function fakeImds(): Server {
+  return createServer((request, response) => {
+    if (request.method === 'PUT' && request.url === '/latest/api/token' && request.headers['x-aws-ec2-metadata-token-ttl-seconds']) return void response.end('imds-session');
+    if (request.headers['x-aws-ec2-metadata-token'] !== 'imds-session') return void response.writeHead(401).end();
+    if (request.url === '/latest/meta-data/iam/security-credentials/') return void response.end('runner-role');
+    if (request.url === '/latest/meta-data/iam/security-credentials/runner-role') {
+      return void response.end(
+        JSON.stringify({ Code: 'Success', AccessKeyId: 'testing', SecretAccessKey: 'testing', Token: 'instance-session-token', Expiration: '2099-01-01T00:00:00Z' }),
+      );
+    }
+    response.writeHead(404).end();
+  });
+}
+
+/**
+ * The real helper-url handler behind a loopback HTTP server standing in for the Function URL: like
+ * AWS_IAM auth, it refuses requests without a SigV4 signature for the lambda service.
+ */
+function functionUrl(): Server {
+  return createServer(async (request: IncomingMessage, response) => {
+    const authorization = request.headers.authorization ?? '';
+    const signed = /^AWS4-HMAC-SHA256 Credential=testing\/\d{8}\/us-east-1\/lambda\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/.test(authorization);
+    if (!signed || request.headers['x-amz-security-token'] !== 'instance-session-token') return void response.writeHead(403).end('{"Message":"Forbidden"}');
+    const url = new URL(request.url ?? '/', 'http://local');
+    const result = await handler({
+      queryStringParameters: Object.fromEntries(url.searchParams),
+      headers: request.headers as Record<string, string>,
+      requestContext: {
+        http: { method: request.method ?? 'GET' },
+        authorizer: { iam: { userArn: 'arn:aws:sts::123456789012:assumed-role/runner-role/i-test', accountId: '123456789012' } },
+      },
+    });
+    response.writeHead(result.statusCode, result.headers).end(result.body);
+  });
+}
+
+describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  let imds: Server;
+  let helperUrl: Server;
+  let env: Record<string, string>;
+  let digest: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useMotoEnv(moto.url);
+    process.env.LOG_LEVEL = 'error';
+    digest = helperDigest();
+    await createBucket(moto.url, BUCKET);
+    process.env.REFRESHER_CONFIG = writeHelperConfig(BUCKET, digest);
+    resetHelperUrlCache();
+    const io = { stdout: () => {}, stderr: () => {}, env: process.env };
+    expect(await runCli(['helper', 'publish', '--version', HELPER_VERSION, '--bucket', BUCKET, '--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest], io)).toBe(0);
+    imds = fakeImds();
+    helperUrl = functionUrl();
+    env = {
+      IMDS_ENDPOINT: await listen(imds),
+      HELPER_URL: await listen(helperUrl),
+      AWS_REGION: 'us-east-1',
+      HELPER_ARCH: 'amd64',
+      SYSTEMCTL: 'true',
+      RUNNER_USER: 'gitlab-runner-test',
+    };
+  });
+  afterAll(async () => {
+    imds?.close();
+    helperUrl?.close();
+    restore();
+    delete process.env.LOG_LEVEL;
+    await moto.stop();
+  });
+
+  function run(extra: Record<string, string> = {}) {
+    const root = mkdtempSync(join(tmpdir(), 'userdata-root-'));
+    const paths = { INSTALL_PREFIX: join(root, 'usr/local/bin'), DOCKER_CONFIG_DIR: join(root, 'home/gitlab-runner/.docker'), SYSTEMD_DIR: join(root, 'etc/systemd/system') };
+    return new Promise<{ code: number | null; stdout: string; stderr: string; paths: typeof paths }>((resolve) => {
+      const child = spawn('bash', [SCRIPT], { env: { PATH: process.env.PATH, HOME: root, ...env, ...paths, ...extra } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.on('close', (code) => resolve({ code, stdout, stderr, paths }));
+    });
+  }
+
+  it('installs the helper whose sha256 matches the pinned digest, with config, region drop-in, and a test run', async () => {
+    const result = await run();
+    expect(result.code, result.stderr).toBe(0);
+    const binary = join(result.paths.INSTALL_PREFIX, 'docker-credential-ecr-login');
+    expect(createHash('sha256').update(readFileSync(binary)).digest('hex')).toBe(digest);
+    expect(statSync(binary).mode & 0o777).toBe(0o755);
+    expect(JSON.parse(readFileSync(join(result.paths.DOCKER_CONFIG_DIR, 'config.json'), 'utf8'))).toEqual({ credsStore: 'ecr-login' });
+    expect(readFileSync(join(result.paths.SYSTEMD_DIR, 'gitlab-runner.service.d/ecr-credential-helper.conf'), 'utf8')).toBe('[Service]\nEnvironment=AWS_REGION=us-east-1\n');
+    expect(result.stdout).toContain(`installed docker-credential-ecr-login (sha256 ${digest})`);
+  });
+
+  it('writes credHelpers for listed registries', async () => {
+    const result = await run({ ECR_REGISTRIES: '111111111111.dkr.ecr.us-east-1.amazonaws.com public.ecr.aws' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(result.paths.DOCKER_CONFIG_DIR, 'config.json'), 'utf8'))).toEqual({
+      credHelpers: { '111111111111.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login', 'public.ecr.aws': 'ecr-login' },
+    });
+  });
+
+  it('fails on an unknown architecture (400) and installs nothing', async () => {
+    const result = await run({ HELPER_ARCH: 'mips' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/helper-url answered 400: .*mips.*is not allowed/);
+    expect(existsSync(result.paths.INSTALL_PREFIX)).toBe(false);
+  });
+
+  it('fails clearly when IMDS is unreachable', async () => {
+    const result = await run({ IMDS_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/cannot reach the instance metadata service/);
+    expect(existsSync(result.paths.INSTALL_PREFIX)).toBe(false);
+  });
+
+  it('refuses a tampered object: the binary never stays on disk', async () => {
+    // Tampered bytes behind the same metadata digest: the service cannot tell, the script's check can.
+    const s3 = new S3Client({ forcePathStyle: true });
+    const tampered = Buffer.concat([readFileSync(DEBIAN_HELPER), Buffer.from('#tampered')]);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: tampered, Metadata: { sha256: digest } }));
+    try {
+      const result = await run();
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/sha256 mismatch: got [0-9a-f]{64}, expected [0-9a-f]{64}; nothing was installed/);
+      expect(existsSync(join(result.paths.INSTALL_PREFIX, 'docker-credential-ecr-login'))).toBe(false);
+      expect(existsSync(join(result.paths.DOCKER_CONFIG_DIR, 'config.json'))).toBe(false);
+    } finally {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: readFileSync(DEBIAN_HELPER), Metadata: { sha256: digest } }));
+    }
+  });
+
+  it('is refused by the Function URL without a SigV4 signature', async () => {
+    const response = await fetch(`${env.HELPER_URL}/?arch=amd64`);
+    expect(response.status).toBe(403);
+  });
+});

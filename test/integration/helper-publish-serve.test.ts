@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { handler, resetHelperUrlCache } from '../../src/handlers/helper-url.js';
+import { createBucket, DEBIAN_HELPER, HELPER_VERSION, helperBinaryMissing, helperDigest, writeHelperConfig } from '../support/helper-env.js';
+import { type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
+
+const missing = helperBinaryMissing();
+if (missing) console.warn(`helper-publish-serve: skipped, ${missing}`);
+
+const KEY = `docker-credential-ecr-login/${HELPER_VERSION}/linux-amd64/docker-credential-ecr-login`;
+
+describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, the Debian helper binary)', () => {
+  let moto: MotoServer;
+  let restore: () => void;
+  let digest: string;
+  let s3: S3Client;
+  let bucket = 'helpers';
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = () => ({ stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), env: process.env });
+  const publish = (...args: string[]) => runCli(['helper', 'publish', '--version', HELPER_VERSION, '--bucket', bucket, ...args], io());
+  const event = (query: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    queryStringParameters: query,
+    headers: {},
+    requestContext: {
+      requestId: 'r1',
+      http: { method: 'GET', sourceIp: '10.0.0.1' },
+      authorizer: { iam: { userArn: 'arn:aws:sts::123456789012:assumed-role/runner/i-0abc', accountId: '123456789012' } },
+    },
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useMotoEnv(moto.url);
+    process.env.LOG_LEVEL = 'error';
+    digest = helperDigest();
+    s3 = new S3Client({ forcePathStyle: true });
+  });
+  afterAll(async () => {
+    restore();
+    delete process.env.LOG_LEVEL;
+    await moto.stop();
+  });
+  beforeEach(async () => {
+    bucket = `helpers-${Math.random().toString(36).slice(2, 8)}`;
+    await createBucket(moto.url, bucket);
+    out.length = 0;
+    err.length = 0;
+    process.env.REFRESHER_CONFIG = writeHelperConfig(bucket, digest);
+    resetHelperUrlCache();
+  });
+
+  it('refuses a file with no digest to check, uploading nothing', async () => {
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64')).toBe(1);
+    expect(err.join('')).toMatch(/no pinned digest for this version; pass --sha256.*\nnothing was uploaded/s);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).rejects.toThrow();
+  });
+
+  it('refuses a wrong --sha256', async () => {
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', '0'.repeat(64))).toBe(1);
+    expect(err.join('')).toContain('does not match the --sha256 digest');
+  });
+
+  it('publishes with SSE, digest metadata and a sha256sum file; republishing is a no-op; another digest needs --force', async () => {
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }));
+    expect(head.Metadata?.sha256).toBe(digest);
+    expect(head.ServerSideEncryption).toBe('AES256');
+    const sums = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${KEY}.sha256` }))).Body?.transformToString();
+    expect(sums).toBe(`${digest}  docker-credential-ecr-login\n`);
+
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
+    expect(out.join('')).toContain('already published with this digest');
+
+    const other = '/bin/true';
+    expect(await publish('--from-file', other, '--arch', 'amd64', '--trust-file')).toBe(1);
+    expect(err.join('')).toContain('already published with a different digest');
+    expect(await publish('--from-file', other, '--arch', 'amd64', '--trust-file', '--force')).toBe(0);
+  });
+
+  it('serves a 302 to a presigned URL with the checksum, or JSON; the bytes behind it are the binary', async () => {
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
+    const redirect = await handler(event({ arch: 'amd64' }));
+    expect(redirect.statusCode).toBe(302);
+    expect(redirect.headers['X-Checksum-Sha256']).toBe(digest);
+    const location = new URL(redirect.headers.Location as string);
+    expect(location.pathname).toBe(`/${bucket}/${KEY}`);
+    expect(location.searchParams.get('X-Amz-Expires')).toBe('300');
+    const bytes = Buffer.from(await (await fetch(location)).arrayBuffer());
+    expect(bytes.equals(readFileSync(DEBIAN_HELPER))).toBe(true);
+
+    const json = await handler(event({ arch: 'amd64', format: 'json' }));
+    expect(JSON.parse(json.body)).toMatchObject({ sha256: digest, version: HELPER_VERSION, arch: 'amd64', url: expect.stringContaining(KEY) });
+  });
+
+  it('answers 400 for what is not allowed, 404 for what is not published, 405 for other methods', async () => {
+    expect((await handler(event({ arch: 'mips' }))).statusCode).toBe(400);
+    expect(JSON.parse((await handler(event({ arch: 'amd64', version: '9.9.9' }))).body).error).toMatch(/not allowed/);
+    expect((await handler(event({ arch: 'amd64', version: '0.5.0' }))).statusCode).toBe(404);
+    const post = await handler({ ...event({ arch: 'amd64' }), requestContext: { http: { method: 'POST' } } });
+    expect(post.statusCode).toBe(405);
+    expect(post.headers.Allow).toBe('GET');
+  });
+
+  it('refuses to serve an object whose digest no longer matches the pin, and logs who asked', async () => {
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: 'evil', Metadata: { sha256: 'f'.repeat(64) } }));
+    process.env.LOG_LEVEL = 'info';
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    try {
+      const answer = await handler(event({ arch: 'amd64' }));
+      expect(answer.statusCode).toBe(409);
+    } finally {
+      spy.mockRestore();
+      process.env.LOG_LEVEL = 'error';
+    }
+    const log = JSON.parse(lines.find((line) => line.includes('helper request refused')) as string);
+    expect(log).toMatchObject({ callerArn: 'arn:aws:sts::123456789012:assumed-role/runner/i-0abc', status: 409 });
+  });
+});
