@@ -5,13 +5,13 @@
  * one request at a time and without client-side pacing. Prints elapsed time, requests, requests per
  * target, 429s, peak RSS and the ratio to the ideal bound.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stringify } from 'yaml';
+import { runCliProcess } from '../test/support/cli-process.js';
 import { ACCESS, GitLabEmulator } from '../test/support/gitlab-emulator.js';
 import { motoClientConfig, motoEnv, startMoto } from '../test/support/moto.js';
 
@@ -62,25 +62,6 @@ function seed(gitlab: GitLabEmulator): Array<Record<string, string>> {
   return targets;
 }
 
-function runCli(configPath: string, env: Record<string, string>, rssFile: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', './bench/rss-probe.mjs', 'bin/ecr-gitlab-refresher.mjs', 'refresh', '--config', configPath, '--json'], {
-      env: { ...process.env, ...env, RSS_PROBE_FILE: rssFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += String(chunk);
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function runScenario(scenario: Scenario, motoUrl: string): Promise<Result> {
   const gitlab = new GitLabEmulator();
   await gitlab.start();
@@ -98,7 +79,7 @@ async function runScenario(scenario: Scenario, motoUrl: string): Promise<Result>
         targets,
       }),
     );
-    const run = await runCli(configPath, motoEnv(motoUrl), join(dir, 'rss'));
+    const run = await runCliProcess(['refresh', '--config', configPath, '--json'], { ...motoEnv(motoUrl), RSS_PROBE_FILE: join(dir, 'rss') }, ['--import', './bench/rss-probe.mjs']);
     if (!run.stdout.startsWith('{')) throw new Error(`CLI failed (${run.code}): ${run.stderr.slice(0, 500)}`);
     const summary = JSON.parse(run.stdout);
     const requests = gitlab.requests.length;

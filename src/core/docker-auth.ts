@@ -24,14 +24,18 @@ export interface MergeResult {
   kept: string[];
 }
 
-/** Parses a stored value. Anything but a JSON object (with an object `auths`, if present) is refused. */
-export function parseDockerConfig(value: string): DockerConfig {
-  let parsed: unknown;
+/** JSON.parse for a stored value; text that is not JSON is refused, never overwritten. */
+export function parseStoredJson(value: string): unknown {
   try {
-    parsed = JSON.parse(value);
+    return JSON.parse(value);
   } catch {
     throw new UnsafeMergeError('existing value is not JSON; left unchanged (fix or delete it, or set ownership: full)');
   }
+}
+
+/** Parses a stored value. Anything but a JSON object (with an object `auths`, if present) is refused. */
+export function parseDockerConfig(value: string): DockerConfig {
+  const parsed = parseStoredJson(value);
   if (!isPlainObject(parsed)) {
     throw new UnsafeMergeError('existing value is JSON but not an object; left unchanged (fix or delete it, or set ownership: full)');
   }

@@ -1,5 +1,5 @@
 import { UnsafeMergeError } from '../errors.js';
-import { type HostCredential, mergeDockerAuth, parseDockerConfig, readMetadata, serialiseDockerConfig } from './docker-auth.js';
+import { type HostCredential, mergeDockerAuth, parseDockerConfig, parseStoredJson, readMetadata, serialiseDockerConfig } from './docker-auth.js';
 import type { HostChanges } from './summary.js';
 import type { VariableFormat } from './variables.js';
 
@@ -52,12 +52,7 @@ export function renderValue(format: VariableFormat, current: string | undefined,
 }
 
 export function parseRegistryLogin(value: string): RegistryLogin {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new UnsafeMergeError('existing value is not JSON; left unchanged (fix or delete it, or set ownership: full)');
-  }
+  const parsed = parseStoredJson(value);
   const valid =
     parsed !== null &&
     typeof parsed === 'object' &&

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: CloudFormation templates are untyped JSON
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import { stringify } from 'yaml';
 import { type Sandbox, startSandbox } from '../support/sandbox.js';
 import { runServerless } from '../support/serverless.js';
 
-// biome-ignore-all lint/suspicious/noExplicitAny: CloudFormation templates are untyped JSON
 describe('serverless (osls) offline', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {

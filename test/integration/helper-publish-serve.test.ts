@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
@@ -81,6 +83,51 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
     expect(await publish('--from-file', other, '--arch', 'amd64', '--trust-file', '--force')).toBe(0);
   });
 
+  describe('downloading the release (a loopback server stands in for the release bucket)', () => {
+    let server: Server;
+    let sha256File = '';
+    beforeAll(async () => {
+      server = createServer((request, response) => {
+        if (request.url === `/${HELPER_VERSION}/linux-amd64/docker-credential-ecr-login`) return void response.end(readFileSync(DEBIAN_HELPER));
+        if (request.url === `/${HELPER_VERSION}/linux-amd64/docker-credential-ecr-login.sha256`) return void response.end(sha256File);
+        response.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      process.env.HELPER_RELEASES_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => {
+      delete process.env.HELPER_RELEASES_URL;
+      server.close();
+    });
+
+    it('downloads with progress, checks --sha256 and the release .sha256, then uploads', async () => {
+      sha256File = `${digest}  docker-credential-ecr-login\n`;
+      expect(await publish('--arch', 'amd64', '--sha256', digest)).toBe(0);
+      expect(err.join('')).toMatch(/downloading linux-amd64: \d+% of [\d.]+ MB/);
+      expect(err.join('')).toContain('downloaded linux-amd64');
+      expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).Metadata?.sha256).toBe(digest);
+    });
+
+    it('refuses when the release .sha256 disagrees with the bytes, uploading nothing', async () => {
+      sha256File = `${'c'.repeat(64)}  docker-credential-ecr-login\n`;
+      expect(await publish('--arch', 'amd64', '--sha256', digest)).toBe(1);
+      expect(err.join('')).toContain("does not match the release's .sha256");
+      await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).rejects.toThrow();
+    });
+
+    it('does not trust the release .sha256 alone', async () => {
+      sha256File = `${digest}  docker-credential-ecr-login\n`;
+      expect(await publish('--arch', 'amd64')).toBe(1);
+      expect(err.join('')).toMatch(/no pinned digest for this version; pass --sha256/);
+    });
+
+    it('uses a digest pinned in the config', async () => {
+      sha256File = '';
+      expect(await publish('--arch', 'amd64', '--config', process.env.REFRESHER_CONFIG as string)).toBe(0);
+      expect(out.join('')).toContain(`published ${HELPER_VERSION} linux-amd64 sha256 ${digest}`);
+    });
+  });
+
   it('serves a 302 to a presigned URL with the checksum, or JSON; the bytes behind it are the binary', async () => {
     expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
     const redirect = await handler(event({ arch: 'amd64' }));
@@ -110,7 +157,10 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: 'evil', Metadata: { sha256: 'f'.repeat(64) } }));
     process.env.LOG_LEVEL = 'info';
     const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
     try {
       const answer = await handler(event({ arch: 'amd64' }));
       expect(answer.statusCode).toBe(409);
