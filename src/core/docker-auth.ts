@@ -79,12 +79,11 @@ export function mergeDockerAuth(current: DockerConfig, credentials: HostCredenti
       kept.push(key);
     }
   }
-  const expiresAt: Record<string, string> = { ...readMetadata(current)?.expiresAt };
-  for (const credential of credentials) {
-    const host = credential.host.toLowerCase();
-    auths[host] = { auth: encodeAuth(credential.username, credential.password) };
-    expiresAt[host] = credential.expiresAt.toISOString();
-  }
+  for (const credential of credentials) auths[credential.host.toLowerCase()] = { auth: encodeAuth(credential.username, credential.password) };
+  // Expiry records only for hosts the value still holds: an entry someone deleted must not keep alarming.
+  const present = new Set(Object.keys(auths).map(normaliseRegistryKey));
+  const expiresAt: Record<string, string> = Object.fromEntries(Object.entries(readMetadata(current)?.expiresAt ?? {}).filter(([host]) => present.has(host)));
+  for (const credential of credentials) expiresAt[credential.host.toLowerCase()] = credential.expiresAt.toISOString();
   const metadata: ManagedMetadata = { refreshedAt: refreshedAt.toISOString(), expiresAt };
   const added = [...managedHosts].filter((host) => !replaced.has(host));
   return {
