@@ -24,7 +24,7 @@ export interface CliIo {
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** Runs one CLI invocation and returns its exit code; the bin script is the only caller of process.exit. */
+/** Runs one CLI invocation and returns its exit code; only cli/index.ts turns that into the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // `helper publish` has its own flags (its --version is a release, not this tool's version).
   if (argv[0] === 'helper') return helperPublishCommand(argv.slice(1), io);
