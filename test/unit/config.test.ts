@@ -101,3 +101,11 @@ describe('Function: parseConfigText', () => {
     expect(() => parseConfigText('- just\n- a list\n')).toThrowError(/expected a mapping/);
   });
 });
+
+describe('Shipped configuration files', () => {
+  it.each(['refresher.config.example.yml', 'config/dev.yml'])('%s is valid', async (file) => {
+    const { loadConfigFile } = await import('../../src/config/load.js');
+    const config = loadConfigFile(file);
+    expect(config.targets.length).toBeGreaterThan(0);
+  });
+});
