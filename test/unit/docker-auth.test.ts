@@ -59,7 +59,7 @@ describe('Function: mergeDockerAuth', () => {
 
   it('drops the expiry record of a host whose entry was removed from the value', () => {
     const first = mergeDockerAuth({}, [{ ...credential, host: 'public.ecr.aws' }, credential], now);
-    const { ['public.ecr.aws']: _removed, ...rest } = first.config.auths as Record<string, unknown>;
+    const { 'public.ecr.aws': _removed, ...rest } = first.config.auths as Record<string, unknown>;
     const second = mergeDockerAuth({ ...first.config, auths: rest }, [credential], now);
     expect(Object.keys(readMetadata(second.config)?.expiresAt ?? {})).toEqual([ECR]);
   });
