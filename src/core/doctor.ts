@@ -221,25 +221,27 @@ async function variableCheck(target: TargetConfig, spec: VariableSpec, ports: Do
 async function shadowingChecks(target: TargetConfig, allTargets: TargetConfig[], ports: DoctorPorts): Promise<Check[]> {
   const group = target.group as string;
   const scope = target.environmentScope ?? '*';
+  const keys = variableSpecs(target).map((spec) => spec.key);
   const below = await attempt(() => ports.gitlab.descendants(group));
   if (!below.ok) return [{ check: 'shadowing', subject: `group:${group}`, status: 'warn', detail: `could not list projects below the group: ${below.error}` }];
-  const covered = new Set(allTargets.filter((t) => t.variable === target.variable).map((t) => targetSelector(t)));
-  const owners = [...below.value.projects.map((id) => ({ kind: 'project' as const, id })), ...below.value.groups.map((id) => ({ kind: 'group' as const, id }))].filter(
-    (owner) => !covered.has(`${owner.kind}:${owner.id}`),
-  );
+  // An owner that is itself a target for a key gets that key written: its own value is merged, not a shadow.
+  const writtenTo = new Set(allTargets.flatMap((t) => variableSpecs(t).map((spec) => `${targetSelector(t)}|${spec.key}`)));
+  const owners = [...below.value.projects.map((id) => ({ kind: 'project' as const, id })), ...below.value.groups.map((id) => ({ kind: 'group' as const, id }))];
   const found = await mapWithConcurrency(owners, 4, async (owner) => {
-    const keys = await attempt(() => ports.gitlab.variableKeys(owner));
-    const hit = keys.ok ? keys.value.find((v) => v.key === target.variable && scopesOverlap(v.environmentScope, scope)) : undefined;
-    return hit ? { owner, scope: hit.environmentScope } : undefined;
+    const defined = await attempt(() => ports.gitlab.variableKeys(owner));
+    if (!defined.ok) return [];
+    return defined.value
+      .filter((v) => keys.includes(v.key) && scopesOverlap(v.environmentScope, scope) && !writtenTo.has(`${owner.kind}:${owner.id}|${v.key}`))
+      .map((v) => ({ owner, key: v.key, scope: v.environmentScope }));
   });
-  const shadows = found.filter((entry) => entry !== undefined);
-  if (shadows.length === 0) return [{ check: 'shadowing', subject: `group:${group}`, status: 'ok', detail: `no project or subgroup below hides its ${target.variable}` }];
-  return shadows.map(({ owner, scope: theirs }) => ({
+  const shadows = found.flat();
+  if (shadows.length === 0) return [{ check: 'shadowing', subject: `group:${group}`, status: 'ok', detail: `no project or subgroup below hides its ${keys.join(', ')}` }];
+  return shadows.map(({ owner, key, scope: theirs }) => ({
     check: 'shadowing',
     subject: `${owner.kind}:${owner.id}`,
     status: 'warn' as const,
-    detail: `defines its own ${target.variable} (scope ${theirs}), which hides group:${group}'s value in its jobs`,
-    fix: `add "- ${owner.kind}: ${owner.id}" to targets (its entries are kept), or delete its ${target.variable}`,
+    detail: `defines its own ${key} (scope ${theirs}), which hides group:${group}'s value in its jobs`,
+    fix: `add "- ${owner.kind}: ${owner.id}" to targets (its entries are kept), or delete its ${key}`,
   }));
 }
 

@@ -95,6 +95,23 @@ describe('CLI: doctor', () => {
     expect(checks.find((c) => c.check === 'gitlab-token')?.status).toBe('ok');
   });
 
+  it("also reports shadowing of a group target's extra (push) variables", async () => {
+    sandbox.gitlab.putVariable({ project: sandbox.ids.worker as number }, { key: 'ECR_PUSH', value: '{"auths":{}}' });
+    const path = `${sandbox.configPath}.push-shadow.json`;
+    const config = structuredClone(sandbox.config) as { targets: Array<Record<string, unknown>> };
+    config.targets = [{ group: 'platform', variables: [{ name: 'ECR_PUSH', variableType: 'file' }] }, { project: 'platform/backend/worker' }];
+    (await import('node:fs')).writeFileSync(path, JSON.stringify(config));
+    const run = await runCliProcess(['doctor', '--config', path, '--json'], sandbox.env);
+    const shadowing = (JSON.parse(run.stdout).checks as CheckJson[]).filter((c) => c.check === 'shadowing' && c.status === 'warn');
+    // worker is a target for DOCKER_AUTH_CONFIG (merged, not a shadow) but not for ECR_PUSH; api and web are targets of neither.
+    expect(shadowing.map((c) => `${c.subject}: ${c.detail.split(', which')[0]}`).sort()).toEqual([
+      'project:platform/api: defines its own DOCKER_AUTH_CONFIG (scope *)',
+      'project:platform/backend/worker: defines its own ECR_PUSH (scope *)',
+      'project:platform/web: defines its own DOCKER_AUTH_CONFIG (scope production)',
+      'project:platform/web: defines its own DOCKER_AUTH_CONFIG (scope staging)',
+    ]);
+  });
+
   it('exits 0 when everything is fine', async () => {
     const path = `${sandbox.configPath}.clean.json`;
     const config = structuredClone(sandbox.config) as { targets: Array<Record<string, unknown>> };
