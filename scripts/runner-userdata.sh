@@ -79,10 +79,11 @@ session_token="$(printf '%s' "$credentials" | json_field Token)"
 query="arch=$HELPER_ARCH&format=json"
 [ -z "$HELPER_VERSION" ] || query="$query&version=$HELPER_VERSION"
 answer="$work/answer.json"
-status="$(curl -sS --max-time 20 -o "$answer" -w '%{http_code}' \
-  --aws-sigv4 "aws:amz:$AWS_REGION:lambda" --user "$access_key:$secret_key" \
-  -H "x-amz-security-token: $session_token" -H 'Accept: application/json' \
-  "${HELPER_URL%/}/?$query")" || fail "cannot reach $HELPER_URL"
+# Credentials go to curl on stdin (-K -), never on its command line, where any local user could read them.
+status="$(printf 'user = "%s:%s"\nheader = "x-amz-security-token: %s"\n' "$access_key" "$secret_key" "$session_token" |
+  curl -sS --max-time 20 -K - -o "$answer" -w '%{http_code}' \
+    --aws-sigv4 "aws:amz:$AWS_REGION:lambda" -H 'Accept: application/json' \
+    "${HELPER_URL%/}/?$query")" || fail "cannot reach $HELPER_URL"
 [ "$status" = 200 ] || fail "helper-url answered $status: $(head -c 300 "$answer")"
 url="$(json_field url <"$answer")"
 expected="$(json_field sha256 <"$answer")"
