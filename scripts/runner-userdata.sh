@@ -73,7 +73,7 @@ credentials="$(imds "iam/security-credentials/$role")" || fail "cannot read the 
 access_key="$(printf '%s' "$credentials" | json_field AccessKeyId)"
 secret_key="$(printf '%s' "$credentials" | json_field SecretAccessKey)"
 session_token="$(printf '%s' "$credentials" | json_field Token)"
-[ -n "$access_key" ] && [ -n "$secret_key" ] || fail "role $role returned no credentials"
+if [ -z "$access_key" ] || [ -z "$secret_key" ]; then fail "role $role returned no credentials"; fi
 
 # 2. Ask helper-url for a presigned URL, signed with SigV4 for the lambda service.
 query="arch=$HELPER_ARCH&format=json"
@@ -87,7 +87,7 @@ status="$(printf 'user = "%s:%s"\nheader = "x-amz-security-token: %s"\n' "$acces
 [ "$status" = 200 ] || fail "helper-url answered $status: $(head -c 300 "$answer")"
 url="$(json_field url <"$answer")"
 expected="$(json_field sha256 <"$answer")"
-[ -n "$url" ] && printf '%s' "$expected" | grep -Eq '^[0-9a-f]{64}$' || fail "helper-url returned no URL or digest"
+if [ -z "$url" ] || ! printf '%s' "$expected" | grep -Eq '^[0-9a-f]{64}$'; then fail "helper-url returned no URL or digest"; fi
 
 # 3. Download and verify before anything is installed.
 curl -fsS --max-time 120 -o "$work/$BINARY" "$url" || fail "download of $BINARY failed"

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -11,6 +11,7 @@ import { runCli } from '../../src/cli/main.js';
 import { handler, resetHelperUrlCache } from '../../src/handlers/helper-url.js';
 import { createBucket, DEBIAN_HELPER, HELPER_VERSION, helperBinaryMissing, helperDigest, writeHelperConfig } from '../support/helper-env.js';
 import { freePort, type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
+import { hasBinary } from '../support/system-tools.js';
 
 const missing = helperBinaryMissing();
 if (missing) console.warn(`runner-userdata: skipped, ${missing}`);
@@ -157,6 +158,11 @@ describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', 
     } finally {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: readFileSync(DEBIAN_HELPER), Metadata: { sha256: digest } }));
     }
+  });
+
+  it.skipIf(!hasBinary('shellcheck'))('passes shellcheck', () => {
+    const lint = spawnSync('shellcheck', [SCRIPT], { encoding: 'utf8' });
+    expect(lint.status, lint.stdout).toBe(0);
   });
 
   it('is refused by the Function URL without a SigV4 signature', async () => {

@@ -6,6 +6,7 @@ export const SYSTEM_PACKAGES: Record<string, string> = {
   'docker-registry': 'docker-registry',
   htpasswd: 'apache2-utils',
   'docker-credential-ecr-login': 'amazon-ecr-credential-helper',
+  shellcheck: 'shellcheck',
 };
 
 export function hasBinary(name: string): boolean {
