@@ -34,13 +34,18 @@ export async function connectGitLab(config: Config, runtime: RuntimeOptions, red
   const token = await resolveGitLabToken(config, runtime.env, secretStore);
   redactor.add(token);
   const stats: TransportStats = { requests: 0, retries: 0, throttled: 0 };
+  return { options: gitlabOptions(config, token, runtime.deadline, stats), stats, secretStore };
+}
+
+/** One paced, retrying transport per run, configured from the gitlab section. */
+export function gitlabOptions(config: Config, token: string, deadline?: number, stats?: TransportStats): GitLabStoreOptions {
   const transport = createGitLabTransport({
     limiter: new RateLimiter(config.gitlab.requestsPerSecond),
     requestTimeoutMs: config.gitlab.requestTimeoutSeconds * 1000,
-    deadline: runtime.deadline,
+    deadline,
     stats,
   });
-  return { options: { url: config.gitlab.url, token, transport }, stats, secretStore };
+  return { url: config.gitlab.url, token, transport };
 }
 
 /** Real adapters for a refresh, from the validated config and the process environment. */

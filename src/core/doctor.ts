@@ -2,7 +2,7 @@ import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { recordedExpiry } from './formats.js';
-import { planMintCalls, targetSelector, variableRef } from './plan.js';
+import { PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
 import type { AwsInspector, CiVariableStore, GitLabInspector, GitLabUser, TokenMinter } from './ports.js';
 import { expiryState, hostExpiries } from './status.js';
 import type { VariableSpec } from './variables.js';
@@ -72,7 +72,7 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
     );
   }
   for (const call of planMintCalls(config.registries)) {
-    const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : 'us-east-1 (public)'}`;
+    const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : `${PUBLIC_REGION} (public)`}`;
     const minted = await attempt(() => ports.minter.mint(call.request));
     if (minted.ok) {
       for (const token of minted.value) ports.onSecret(token.password);

@@ -1,7 +1,7 @@
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
-import type { HostCredential } from './docker-auth.js';
-import type { MintCall, RegistrySlot } from './plan.js';
+import { encodeAuth, type HostCredential } from './docker-auth.js';
+import { type MintCall, PUBLIC_REGION, type RegistrySlot } from './plan.js';
 import type { Logger, MintedToken, TokenMinter } from './ports.js';
 import type { RegistryResult } from './summary.js';
 
@@ -23,7 +23,7 @@ export async function mintAll(calls: MintCall[], minter: TokenMinter, logger: Lo
       const tokens = await minter.mint(call.request);
       for (const token of tokens) {
         onSecret(token.password);
-        onSecret(Buffer.from(`${token.username}:${token.password}`).toString('base64'));
+        onSecret(encodeAuth(token.username, token.password));
       }
       return assignTokens(call, tokens);
     } catch (error) {
@@ -47,7 +47,7 @@ function assignTokens(call: MintCall, tokens: MintedToken[]): MintedSlot[] {
 }
 
 function regionOf(call: MintCall): string {
-  return call.request.kind === 'private' ? call.request.region : 'us-east-1';
+  return call.request.kind === 'private' ? call.request.region : PUBLIC_REGION;
 }
 
 export function toRegistryResults(slots: MintedSlot[]): RegistryResult[] {

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { recordedExpiry } from './formats.js';
-import { targetSelector, variableRef } from './plan.js';
+import { PUBLIC_REGION, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore } from './ports.js';
 import { hostSecretName } from './secret-records.js';
 import { variableSpecs } from './variables.js';
@@ -82,7 +82,7 @@ export async function collectStatus(config: Config, variables: CiVariableStore, 
 async function collectSecretStatus(config: Config, secrets: SecretStore, now: number): Promise<SecretStatusEntry[]> {
   const prefix = config.secrets?.prefix ?? '';
   const names = config.registries.flatMap((registry) =>
-    registry.public ? [hostSecretName(prefix, registry.name, 'us-east-1', true)] : (registry.regions ?? []).map((region) => hostSecretName(prefix, registry.name, region, false)),
+    registry.public ? [hostSecretName(prefix, registry.name, PUBLIC_REGION, true)] : (registry.regions ?? []).map((region) => hostSecretName(prefix, registry.name, region, false)),
   );
   return mapWithConcurrency(names, 4, async function secretStatus(name): Promise<SecretStatusEntry> {
     try {
