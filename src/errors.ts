@@ -33,6 +33,19 @@ export class UnsafeMergeError extends Error {
   override name = 'UnsafeMergeError';
 }
 
+/**
+ * The read a write was merged from can no longer be trusted: the variable appeared or vanished since,
+ * the read is older than a few seconds, or the write has to be retried. The caller reads again.
+ */
+export class StaleReadError extends Error {
+  override name = 'StaleReadError';
+}
+
+/** GitLab refused to mask the value (`{"value":["is invalid"]}` on a masked write). */
+export class MaskRefusedError extends Error {
+  override name = 'MaskRefusedError';
+}
+
 /** A secret would exceed Secrets Manager's 65,536-byte limit. */
 export class SecretTooLargeError extends Error {
   override name = 'SecretTooLargeError';

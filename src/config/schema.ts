@@ -45,14 +45,23 @@ export const registrySchema = z
 const VARIABLE_TYPE = z.enum(['env_var', 'file'], { error: 'expected "env_var" or "file"' });
 const FORMAT = z.enum(['docker-config', 'registry-login'], { error: 'expected "docker-config" or "registry-login"' });
 
-/** An extra variable on a target, typically credentials for jobs that push; protected unless said otherwise. */
+const DESCRIPTION = z.string().max(255, "GitLab's limit is 255 characters");
+
+/**
+ * An extra variable on a target, typically credentials for jobs that push; created protected unless
+ * said otherwise. `variableType`, `protected` and `description` are left undefined when not set, so an
+ * update keeps what the variable already has.
+ */
 export const extraVariableSchema = z.strictObject({
   name: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'"),
-  variableType: VARIABLE_TYPE.default('env_var'),
+  variableType: VARIABLE_TYPE.optional(),
   format: FORMAT.default('docker-config'),
   registries: z.array(z.string()).min(1, "list at least one registry, or omit to use the target's").optional(),
-  protected: z.boolean().default(true),
+  protected: z.boolean().optional(),
   masked: z.boolean().default(true),
+  description: DESCRIPTION.optional(),
+  /** push: the minting identity gets ECR push actions on these registries (IAM derived at packaging). */
+  access: z.enum(['pull', 'push'], { error: 'expected "pull" or "push"' }).default('pull'),
 });
 
 export const targetSchema = z
@@ -63,10 +72,11 @@ export const targetSchema = z
     registries: z.array(z.string()).min(1, 'list at least one registry, or omit to use all').optional(),
     variable: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'").default('DOCKER_AUTH_CONFIG'),
     environmentScope: z.string().regex(ENVIRONMENT_SCOPE, 'expected a GitLab environment scope such as "*" or "production"').optional(),
-    protected: z.boolean().default(false),
+    protected: z.boolean().optional(),
     masked: z.boolean().default(true),
+    description: DESCRIPTION.optional(),
     ownership: z.enum(['merge', 'full'], { error: 'expected "merge" or "full"' }).default('merge'),
-    variableType: VARIABLE_TYPE.default('env_var'),
+    variableType: VARIABLE_TYPE.optional(),
     format: FORMAT.default('docker-config'),
     variables: z.array(extraVariableSchema).optional(),
   })

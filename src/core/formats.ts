@@ -68,3 +68,8 @@ export function recordedExpiry(format: VariableFormat, value: string): { refresh
   const login = parseRegistryLogin(value);
   return { expiresAt: Object.fromEntries(Object.entries(login).map(([host, entry]) => [host, entry.expiresAt])) };
 }
+
+/** The earliest expiry the tool recorded in a stored value, if any. */
+export function recordedEarliestExpiry(format: VariableFormat, value: string): string | undefined {
+  return Object.values(recordedExpiry(format, value)?.expiresAt ?? {}).sort()[0];
+}

@@ -48,31 +48,50 @@ export interface VariableRef {
   environmentScope?: string;
 }
 
-export interface StoredVariable {
+export type VariableType = 'env_var' | 'file';
+
+/** A variable's own settings, as GitLab stores them. */
+export interface VariableSettings {
+  variableType: VariableType;
+  protected: boolean;
+  masked: boolean;
+  raw: boolean;
+  description: string | null;
+}
+
+export interface StoredVariable extends VariableSettings {
   /** Null when the variable is hidden: GitLab never returns a hidden value. */
   value: string | null;
   hidden: boolean;
-  masked: boolean;
-  protected: boolean;
-  raw: boolean;
   environmentScope?: string;
 }
 
+/** A value to store, with only the settings to send: on update, anything left out keeps what GitLab has. */
 export interface VariableWrite {
   value: string;
-  variableType: 'env_var' | 'file';
-  protected: boolean;
-  masked: boolean;
-  description: string;
+  settings: Partial<VariableSettings>;
 }
 
-/** What the caller knows about the variable before writing, so the store can pick POST or PUT first. */
-export type ExistenceHint = 'exists' | 'missing' | 'unknown';
+export interface WriteConditions {
+  /** What the read said: an existing variable is updated (PUT), a missing one created (POST). */
+  exists: boolean;
+  /**
+   * Epoch ms after which the read is too old to write a value merged from it: the store throws
+   * StaleReadError instead of sending, and the caller reads and merges again.
+   */
+  sendBy?: number;
+}
 
 export interface CiVariableStore {
   /** Undefined when the variable does not exist in that scope. */
   read(ref: VariableRef): Promise<StoredVariable | undefined>;
-  write(ref: VariableRef, variable: VariableWrite, hint: ExistenceHint): Promise<'created' | 'updated'>;
+  /**
+   * Writes exactly what the read allowed: throws StaleReadError when the variable changed existence
+   * since the read, when the read is too old, or when a write must be retried (so the caller re-reads
+   * and merges again instead of reverting someone's edit), and MaskRefusedError when GitLab refuses
+   * to mask the value.
+   */
+  write(ref: VariableRef, variable: VariableWrite, conditions: WriteConditions): Promise<'created' | 'updated'>;
 }
 
 export interface Clock {

@@ -1,66 +1,98 @@
 import type { TargetConfig } from '../config/schema.js';
-import { describeError, UnsafeMergeError } from '../errors.js';
+import { describeError, MaskRefusedError, StaleReadError, UnsafeMergeError } from '../errors.js';
 import type { HostCredential } from './docker-auth.js';
-import { renderValue } from './formats.js';
+import { type FormattedValue, recordedEarliestExpiry, renderValue } from './formats.js';
 import { targetSelector, variableRef } from './plan.js';
-import type { CiVariableStore, ExistenceHint, StoredVariable, VariableWrite } from './ports.js';
+import type { CiVariableStore, Clock, StoredVariable } from './ports.js';
 import type { TargetResult } from './summary.js';
+import { planVariableWrite } from './variable-settings.js';
 import type { VariableSpec } from './variables.js';
 
 /** GitLab's limit for instance-level variable values. */
 const INSTANCE_VALUE_LIMIT = 10_000;
-
-export const MANAGED_DESCRIPTION = 'Managed by ecr-gitlab-refresher: ECR entries are replaced on every refresh, other entries are kept';
+/** A value merged from a read older than this is merged again before it is written. */
+export const STALE_READ_MS = 5_000;
+/** Reads (and merges) per variable before giving up on a variable that keeps changing or failing. */
+const MAX_WRITE_ATTEMPTS = 6;
 
 export interface TargetWork {
   target: TargetConfig;
   spec: VariableSpec;
   credentials: HostCredential[];
   dryRun: boolean;
-  now: Date;
+  /** What a list call already returned for this variable, and when; the first merge uses it instead of a read. */
+  prefetched?: { variable: StoredVariable; readAt: number };
 }
 
 /**
- * Read, merge, write one variable. Any problem fails this variable alone, and a value that cannot be
- * merged safely is never written.
+ * Read, merge, write one variable. Any problem fails this variable alone, a value that cannot be
+ * merged safely is never written, and a write is only ever made from a read a few seconds old: when
+ * the variable changed, or a write must be retried, it is read and merged again.
  */
-export async function refreshTarget(work: TargetWork, store: CiVariableStore): Promise<TargetResult> {
-  const { target, spec, credentials, dryRun, now } = work;
+export async function refreshTarget(work: TargetWork, store: CiVariableStore, clock: Clock): Promise<TargetResult> {
+  const { target, spec, credentials, dryRun } = work;
   const ref = variableRef(target, spec);
   const base: TargetResult = { target: targetSelector(target), variable: spec.key, environmentScope: ref.environmentScope, status: 'failed' };
+  let lastRead: StoredVariable | undefined;
   try {
     if (credentials.length === 0) {
       throw new UnsafeMergeError('none of its registries could be minted in this run; the variable was left as it was');
     }
-    const owned = target.ownership === 'full';
-    const existing = owned ? undefined : await store.read(ref);
-    const rendered = renderValue(spec.format, currentValue(owned, existing), credentials, now);
-    checkWritable(target, spec, existing, rendered.value);
-    const hint: ExistenceHint = owned ? 'unknown' : existing ? 'exists' : 'missing';
-    const result = { hosts: rendered.hosts, expiresAt: rendered.expiresAt };
-    if (dryRun) return { ...base, status: hint === 'missing' ? 'would-create' : 'would-update', ...result };
-    const write: VariableWrite = { value: rendered.value, variableType: spec.variableType, protected: spec.protected, masked: spec.masked, description: MANAGED_DESCRIPTION };
-    const status = await store.write(ref, write, hint);
-    return { ...base, status, ...result };
+    let maskRefused = false;
+    for (let attempt = 1; ; attempt++) {
+      const prefetched = attempt === 1 ? work.prefetched : undefined;
+      const readAt = prefetched?.readAt ?? clock.now();
+      const existing = prefetched ? prefetched.variable : await store.read(ref);
+      lastRead = existing;
+      const rendered = renderValue(spec.format, currentValue(target, existing), credentials, new Date(clock.now()));
+      checkSize(target, rendered.value);
+      const planned = planVariableWrite(spec, existing, rendered.value, { maskRefused });
+      const result = withDetails(base, rendered, planned.changes, planned.warnings);
+      if (dryRun) return { ...result, status: existing ? 'would-update' : 'would-create' };
+      try {
+        const status = await store.write(ref, planned.write, { exists: existing !== undefined, sendBy: readAt + STALE_READ_MS });
+        return { ...result, status };
+      } catch (error) {
+        if (error instanceof MaskRefusedError && !maskRefused) maskRefused = true;
+        else if (!(error instanceof StaleReadError && attempt < MAX_WRITE_ATTEMPTS)) throw error;
+      }
+    }
   } catch (error) {
-    return { ...base, error: describeError(error) };
+    return { ...base, expiresAt: expiryHeld(spec, lastRead), error: describeError(error) };
   }
 }
 
-function currentValue(owned: boolean, existing: StoredVariable | undefined): string | undefined {
-  if (owned || !existing) return undefined;
+/** The whole value is the tool's under `ownership: full`; otherwise the current value is merged into. */
+function currentValue(target: TargetConfig, existing: StoredVariable | undefined): string | undefined {
+  if (!existing || target.ownership === 'full') return undefined;
   if (existing.hidden || existing.value === null) {
     throw new UnsafeMergeError('variable is hidden, so its value cannot be read and merged; set ownership: full to let the tool own the whole value');
   }
   return existing.value;
 }
 
-function checkWritable(target: TargetConfig, spec: VariableSpec, existing: StoredVariable | undefined, value: string): void {
-  const masked = existing ? existing.masked : spec.masked;
-  if (masked && /\s/.test(value)) {
-    throw new UnsafeMergeError('value contains whitespace (in an entry this tool does not manage), and GitLab cannot mask it; remove the whitespace or set masked: false');
-  }
+function checkSize(target: TargetConfig, value: string): void {
   if (target.instance && value.length > INSTANCE_VALUE_LIMIT) {
     throw new UnsafeMergeError(`value would be ${value.length} characters, over GitLab's ${INSTANCE_VALUE_LIMIT}-character limit for instance variables`);
+  }
+}
+
+function withDetails(base: TargetResult, rendered: FormattedValue, changes: string[], warnings: TargetResult['warnings'] = []): TargetResult {
+  return {
+    ...base,
+    hosts: rendered.hosts,
+    expiresAt: rendered.expiresAt,
+    ...(changes.length > 0 ? { changes } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/** What a failed variable still holds: the expiry the last refresh recorded in it, if it could be read. */
+function expiryHeld(spec: VariableSpec, stored: StoredVariable | undefined): string | undefined {
+  if (!stored?.value) return undefined;
+  try {
+    return recordedEarliestExpiry(spec.format, stored.value);
+  } catch {
+    return undefined;
   }
 }

@@ -49,7 +49,7 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
   const budget = new TargetBudget(deps);
   const targets = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, async function refreshOne({ target, spec, registries }) {
     const credentials = credentialsFor(slots, registries);
-    const work = () => refreshTarget({ target, spec, credentials, dryRun: options.dryRun, now }, deps.variables);
+    const work = () => refreshTarget({ target, spec, credentials, dryRun: options.dryRun }, deps.variables, deps.clock);
     const result = budget.allowsAnother() ? await budget.timed(work) : outOfTime(target, spec);
     logTarget(deps.logger, result);
     deps.onTargetDone?.(result, ++done, plan.variables.length);

@@ -22,14 +22,28 @@ export interface HostChanges {
   kept: string[];
 }
 
+/** Something a person should act on although the variable was written. */
+export type WarningCode = 'unmasked' | 'raw-left-off' | 'creds-store' | 'cred-helpers';
+
+export interface TargetWarning {
+  code: WarningCode;
+  message: string;
+}
+
 export interface TargetResult {
   target: string;
   variable: string;
   environmentScope?: string;
   status: TargetStatus;
   hosts?: HostChanges;
-  /** Earliest expiry among the ECR entries the variable holds after this run (as recorded by the tool). */
+  /**
+   * Earliest expiry among the ECR entries the variable holds after this run, as recorded by the tool:
+   * the new one when written, the one read from the value when the write failed.
+   */
   expiresAt?: string;
+  /** Settings this run changed (or would change), such as `masked: false → true`. */
+  changes?: string[];
+  warnings?: TargetWarning[];
   error?: string;
 }
 

@@ -135,7 +135,9 @@ describe('Fault suite: 500 targets against a flaky GitLab', () => {
       expect(newRest).toEqual(oldRest);
       for (const [key, entry] of Object.entries(oldAuths as Record<string, unknown>)) if (!key.includes(US)) expect(newAuths[key]).toEqual(entry);
       expect(Object.keys(newAuths).filter((key) => key.includes(US))).toEqual([US]);
-      if (old) expect({ masked: now?.masked, protected: now?.protected }).toEqual({ masked: old.masked, protected: old.protected });
+      // Every value ends masked (it holds fresh passwords); the variable's own protection is kept.
+      expect(now?.masked).toBe(true);
+      if (old) expect(now?.protected).toBe(old.protected);
     }
   }, 120_000);
 

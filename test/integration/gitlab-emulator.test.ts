@@ -77,7 +77,31 @@ describe('GitLab emulator', () => {
     expect((await call('POST', path, OWNER, { key: 'A', value: json, masked: true, raw: false })).body).toEqual({ message: { value: ['is invalid'] } });
     expect((await call('POST', path, OWNER, { key: 'A', value: '{"a": 1}', masked: true, raw: true })).status).toBe(400);
     expect((await call('POST', path, OWNER, { key: 'A', value: json, masked: true, raw: true })).status).toBe(201);
-    expect((await call('PUT', `${path}/A`, OWNER, { value: json, masked: false })).body).toMatchObject({ message: { base: [expect.stringContaining('cannot be changed')] } });
+  });
+
+  it('lets a visible variable switch masking with PUT, never a hidden one', async () => {
+    const path = `/projects/${ids.project}/variables`;
+    const json = '{"auths":{"h":{"auth":"YTpi"}}}';
+    await call('POST', path, OWNER, { key: 'V', value: json, raw: true });
+    expect((await call('PUT', `${path}/V`, OWNER, { value: json, masked: true })).body).toMatchObject({ masked: true });
+    expect((await call('PUT', `${path}/V`, OWNER, { value: '{"a": 1}', masked: true })).body).toEqual({ message: { value: ['is invalid'] } });
+    expect((await call('PUT', `${path}/V`, OWNER, { value: '{"a": 1}', masked: false })).body).toMatchObject({ masked: false, value: '{"a": 1}' });
+    await call('POST', path, OWNER, { key: 'H', value: json, raw: true, masked_and_hidden: true });
+    expect((await call('PUT', `${path}/H`, OWNER, { value: json, masked: false })).body).toMatchObject({ message: { base: [expect.stringContaining('cannot be changed')] } });
+  });
+
+  it("answers a group PUT whose scope has no row by overwriting another scope's row, as GitLab does", async () => {
+    const path = `/groups/${ids.group}/variables`;
+    await call('POST', path, OWNER, { key: 'G', value: 'star-value' });
+    const put = await call('PUT', `${path}/G`, OWNER, { value: 'clobbered', filter: { environment_scope: 'production' } });
+    expect(put).toMatchObject({ status: 200, body: { environment_scope: '*', value: 'clobbered' } });
+    expect((await call('PUT', `${path}/NONE`, OWNER, { value: 'x', filter: { environment_scope: 'production' } })).status).toBe(404);
+    expect((await call('PUT', `/projects/${ids.project}/variables/G`, OWNER, { value: 'x', filter: { environment_scope: 'production' } })).status).toBe(404);
+  });
+
+  it('finds projects and groups by path whatever the case, as GitLab routes do', async () => {
+    const group = (await call('GET', `/groups/${ids.group}`, OWNER)).body as { full_path: string };
+    expect((await call('GET', `/groups/${encodeURIComponent(group.full_path.toUpperCase())}`, OWNER)).status).toBe(200);
   });
 
   it('never returns a hidden value', async () => {

@@ -1,6 +1,7 @@
 import { validateConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/schema.js';
-import type { CiVariableStore, ExistenceHint, Logger, MintedToken, MintRequest, SecretStore, StoredVariable, VariableRef, VariableWrite } from '../../src/core/ports.js';
+import type { CiVariableStore, Logger, MintedToken, MintRequest, SecretStore, StoredVariable, VariableRef, VariableWrite, WriteConditions } from '../../src/core/ports.js';
+import { StaleReadError } from '../../src/errors.js';
 
 export function aConfig(overrides: Record<string, unknown> = {}): Config {
   return validateConfig({
@@ -51,14 +52,15 @@ function refKey(ref: VariableRef): string {
   return `${owner}|${ref.key}|${ref.environmentScope ?? ''}`;
 }
 
+/** In memory, with the real store's contract: PUT only what the read saw, POST only what it did not. */
 export class MemoryVariableStore implements CiVariableStore {
   readonly variables = new Map<string, StoredVariable>();
   readonly reads: string[] = [];
-  readonly writes: Array<{ key: string; hint: ExistenceHint; write: VariableWrite }> = [];
+  readonly writes: Array<{ key: string; conditions: WriteConditions; write: VariableWrite }> = [];
   failing = new Map<string, Error>();
 
   set(ref: VariableRef, variable: Partial<StoredVariable> & { value: string | null }): void {
-    this.variables.set(refKey(ref), { hidden: false, masked: false, protected: false, raw: true, ...variable });
+    this.variables.set(refKey(ref), { hidden: false, masked: false, protected: false, raw: true, variableType: 'env_var', description: null, ...variable });
   }
   get(ref: VariableRef): StoredVariable | undefined {
     return this.variables.get(refKey(ref));
@@ -67,17 +69,15 @@ export class MemoryVariableStore implements CiVariableStore {
     this.reads.push(refKey(ref));
     const failure = this.failing.get(refKey(ref));
     if (failure) throw failure;
-    return this.variables.get(refKey(ref));
+    const stored = this.variables.get(refKey(ref));
+    return stored && structuredClone(stored);
   }
-  async write(ref: VariableRef, write: VariableWrite, hint: ExistenceHint): Promise<'created' | 'updated'> {
-    this.writes.push({ key: refKey(ref), hint, write });
+  async write(ref: VariableRef, write: VariableWrite, conditions: WriteConditions): Promise<'created' | 'updated'> {
+    this.writes.push({ key: refKey(ref), conditions, write });
     const existing = this.variables.get(refKey(ref));
-    this.variables.set(refKey(ref), {
-      ...(existing ?? { hidden: false, raw: true }),
-      value: existing?.hidden ? null : write.value,
-      masked: existing?.masked ?? write.masked,
-      protected: write.protected,
-    } as StoredVariable);
+    if (Boolean(existing) !== conditions.exists) throw new StaleReadError('existence changed since the read');
+    const base: StoredVariable = existing ?? { value: null, hidden: false, masked: false, protected: false, raw: false, variableType: 'env_var', description: null };
+    this.variables.set(refKey(ref), { ...base, ...write.settings, value: base.hidden ? null : write.value });
     return existing ? 'updated' : 'created';
   }
 }

@@ -150,7 +150,7 @@ export class GitLabEmulator {
     const id = this.nextId++;
     const group = { id, fullPath, parentId: parent?.id };
     this.groups.set(id, group);
-    this.byPath.set(`group:${fullPath}`, group);
+    this.byPath.set(`group:${fullPath.toLowerCase()}`, group);
     return id;
   }
 
@@ -161,7 +161,7 @@ export class GitLabEmulator {
     const id = this.nextId++;
     const project = { id, fullPath, parentId: group.id };
     this.projects.set(id, project);
-    this.byPath.set(`project:${fullPath}`, project);
+    this.byPath.set(`project:${fullPath.toLowerCase()}`, project);
     return id;
   }
 
@@ -371,7 +371,10 @@ export class GitLabEmulator {
     const matches = variables.filter((variable) => variable.key === variableKey && (filter === undefined || variable.environment_scope === filter));
     const ambiguous = matches.length > 1 && !(kind === 'group' && method === 'PUT');
     if (ambiguous) throw new HttpError(409, { message: "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'" });
-    const found = matches[0];
+    // GitLab's group PUT (Ci::ChangeVariableService) falls back to find_by!(key:) when the filtered lookup
+    // finds nothing: it overwrites a row of another scope and answers 200 with that row.
+    const groupPutFallback = kind === 'group' && method === 'PUT' && matches.length === 0;
+    const found = groupPutFallback ? variables.find((variable) => variable.key === variableKey) : matches[0];
     if (!found) throw new HttpError(404, { message: notFound });
     if (method === 'GET') return { status: 200, body: present(found, kind) };
     if (method === 'PUT') return { status: 200, body: present(this.update(found, body, kind), kind) };
@@ -419,8 +422,11 @@ export class GitLabEmulator {
     if (body.raw !== undefined) next.raw = flag(body.raw, kind);
     if (body.variable_type !== undefined) next.variable_type = parseType(body.variable_type);
     if (typeof body.description === 'string') next.description = body.description;
+    // Ci::HidableVariable: `hidden` never changes, and `masked` cannot change on a hidden variable; a visible
+    // variable may switch masking on or off with the same PUT.
     if (body.masked !== undefined && flag(body.masked, kind) !== found.masked) {
-      throw new HttpError(400, { message: { base: ['Masked status of a variable cannot be changed on update'] } });
+      if (found.hidden) throw new HttpError(400, { message: { base: ['The visibility setting cannot be changed for masked and hidden variables.'] } });
+      next.masked = flag(body.masked, kind);
     }
     validate(next, kind);
     Object.assign(found, next);
@@ -507,7 +513,7 @@ export class GitLabEmulator {
   }
 
   private findByPath(pool: Map<number, Namespace>, fullPath: string): Namespace | undefined {
-    return this.byPath.get(`${pool === this.projects ? 'project' : 'group'}:${fullPath}`);
+    return this.byPath.get(`${pool === this.projects ? 'project' : 'group'}:${fullPath.toLowerCase()}`);
   }
 
   private list(key: string): EmulatedVariable[] {

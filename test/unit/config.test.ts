@@ -35,7 +35,10 @@ describe('Function: validateConfig', () => {
   it('accepts the documented example and fills defaults', () => {
     const config = validateConfig(valid);
     expect(config.gitlab.concurrency).toBe(8);
-    expect(config.targets[1]).toMatchObject({ group: 'platform', variable: 'DOCKER_AUTH_CONFIG', masked: true, protected: false, ownership: 'merge' });
+    expect(config.targets[1]).toMatchObject({ group: 'platform', variable: 'DOCKER_AUTH_CONFIG', masked: true, ownership: 'merge' });
+    // Left undefined so an update keeps the variable's own setting.
+    expect(config.targets[1]?.protected).toBeUndefined();
+    expect(config.targets[1]?.variableType).toBeUndefined();
     expect(config.registries[1]).toMatchObject({ name: 'public', public: true });
   });
 

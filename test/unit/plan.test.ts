@@ -92,10 +92,10 @@ describe('Function: planRefresh (several variables per target)', () => {
       ],
     });
     const plan = planRefresh(config);
-    expect(plan.variables.map(({ spec, registries }) => [spec.key, spec.variableType, spec.format, spec.protected, registries])).toEqual([
-      ['DOCKER_AUTH_CONFIG', 'env_var', 'docker-config', false, ['a', 'b']],
+    expect(plan.variables.map(({ spec, registries }) => [spec.key, spec.variableType, spec.format, spec.createProtected, registries])).toEqual([
+      ['DOCKER_AUTH_CONFIG', undefined, 'docker-config', false, ['a', 'b']],
       ['ECR_PUSH', 'file', 'docker-config', true, ['b']],
-      ['ECR_LOGIN', 'env_var', 'registry-login', true, ['a', 'b']],
+      ['ECR_LOGIN', undefined, 'registry-login', true, ['a', 'b']],
     ]);
   });
 });

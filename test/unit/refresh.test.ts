@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAuth } from '../../src/core/docker-auth.js';
 import { type RefreshDeps, runRefresh } from '../../src/core/refresh.js';
+import { MaskRefusedError, StaleReadError } from '../../src/errors.js';
 import { aConfig, CapturingLogger, FakeMinter, MemorySecretStore, MemoryVariableStore } from '../support/builders.js';
 
 const API = { owner: { kind: 'project' as const, id: 'platform/api' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: '*' };
@@ -39,7 +40,7 @@ describe('Function: runRefresh', () => {
     ]);
     const value = JSON.parse(d.variables.get(API)?.value ?? '{}');
     expect(value.auths[US]).toEqual({ auth: encodeAuth('AWS', 'pw-111111111111-us-east-1-secret') });
-    expect(d.variables.writes[0]?.hint).toBe('missing');
+    expect(d.variables.writes[0]?.conditions.exists).toBe(false);
   });
 
   it('keeps the old entry for a host whose region failed, and reports the failure', async () => {
@@ -74,8 +75,10 @@ describe('Function: runRefresh', () => {
 
     const owned = await runRefresh(aConfig({ targets: [{ project: 'platform/api', ownership: 'full' }] }), { dryRun: false }, deps({ variables }));
     expect(owned.targets[0]?.status).toBe('updated');
-    expect(variables.reads).toHaveLength(1);
-    expect(variables.writes[0]?.hint).toBe('unknown');
+    // Full ownership still reads first: only a read that saw the row allows a PUT.
+    expect(variables.reads).toHaveLength(2);
+    expect(variables.writes[0]?.conditions.exists).toBe(true);
+    expect(variables.writes[0]?.write.settings).toEqual({});
   });
 
   it('writes nothing in a dry run but says what would change', async () => {
@@ -153,11 +156,100 @@ describe('Function: runRefresh', () => {
     expect(d.variables.writes).toEqual([]);
   });
 
-  it('refuses to create a masked value that holds whitespace', async () => {
+  it('writes a value GitLab cannot mask (whitespace in a kept entry) unmasked, with a warning that says why', async () => {
     const d = deps();
-    d.variables.set(API, { value: '{"note":"has a space"}', masked: true });
+    d.variables.set(API, { value: '{"note":"has a space"}', masked: false });
     const summary = await runRefresh(aConfig(), { dryRun: false }, d);
-    expect(summary.targets[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('cannot mask') });
+    expect(summary.targets[0]).toMatchObject({ status: 'updated', warnings: [{ code: 'unmasked', message: expect.stringContaining('whitespace') }] });
+    expect(d.variables.get(API)?.masked).toBe(false);
+  });
+});
+
+describe('Function: runRefresh (variable settings)', () => {
+  it('masks a visible unmasked variable and makes it raw, keeping its own protection, type and description', async () => {
+    const d = deps();
+    d.variables.set(API, { value: '{"auths":{}}', masked: false, raw: false, protected: true, variableType: 'file', description: 'ours' });
+    const summary = await runRefresh(aConfig(), { dryRun: false }, d);
+    expect(summary.targets[0]).toMatchObject({ status: 'updated', changes: ['raw: false → true', 'masked: false → true'] });
+    expect(summary.targets[0]?.warnings).toBeUndefined();
+    expect(d.variables.writes[0]?.write.settings).toEqual({ raw: true, masked: true });
+    expect(d.variables.get(API)).toMatchObject({ masked: true, raw: true, protected: true, variableType: 'file', description: 'ours' });
+  });
+
+  it('changes protection, type and description only where the config sets them', async () => {
+    const d = deps();
+    d.variables.set(API, { value: '{"auths":{}}', masked: true, protected: true, variableType: 'env_var', description: 'ours' });
+    const config = aConfig({ targets: [{ project: 'platform/api', protected: false, variableType: 'file', description: 'ECR pulls' }] });
+    const summary = await runRefresh(config, { dryRun: false }, d);
+    expect(summary.targets[0]?.changes).toEqual(['variableType: "env_var" → "file"', 'protected: true → false', 'description: "ours" → "ECR pulls"']);
+  });
+
+  it('never turns raw on when kept entries hold "$" (GitLab expands them), and says so', async () => {
+    const d = deps();
+    d.variables.set(API, { value: '{"auths":{"quay.io":{"auth":"$QUAY_AUTH"}}}', raw: false, masked: false });
+    const summary = await runRefresh(aConfig(), { dryRun: false }, d);
+    expect(summary.targets[0]?.warnings?.map((w) => w.code)).toEqual(['raw-left-off', 'unmasked']);
+    expect(d.variables.get(API)).toMatchObject({ raw: false, masked: false });
+    expect(JSON.parse(d.variables.get(API)?.value ?? '{}').auths['quay.io']).toEqual({ auth: '$QUAY_AUTH' });
+  });
+
+  it('writes unmasked with a warning when GitLab refuses to mask the value', async () => {
+    const d = deps();
+    const refusing = Object.assign(Object.create(d.variables), {
+      write: async (ref: typeof API, write: Parameters<MemoryVariableStore['write']>[1], conditions: Parameters<MemoryVariableStore['write']>[2]) => {
+        if (write.settings.masked) throw new MaskRefusedError('GitLab refused to mask the value');
+        return d.variables.write(ref, write, conditions);
+      },
+    });
+    const summary = await runRefresh(aConfig(), { dryRun: false }, deps({ variables: refusing }));
+    expect(summary.targets[0]).toMatchObject({ status: 'created', warnings: [{ code: 'unmasked', message: expect.stringContaining('GitLab refused to mask') }] });
+    expect(d.variables.get(API)?.masked).toBe(false);
+  });
+
+  it('reads and merges again when the variable changed after the read, keeping the edit made meanwhile', async () => {
+    const d = deps();
+    d.variables.set(API, { value: '{"auths":{"quay.io":{"auth":"cTpx"}}}', masked: true });
+    let edited = false;
+    const racing = Object.assign(Object.create(d.variables), {
+      write: async (ref: typeof API, write: Parameters<MemoryVariableStore['write']>[1], conditions: Parameters<MemoryVariableStore['write']>[2]) => {
+        if (!edited) {
+          edited = true;
+          d.variables.set(API, { value: '{"auths":{"quay.io":{"auth":"cTpx"},"ghcr.io":{"auth":"Z2g6Z2g="}}}', masked: true });
+          throw new StaleReadError('retrying after 503');
+        }
+        return d.variables.write(ref, write, conditions);
+      },
+    });
+    const summary = await runRefresh(aConfig(), { dryRun: false }, deps({ variables: racing }));
+    expect(summary.targets[0]?.status).toBe('updated');
+    expect(Object.keys(JSON.parse(d.variables.get(API)?.value ?? '{}').auths).sort()).toEqual(['ghcr.io', 'quay.io', EU, US].sort());
+    expect(d.variables.reads).toHaveLength(2);
+  });
+
+  it('gives up after a few stale reads in a row', async () => {
+    const d = deps();
+    const stale = Object.assign(Object.create(d.variables), {
+      write: async () => {
+        throw new StaleReadError('changed again');
+      },
+    });
+    const summary = await runRefresh(aConfig(), { dryRun: false }, deps({ variables: stale }));
+    expect(summary.targets[0]).toMatchObject({ status: 'failed', error: 'StaleReadError: changed again' });
+    expect(d.variables.reads).toHaveLength(6);
+  });
+
+  it('reports the expiry a failed variable still holds, from its value', async () => {
+    const d = deps();
+    d.variables.set(API, { value: JSON.stringify({ auths: {}, ecrGitlabRefresher: { refreshedAt: 'x', expiresAt: { [US]: '2026-11-22T09:00:00.000Z' } } }) });
+    d.variables.failing.set('project:platform/api|DOCKER_AUTH_CONFIG|*', new Error('boom'));
+    const failing = Object.assign(Object.create(d.variables), {
+      read: async (ref: typeof API) => d.variables.get(ref),
+      write: async () => {
+        throw new Error('500 on write');
+      },
+    });
+    const summary = await runRefresh(aConfig(), { dryRun: false }, deps({ variables: failing }));
+    expect(summary.targets[0]).toMatchObject({ status: 'failed', expiresAt: '2026-11-22T09:00:00.000Z' });
   });
 });
 

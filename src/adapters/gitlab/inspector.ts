@@ -1,8 +1,7 @@
 import { GroupMembers, Groups, GroupVariables, PersonalAccessTokens, ProjectMembers, ProjectVariables, Users } from '@gitbeaker/core';
-import { createRequesterFn, type RequestHandlerFn } from '@gitbeaker/requester-utils';
 import type { GitLabInspector, GitLabUser } from '../../core/ports.js';
 import { GitLabApiError } from '../../errors.js';
-import type { GitLabStoreOptions } from './variable-store.js';
+import { type GitLabStoreOptions, gitbeakerOptions } from './variable-store.js';
 
 type Owner = { kind: 'project' | 'group'; id: string };
 const PER_PAGE = 100;
@@ -12,8 +11,7 @@ export class GitLabApiInspector implements GitLabInspector {
   private readonly api;
 
   constructor(options: GitLabStoreOptions) {
-    const requesterFn = createRequesterFn((_service, requestOptions) => Promise.resolve(requestOptions), options.transport as unknown as RequestHandlerFn);
-    const common = { host: options.url.replace(/\/+$/, ''), token: options.token, requesterFn, rateLimits: {} };
+    const common = gitbeakerOptions(options);
     this.api = {
       users: new Users(common),
       tokens: new PersonalAccessTokens(common),

@@ -1,4 +1,5 @@
-import { GitLabApiError, OutOfTimeError } from '../../errors.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { GitLabApiError, OutOfTimeError, StaleReadError } from '../../errors.js';
 import { type RateLimiter, type Sleep, sleep } from './rate-limiter.js';
 
 /** What gitbeaker's resource classes hand their requester, and what they expect back. */
@@ -36,6 +37,18 @@ export interface TransportStats {
   throttled: number;
 }
 
+/**
+ * Rules for one write, set by the variable store around its gitbeaker call (gitbeaker's options cannot
+ * carry them to the requester). A write is never retried as it is: its value was merged from a read,
+ * and after a pause that read may be stale, so the store's caller reads and merges again.
+ */
+export interface WritePolicy {
+  /** Epoch ms after which the write is not sent at all. */
+  sendBy?: number;
+}
+
+export const writePolicy = new AsyncLocalStorage<WritePolicy>();
+
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 20_000;
@@ -57,8 +70,12 @@ export function createGitLabTransport(options: TransportOptions) {
     const url = new URL(endpoint, request.prefixUrl?.endsWith('/') ? request.prefixUrl : `${request.prefixUrl}/`);
     url.search = request.searchParams ?? '';
     const label = `${method} ${url.pathname}`;
+    const policy = method === 'GET' ? undefined : writePolicy.getStore();
     for (let attempt = 1; ; attempt++) {
       await options.limiter.acquire();
+      if (policy?.sendBy !== undefined && now() > policy.sendBy) {
+        throw new StaleReadError(`${label}: the value was merged from a read that is now too old; reading again before writing`);
+      }
       if (options.stats) options.stats.requests++;
       let retryAfterMs: number | undefined;
       let failure: GitLabApiError;
@@ -86,6 +103,7 @@ export function createGitLabTransport(options: TransportOptions) {
       }
       if (options.stats) options.stats.retries++;
       await wait(delay);
+      if (policy) throw new StaleReadError(`${failure.message}; reading again before retrying the write`);
     }
   };
 }

@@ -1,16 +1,18 @@
 import { GroupVariables, InstanceLevelCICDVariables, ProjectVariables } from '@gitbeaker/core';
 import { createRequesterFn, type RequestHandlerFn } from '@gitbeaker/requester-utils';
-import type { CiVariableStore, ExistenceHint, StoredVariable, VariableOwner, VariableRef, VariableWrite } from '../../core/ports.js';
-import { GitLabApiError } from '../../errors.js';
-import type { createGitLabTransport } from './transport.js';
+import type { CiVariableStore, StoredVariable, VariableOwner, VariableRef, VariableSettings, VariableWrite, WriteConditions } from '../../core/ports.js';
+import { GitLabApiError, MaskRefusedError, StaleReadError } from '../../errors.js';
+import { type createGitLabTransport, writePolicy } from './transport.js';
 
 interface VariableBody {
   value: string | null;
+  variable_type?: string;
   hidden?: boolean;
   masked?: boolean;
   protected?: boolean;
   raw?: boolean;
   environment_scope?: string;
+  description?: string | null;
 }
 
 /** The subset of gitbeaker's variable resources this store calls; all three share it. */
@@ -29,11 +31,28 @@ export interface GitLabStoreOptions {
 /** GitLab's "not found" for the variable itself, as opposed to its project or group. */
 const VARIABLE_NOT_FOUND = /(Group|Instance)?Variable Not Found/i;
 const ALREADY_TAKEN = /has already been taken/i;
+const VALUE_INVALID = /"value":\["is invalid"\]/;
+
+/** gitbeaker's camelCase option names for each setting (snake_cased on the wire). */
+const SETTING_OPTIONS: Record<keyof VariableSettings, string> = {
+  variableType: 'variableType',
+  protected: 'protected',
+  masked: 'masked',
+  raw: 'raw',
+  description: 'description',
+};
+
+/** Builds gitbeaker resources that send every request through this project's transport. */
+export function gitbeakerOptions(options: GitLabStoreOptions) {
+  const requesterFn = createRequesterFn((_service, requestOptions) => Promise.resolve(requestOptions), options.transport as unknown as RequestHandlerFn);
+  return { host: options.url.replace(/\/+$/, ''), token: options.token, requesterFn, rateLimits: {} };
+}
 
 /**
  * CI/CD variables through gitbeaker's resource classes with this project's transport. GitLab has no
- * upsert, so a write tries the likely verb first and switches on the documented answers
- * (PUT 404 → POST, POST 400 "already taken" → PUT). Every call carries filter[environment_scope].
+ * upsert and its group PUT writes to *another* scope's row when the requested scope has none, so a
+ * write does exactly what the read established (PUT an existing row, POST a missing one), checks the
+ * scope GitLab answers with, and hands every surprise back as StaleReadError so the caller reads again.
  */
 export class GitLabVariableStore implements CiVariableStore {
   private readonly projects: ProjectVariables;
@@ -41,8 +60,7 @@ export class GitLabVariableStore implements CiVariableStore {
   private readonly instance: InstanceLevelCICDVariables;
 
   constructor(options: GitLabStoreOptions) {
-    const requesterFn = createRequesterFn((_service, requestOptions) => Promise.resolve(requestOptions), options.transport as unknown as RequestHandlerFn);
-    const common = { host: options.url.replace(/\/+$/, ''), token: options.token, requesterFn, rateLimits: {} };
+    const common = gitbeakerOptions(options);
     this.projects = new ProjectVariables(common);
     this.groups = new GroupVariables(common);
     this.instance = new InstanceLevelCICDVariables(common);
@@ -50,72 +68,77 @@ export class GitLabVariableStore implements CiVariableStore {
 
   async read(ref: VariableRef): Promise<StoredVariable | undefined> {
     try {
-      const body = await this.resource(ref.owner).show(ref.key, scopeFilter(ref));
-      return {
-        value: body.value ?? null,
-        hidden: body.hidden === true || body.value === null,
-        masked: body.masked === true,
-        protected: body.protected === true,
-        raw: body.raw === true,
-        environmentScope: body.environment_scope,
-      };
+      return toStoredVariable(await this.resource(ref.owner).show(ref.key, scopeFilter(ref)));
     } catch (error) {
       if (isVariableNotFound(error)) return undefined;
       throw explain(error, ref.owner);
     }
   }
 
-  async write(ref: VariableRef, variable: VariableWrite, hint: ExistenceHint): Promise<'created' | 'updated'> {
-    try {
-      if (hint === 'missing') {
-        try {
-          return await this.create(ref, variable);
-        } catch (error) {
-          if (!(error instanceof GitLabApiError && error.status === 400 && ALREADY_TAKEN.test(error.message))) throw error;
-          return await this.update(ref, variable);
-        }
-      }
+  async write(ref: VariableRef, variable: VariableWrite, conditions: WriteConditions): Promise<'created' | 'updated'> {
+    return writePolicy.run({ sendBy: conditions.sendBy }, async () => {
       try {
-        return await this.update(ref, variable);
+        return conditions.exists ? await this.update(ref, variable) : await this.create(ref, variable);
       } catch (error) {
-        if (!isVariableNotFound(error)) throw error;
-        return await this.create(ref, variable);
+        if (error instanceof GitLabApiError && error.status === 400 && VALUE_INVALID.test(error.message)) {
+          throw new MaskRefusedError('GitLab refused to mask the value ({"value":["is invalid"]})');
+        }
+        throw explain(error, ref.owner);
       }
-    } catch (error) {
-      throw explain(error, ref.owner);
-    }
+    });
   }
 
   private async create(ref: VariableRef, variable: VariableWrite): Promise<'created'> {
-    const options: Record<string, unknown> = {
-      variableType: variable.variableType,
-      raw: true,
-      description: variable.description,
-      protected: variable.protected,
-      masked: variable.masked,
-    };
+    const options = settingOptions(variable.settings);
     if (ref.environmentScope !== undefined) options.environmentScope = ref.environmentScope;
-    const body = await this.resource(ref.owner).create(ref.key, variable.value, options);
-    if (ref.environmentScope !== undefined && body.environment_scope !== undefined && body.environment_scope !== ref.environmentScope) {
+    let body: VariableBody;
+    try {
+      body = await this.resource(ref.owner).create(ref.key, variable.value, options);
+    } catch (error) {
+      if (!(error instanceof GitLabApiError && error.status === 400 && ALREADY_TAKEN.test(error.message))) throw error;
+      throw await this.explainTaken(ref);
+    }
+    const stored = body.environment_scope;
+    if (ref.environmentScope !== undefined && stored !== undefined && stored !== ref.environmentScope) {
       throw new GitLabApiError(
-        `GitLab stored the variable in environment scope "${body.environment_scope}" instead of "${ref.environmentScope}" (scoped group variables need a licensed tier); remove environmentScope from this target or check the duplicate`,
+        `GitLab created ${ref.key} in environment scope "${stored}" instead of "${ref.environmentScope}" (this group's tier has no scoped group variables): remove environmentScope from the target, and check the "${stored}" variable it created`,
         201,
       );
     }
     return 'created';
   }
 
-  /** Masked and hidden cannot change on update, so they are not sent; protected and raw can. */
+  /** PUT only after a read showed this scope's row (the caller's `exists`), and check which row GitLab changed. */
   private async update(ref: VariableRef, variable: VariableWrite): Promise<'updated'> {
-    const options: Record<string, unknown> = {
-      variableType: variable.variableType,
-      raw: true,
-      description: variable.description,
-      protected: variable.protected,
-      ...scopeFilter(ref),
-    };
-    await this.resource(ref.owner).edit(ref.key, variable.value, options);
+    let body: VariableBody;
+    try {
+      body = await this.resource(ref.owner).edit(ref.key, variable.value, { ...settingOptions(variable.settings), ...scopeFilter(ref) });
+    } catch (error) {
+      if (isVariableNotFound(error)) throw new StaleReadError(`${ref.key} was deleted since it was read`);
+      throw error;
+    }
+    const stored = body.environment_scope;
+    if (ref.environmentScope !== undefined && stored !== undefined && stored !== ref.environmentScope) {
+      throw new GitLabApiError(
+        `GitLab wrote ${ref.key} of environment scope "${stored}" instead of "${ref.environmentScope}" (a group PUT whose scope has no row changes another scope's row): check and restore the "${stored}" value; the "${ref.environmentScope}" row vanished after it was read`,
+        200,
+      );
+    }
     return 'updated';
+  }
+
+  /**
+   * POST said "already taken". Either someone created the row since the read (read again), or, for a
+   * group, GitLab dropped the scope (unlicensed tier) and the "*" row is taken: never PUT then, since
+   * a group PUT would overwrite that other row.
+   */
+  private async explainTaken(ref: VariableRef): Promise<Error> {
+    if (ref.owner.kind !== 'group') return new StaleReadError(`${ref.key} was created by someone else since it was read`);
+    if (await this.read(ref)) return new StaleReadError(`${ref.key} (scope ${ref.environmentScope}) was created by someone else since it was read`);
+    return new GitLabApiError(
+      `GitLab answered "${ref.key} has already been taken" but holds no row in environment scope "${ref.environmentScope}": this group's tier has no scoped group variables, so GitLab stores the scope as "*", where ${ref.key} already exists; remove environmentScope from this target (the "*" value was left as it was)`,
+      400,
+    );
   }
 
   private resource(owner: VariableOwner): VariableResource {
@@ -140,6 +163,28 @@ export class GitLabVariableStore implements CiVariableStore {
   }
 }
 
+/** GitLab's answer (single variable or list entry) in the port's shape. */
+export function toStoredVariable(body: VariableBody): StoredVariable {
+  return {
+    value: body.value ?? null,
+    hidden: body.hidden === true || body.value === null,
+    masked: body.masked === true,
+    protected: body.protected === true,
+    raw: body.raw === true,
+    variableType: body.variable_type === 'file' ? 'file' : 'env_var',
+    description: body.description ?? null,
+    environmentScope: body.environment_scope,
+  };
+}
+
+function settingOptions(settings: Partial<VariableSettings>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [setting, option] of Object.entries(SETTING_OPTIONS) as Array<[keyof VariableSettings, string]>) {
+    if (settings[setting] !== undefined) options[option] = settings[setting];
+  }
+  return options;
+}
+
 function scopeFilter(ref: VariableRef): Record<string, unknown> {
   return ref.environmentScope === undefined ? {} : { filter: { environment_scope: ref.environmentScope } };
 }
@@ -149,7 +194,7 @@ function isVariableNotFound(error: unknown): boolean {
 }
 
 /** Adds the fix to the statuses people hit most. */
-function explain(error: unknown, owner: VariableOwner): unknown {
+export function explain(error: unknown, owner: VariableOwner): unknown {
   if (!(error instanceof GitLabApiError)) return error;
   const need = owner.kind === 'project' ? 'Maintainer on the project' : owner.kind === 'group' ? 'Owner on the group' : 'an administrator';
   const hints: Record<number, string> = {
@@ -159,5 +204,5 @@ function explain(error: unknown, owner: VariableOwner): unknown {
     405: 'the project may have moved: use its new path or its numeric id',
   };
   const hint = error.status !== undefined && !isVariableNotFound(error) ? hints[error.status] : undefined;
-  return hint ? new GitLabApiError(`${error.message} — ${hint}`, error.status) : error;
+  return hint && !error.message.includes(' — ') ? new GitLabApiError(`${error.message} — ${hint}`, error.status) : error;
 }
