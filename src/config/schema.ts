@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { registryHostKeys } from '../core/hosts.js';
 
 /** Patterns are AWS's and GitLab's own rules, so a typo fails here and not at 3 a.m. in a Lambda. */
 const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -183,8 +184,13 @@ export const configSchema = z
           if (!names.has(name)) ctx.addIssue({ code: 'custom', path: [...path, position], message: `unknown registry "${name}"` });
         });
       }
+      // A variable without its own list carries the target's, and the target's default is every registry.
+      for (const [path, list] of [[['targets', index], target.registries] as const, ...references.slice(1).filter(([, list]) => list !== undefined)]) {
+        const problem = hostCollision(config.registries, list);
+        if (problem) ctx.addIssue({ code: 'custom', path: [...path], message: problem });
+      }
       for (const key of [target.variable, ...(target.variables ?? []).map((extra) => extra.name)]) {
-        const identity = `${target.project ?? ''}|${target.group ?? ''}|${target.instance ?? ''}|${key}|${target.environmentScope ?? '*'}`;
+        const identity = `${String(target.project ?? '').toLowerCase()}|${String(target.group ?? '').toLowerCase()}|${target.instance ?? ''}|${key}|${target.environmentScope ?? '*'}`;
         if (seen.has(identity)) {
           ctx.addIssue({ code: 'custom', path: ['targets', index], message: `duplicates an earlier target (same owner, variable ${key} and environment scope)` });
         }
@@ -192,6 +198,25 @@ export const configSchema = z
       }
     });
   });
+
+/**
+ * Two registries that reach the same account in the same region (say, through different roles) give
+ * one registry host: a variable can hold only one entry for it, so it must not list both.
+ */
+function hostCollision(registries: Array<z.output<typeof registrySchema>>, names: readonly string[] | undefined): string | undefined {
+  const chosen = names ? registries.filter((registry) => names.includes(registry.name)) : registries;
+  const seen = new Map<string, string>();
+  for (const registry of chosen) {
+    for (const key of registryHostKeys(registry)) {
+      const earlier = seen.get(key);
+      if (earlier && earlier !== registry.name) {
+        return `registries "${earlier}" and "${registry.name}" both give the registry host of ${key}, and one variable holds one entry per host; list only one of them here (use a separate variable for the other)`;
+      }
+      seen.set(key, registry.name);
+    }
+  }
+  return undefined;
+}
 
 export type Config = z.output<typeof configSchema>;
 export type RegistryConfig = Config['registries'][number];

@@ -46,18 +46,29 @@ export function parseDockerConfig(value: string): DockerConfig {
 }
 
 /**
- * Docker/Runner key normalisation: a scheme is dropped, the host is lower-cased, a trailing slash is
- * ignored. Keys with a path (`https://index.docker.io/v1/`) stay distinct from the bare host.
+ * The GitLab Runner's key normalisation: a key with a scheme is reduced to its host (`https://HOST/v2/`
+ * is HOST), a key without one keeps its path (`HOST/team` stays distinct from HOST); hosts are
+ * compared in lower case.
  */
 export function normaliseRegistryKey(key: string): string {
-  const withoutScheme = key.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
-  const slash = withoutScheme.indexOf('/');
-  if (slash === -1) return withoutScheme.toLowerCase();
-  return withoutScheme.slice(0, slash).toLowerCase() + withoutScheme.slice(slash);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(key);
+  if (scheme) return key.slice(scheme[0].length).split('/')[0]?.toLowerCase() ?? '';
+  const withoutSlash = key.replace(/\/+$/, '');
+  const slash = withoutSlash.indexOf('/');
+  if (slash === -1) return withoutSlash.toLowerCase();
+  return withoutSlash.slice(0, slash).toLowerCase() + withoutSlash.slice(slash);
 }
 
 export function encodeAuth(username: string, password: string): string {
   return Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+}
+
+export interface MergeOptions {
+  /**
+   * Whether this variable's configured registries still cover a host. Expiry records of other hosts
+   * are dropped (their entries stay): a registry removed from the config must not keep alarming.
+   */
+  managesHost?: (host: string) => boolean;
 }
 
 /**
@@ -65,7 +76,7 @@ export function encodeAuth(username: string, password: string): string {
  * used) and records their expiry; every other `auths` entry, `credHelpers`, `credsStore` and unknown key
  * is kept as it was. The input is not modified.
  */
-export function mergeDockerAuth(current: DockerConfig, credentials: HostCredential[], refreshedAt: Date): MergeResult {
+export function mergeDockerAuth(current: DockerConfig, credentials: HostCredential[], refreshedAt: Date, options: MergeOptions = {}): MergeResult {
   const managedHosts = new Set(credentials.map((credential) => credential.host.toLowerCase()));
   const currentAuths = (current.auths ?? {}) as Record<string, unknown>;
   const auths: Record<string, unknown> = {};
@@ -80,9 +91,10 @@ export function mergeDockerAuth(current: DockerConfig, credentials: HostCredenti
     }
   }
   for (const credential of credentials) auths[credential.host.toLowerCase()] = { auth: encodeAuth(credential.username, credential.password) };
-  // Expiry records only for hosts the value still holds: an entry someone deleted must not keep alarming.
+  // Expiry records only for hosts the value still holds and the config still manages.
   const present = new Set(Object.keys(auths).map(normaliseRegistryKey));
-  const expiresAt: Record<string, string> = Object.fromEntries(Object.entries(readMetadata(current)?.expiresAt ?? {}).filter(([host]) => present.has(host)));
+  const keepRecord = (host: string) => present.has(host) && (options.managesHost?.(host) ?? true);
+  const expiresAt: Record<string, string> = Object.fromEntries(Object.entries(readMetadata(current)?.expiresAt ?? {}).filter(([host]) => keepRecord(host)));
   for (const credential of credentials) expiresAt[credential.host.toLowerCase()] = credential.expiresAt.toISOString();
   const metadata: ManagedMetadata = { refreshedAt: refreshedAt.toISOString(), expiresAt };
   const added = [...managedHosts].filter((host) => !replaced.has(host));

@@ -75,8 +75,8 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
     const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : `${PUBLIC_REGION} (public)`}`;
     const minted = await attempt(() => ports.minter.mint(call.request));
     if (minted.ok) {
-      for (const token of minted.value) ports.onSecret(token.password);
-      checks.push({ check: 'mint', subject, status: 'ok', detail: minted.value.map((token) => token.host).join(', ') });
+      ports.onSecret(minted.value.password);
+      checks.push({ check: 'mint', subject, status: 'ok', detail: `token for ${minted.value.host} and every registry of that region it may pull from` });
     } else {
       checks.push({
         check: 'mint',

@@ -1,5 +1,5 @@
 import { UnsafeMergeError } from '../errors.js';
-import { type HostCredential, mergeDockerAuth, parseDockerConfig, parseStoredJson, readMetadata, serialiseDockerConfig } from './docker-auth.js';
+import { type HostCredential, type MergeOptions, mergeDockerAuth, parseDockerConfig, parseStoredJson, readMetadata, serialiseDockerConfig } from './docker-auth.js';
 import type { HostChanges } from './summary.js';
 import type { VariableFormat } from './variables.js';
 
@@ -17,35 +17,32 @@ export interface RegistryLogin {
 
 /**
  * The new value of a variable in its format, from its current value (undefined when missing or owned
- * fully). Entries for hosts not minted in this run are kept in both formats.
+ * fully). Entries for hosts not minted in this run are kept in both formats; in the tool's own
+ * registry-login format, entries of hosts the config no longer manages are dropped.
  */
-export function renderValue(format: VariableFormat, current: string | undefined, credentials: HostCredential[], now: Date): FormattedValue {
+export function renderValue(format: VariableFormat, current: string | undefined, credentials: HostCredential[], now: Date, options: MergeOptions = {}): FormattedValue {
   if (format === 'docker-config') {
-    const merge = mergeDockerAuth(current === undefined ? {} : parseDockerConfig(current), credentials, now);
+    const merge = mergeDockerAuth(current === undefined ? {} : parseDockerConfig(current), credentials, now, options);
     const expiresAt = Object.values(readMetadata(merge.config)?.expiresAt ?? {}).sort()[0];
     return { value: serialiseDockerConfig(merge.config), hosts: { replaced: merge.replaced, added: merge.added, kept: merge.kept }, expiresAt };
   }
   const existing = current === undefined ? {} : parseRegistryLogin(current);
-  const next: RegistryLogin = { ...existing };
-  const replaced: string[] = [];
-  const added: string[] = [];
+  const managed = new Set(credentials.map((credential) => credential.host.toLowerCase()));
+  const stillManaged = options.managesHost ?? (() => true);
+  const kept = Object.keys(existing).filter((host) => !managed.has(host) && stillManaged(host));
+  const next: RegistryLogin = Object.fromEntries(kept.map((host) => [host, existing[host] as RegistryLogin[string]]));
   for (const credential of credentials) {
-    const host = credential.host.toLowerCase();
-    (host in existing ? replaced : added).push(host);
-    next[host] = { username: credential.username, password: credential.password, expiresAt: credential.expiresAt.toISOString() };
+    next[credential.host.toLowerCase()] = { username: credential.username, password: credential.password, expiresAt: credential.expiresAt.toISOString() };
   }
-  const managed = new Set([...replaced, ...added]);
   const expiresAt = Object.values(next)
     .map((entry) => entry.expiresAt)
     .sort()[0];
   return {
     value: JSON.stringify(next),
     hosts: {
-      replaced: replaced.sort(),
-      added: added.sort(),
-      kept: Object.keys(existing)
-        .filter((host) => !managed.has(host))
-        .sort(),
+      replaced: [...managed].filter((host) => host in existing).sort(),
+      added: [...managed].filter((host) => !(host in existing)).sort(),
+      kept: kept.sort(),
     },
     expiresAt,
   };

@@ -1,6 +1,7 @@
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { encodeAuth, type HostCredential } from './docker-auth.js';
+import { hostForAccount } from './hosts.js';
 import { type MintCall, PUBLIC_REGION, type RegistrySlot } from './plan.js';
 import type { Logger, MintedToken, TokenMinter } from './ports.js';
 import type { RegistryResult } from './summary.js';
@@ -20,12 +21,10 @@ const MINT_CONCURRENCY = 4;
 export async function mintAll(calls: MintCall[], minter: TokenMinter, logger: Logger, onSecret: (secret: string) => void): Promise<MintedSlot[]> {
   const perCall = await mapWithConcurrency(calls, MINT_CONCURRENCY, async function mintOneCall(call) {
     try {
-      const tokens = await minter.mint(call.request);
-      for (const token of tokens) {
-        onSecret(token.password);
-        onSecret(encodeAuth(token.username, token.password));
-      }
-      return assignTokens(call, tokens);
+      const token = await minter.mint(call.request);
+      onSecret(token.password);
+      onSecret(encodeAuth(token.username, token.password));
+      return call.slots.map((slot) => assignToken(slot, token));
     } catch (error) {
       const message = describeError(error);
       logger.error('mint failed', { registries: call.slots.map((slot) => slot.registry), region: regionOf(call), error: message });
@@ -35,15 +34,16 @@ export async function mintAll(calls: MintCall[], minter: TokenMinter, logger: Lo
   return perCall.flat();
 }
 
-/** Matches returned tokens to slots by account id; a call without ids returns the caller's own registry. */
-function assignTokens(call: MintCall, tokens: MintedToken[]): MintedSlot[] {
-  return call.slots.map((slot): MintedSlot => {
-    const token =
-      slot.accountId && call.request.kind === 'private' && call.request.registryIds.length > 0 ? tokens.find((candidate) => candidate.registryId === slot.accountId) : tokens[0];
-    if (!token) return { ...slot, error: `no token returned for ${slot.accountId ?? 'the default registry'}` };
-    const { host, username, password, expiresAt } = token;
-    return { ...slot, credential: { host, username, password, expiresAt } };
-  });
+/**
+ * One regional token serves every account of that region: the host is the returned one with the
+ * slot's account, so other partitions (`amazonaws.com.cn`) keep their suffix.
+ */
+function assignToken(slot: RegistrySlot, token: MintedToken): MintedSlot {
+  const { username, password, expiresAt } = token;
+  if (!slot.accountId) return { ...slot, credential: { host: token.host, username, password, expiresAt } };
+  const host = hostForAccount(token.host, slot.accountId);
+  if (!host) return { ...slot, error: `cannot build the host of account ${slot.accountId} from the returned registry ${token.host}` };
+  return { ...slot, credential: { host, username, password, expiresAt } };
 }
 
 function regionOf(call: MintCall): string {

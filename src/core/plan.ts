@@ -4,14 +4,14 @@ import type { AwsRole, MintRequest, VariableOwner, VariableRef } from './ports.j
 import { mainVariable, type VariableSpec, variableSpecs } from './variables.js';
 
 export const PUBLIC_REGION = 'us-east-1';
-/** GetAuthorizationToken accepts at most 10 registry ids per call. */
-const MAX_REGISTRY_IDS_PER_CALL = 10;
 
 /** One (registry, region) pair whose token the run needs. */
 export interface RegistrySlot {
   registry: string;
   region: string;
+  /** The account whose registry host the token is written for; undefined: the minting identity's own. */
   accountId?: string;
+  public?: boolean;
 }
 
 export interface MintCall {
@@ -57,7 +57,7 @@ export function variableRef(target: TargetConfig, spec: VariableSpec = mainVaria
 
 /**
  * Decides which targets run and which tokens to mint: only registries some selected target needs,
- * one call per (credentials, region), private registries of one role and region batched by account id.
+ * one call per (credentials, region).
  */
 export function planRefresh(config: Config, selection: Selection = {}): RefreshPlan {
   const selectedRegistries = resolveRegistrySelection(config, selection.registries);
@@ -72,32 +72,22 @@ export function planRefresh(config: Config, selection: Selection = {}): RefreshP
   return { calls: planMintCalls(registries), variables };
 }
 
+/** One call per (credentials, region): every registry reached with the same role in a region shares its token. */
 export function planMintCalls(registries: RegistryConfig[]): MintCall[] {
-  const groups = new Map<string, MintCall>();
-  const calls: MintCall[] = [];
+  const calls = new Map<string, MintCall>();
   for (const registry of registries) {
     const role: AwsRole | undefined = registry.roleArn ? { arn: registry.roleArn, externalId: registry.externalId } : undefined;
     const roleKey = `${registry.roleArn ?? ''}|${registry.externalId ?? ''}`;
-    if (registry.public) {
-      calls.push({ request: { kind: 'public', role }, slots: [{ registry: registry.name, region: PUBLIC_REGION }] });
-      continue;
-    }
-    for (const region of registry.regions ?? []) {
-      const slot: RegistrySlot = { registry: registry.name, region, accountId: registry.accountId };
-      // Without an account id the call returns the caller's own registry, so it cannot be batched.
-      const key = registry.accountId ? `${roleKey}|${region}` : undefined;
-      const open = key ? groups.get(key) : undefined;
-      if (open && open.request.kind === 'private' && open.request.registryIds.length < MAX_REGISTRY_IDS_PER_CALL) {
-        if (!open.request.registryIds.includes(slot.accountId as string)) open.request.registryIds.push(slot.accountId as string);
-        open.slots.push(slot);
-        continue;
-      }
-      const call: MintCall = { request: { kind: 'private', region, registryIds: registry.accountId ? [registry.accountId] : [], role }, slots: [slot] };
-      calls.push(call);
-      if (key) groups.set(key, call);
+    const regions = registry.public ? [PUBLIC_REGION] : (registry.regions ?? []);
+    for (const region of regions) {
+      const key = `${registry.public ? 'public' : 'private'}|${roleKey}|${region}`;
+      const request: MintRequest = registry.public ? { kind: 'public', role } : { kind: 'private', region, role };
+      const call = calls.get(key) ?? { request, slots: [] };
+      call.slots.push({ registry: registry.name, region, accountId: registry.accountId, public: registry.public });
+      calls.set(key, call);
     }
   }
-  return calls;
+  return [...calls.values()];
 }
 
 function resolveRegistrySelection(config: Config, names: string[] | undefined): Set<string> {

@@ -8,21 +8,23 @@ export interface AwsRole {
   externalId?: string;
 }
 
-/** One GetAuthorizationToken call: private ECR in one region (optionally for given registry ids), or ECR Public. */
-export type MintRequest = { kind: 'private'; region: string; registryIds: string[]; role?: AwsRole } | { kind: 'public'; role?: AwsRole };
+/**
+ * One GetAuthorizationToken call: private ECR in one region, or ECR Public. A private token is per
+ * (credentials, region) and works for every registry of that region the identity may pull from
+ * (`registryIds` is deprecated and never sent).
+ */
+export type MintRequest = { kind: 'private'; region: string; role?: AwsRole } | { kind: 'public'; role?: AwsRole };
 
 export interface MintedToken {
-  /** Registry host taken from the service's `proxyEndpoint`, without scheme. */
+  /** Registry host taken from the service's `proxyEndpoint` (the caller's own registry), without scheme. */
   host: string;
-  /** The account id the token was issued for, when the service says so. */
-  registryId?: string;
   username: string;
   password: string;
   expiresAt: Date;
 }
 
 export interface TokenMinter {
-  mint(request: MintRequest): Promise<MintedToken[]>;
+  mint(request: MintRequest): Promise<MintedToken>;
 }
 
 export interface SecretWriteOptions {

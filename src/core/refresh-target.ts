@@ -19,6 +19,8 @@ export interface TargetWork {
   target: TargetConfig;
   spec: VariableSpec;
   credentials: HostCredential[];
+  /** Whether the variable's configured registries still cover a host (see MergeOptions). */
+  managesHost?: (host: string) => boolean;
   dryRun: boolean;
   /** What a list call already returned for this variable, and when; the first merge uses it instead of a read. */
   prefetched?: { variable: StoredVariable; readAt: number };
@@ -44,7 +46,7 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore, cl
       const readAt = prefetched?.readAt ?? clock.now();
       const existing = prefetched ? prefetched.variable : await store.read(ref);
       lastRead = existing;
-      const rendered = renderValue(spec.format, currentValue(target, existing), credentials, new Date(clock.now()));
+      const rendered = renderValue(spec.format, currentValue(target, existing), credentials, new Date(clock.now()), { managesHost: work.managesHost });
       checkSize(target, rendered.value);
       const planned = planVariableWrite(spec, existing, rendered.value, { maskRefused });
       const result = withDetails(base, rendered, planned.changes, planned.warnings);

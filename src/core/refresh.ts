@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { mapWithConcurrency } from './concurrency.js';
 import type { HostCredential } from './docker-auth.js';
+import { registryHostMatcher } from './hosts.js';
 import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
 import { planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, Logger, SecretStore, TokenMinter } from './ports.js';
@@ -43,13 +44,20 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
   const now = new Date(deps.clock.now());
   const publicRegistries = new Set(config.registries.filter((registry) => registry.public).map((registry) => registry.name));
   const secrets =
-    config.secrets && deps.secretStore ? await storeSecrets({ settings: config.secrets, slots, publicRegistries, dryRun: options.dryRun, now }, deps.secretStore, deps.logger) : [];
+    config.secrets && deps.secretStore
+      ? await storeSecrets(
+          { settings: config.secrets, slots, publicRegistries, dryRun: options.dryRun, now, managesHost: registryHostMatcher(config.registries) },
+          deps.secretStore,
+          deps.logger,
+        )
+      : [];
 
   let done = 0;
   const budget = new TargetBudget(deps);
   const targets = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, async function refreshOne({ target, spec, registries }) {
     const credentials = credentialsFor(slots, registries);
-    const work = () => refreshTarget({ target, spec, credentials, dryRun: options.dryRun }, deps.variables, deps.clock);
+    const managesHost = registryHostMatcher(configuredRegistries(config, spec));
+    const work = () => refreshTarget({ target, spec, credentials, managesHost, dryRun: options.dryRun }, deps.variables, deps.clock);
     const result = budget.allowsAnother() ? await budget.timed(work) : outOfTime(target, spec);
     logTarget(deps.logger, result);
     deps.onTargetDone?.(result, ++done, plan.variables.length);
@@ -74,6 +82,7 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
   return summary;
 }
 
+/** The fresh credentials for a variable's registries, one per host. */
 function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredential[] {
   const wanted = new Set(registries);
   const byHost = new Map<string, HostCredential>();
@@ -81,6 +90,11 @@ function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredenti
     if (slot.credential && wanted.has(slot.registry)) byHost.set(slot.credential.host.toLowerCase(), slot.credential);
   }
   return [...byHost.values()];
+}
+
+/** Every registry a variable is configured with, whatever this run was narrowed to. */
+function configuredRegistries(config: Config, spec: VariableSpec) {
+  return spec.registries ? config.registries.filter((registry) => spec.registries?.includes(registry.name)) : config.registries;
 }
 
 /**

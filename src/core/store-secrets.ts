@@ -16,6 +16,8 @@ export interface StoreSecretsInput {
   publicRegistries: Set<string>;
   dryRun: boolean;
   now: Date;
+  /** Whether the config still manages a host: the combined secret drops expiry records of the others. */
+  managesHost?: (host: string) => boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function storeSecrets(input: StoreSecretsInput, store: SecretStore,
           base,
           minted.map((slot) => slot.credential),
           input.now,
+          { managesHost: input.managesHost },
         ).config,
       );
     },

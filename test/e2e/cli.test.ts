@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { encodeAuth, METADATA_KEY } from '../../src/core/docker-auth.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { motoClientConfig } from '../support/moto.js';
-import { DOCKER_HUB_AUTH, PROD_ACCOUNT, SANDBOX_TOKEN, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
+import { DOCKER_HUB_AUTH, MOTO_ACCOUNT, PROD_ACCOUNT, SANDBOX_TOKEN, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 const US = `${PROD_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
@@ -46,7 +46,7 @@ describe('CLI: ecr-gitlab-refresher refresh', () => {
     const api = variableJson({ project: sandbox.ids.api as number });
     expect(api.auths['https://index.docker.io/v1/']).toEqual({ auth: DOCKER_HUB_AUTH });
     expect(api.credHelpers).toEqual({ 'gcr.io': 'gcloud' });
-    expect(api.auths[US]).toEqual({ auth: encodeAuth('AWS', `${PROD_ACCOUNT}-auth-token`) });
+    expect(api.auths[US]).toEqual({ auth: encodeAuth('AWS', `${MOTO_ACCOUNT}-auth-token`) });
     expect(Object.keys(api.auths).sort()).toEqual(['https://index.docker.io/v1/', EU, US, SHARED].sort());
     expect(Object.keys(variableJson({ group: sandbox.ids.platform as number }).auths).sort()).toEqual([EU, US].sort());
     const web = variableJson({ project: sandbox.ids.web as number }, 'production');
@@ -72,7 +72,7 @@ describe('CLI: ecr-gitlab-refresher refresh', () => {
     const output = run.stdout + run.stderr;
     expect(run.stderr).toContain('"message":"target done"');
     const forbidden = [SANDBOX_TOKEN, DOCKER_HUB_AUTH];
-    for (const account of [PROD_ACCOUNT, SHARED_ACCOUNT]) forbidden.push(`${account}-auth-token`, encodeAuth('AWS', `${account}-auth-token`));
+    for (const account of [MOTO_ACCOUNT, SHARED_ACCOUNT]) forbidden.push(`${account}-auth-token`, encodeAuth('AWS', `${account}-auth-token`));
     for (const secret of forbidden) expect(output).not.toContain(secret);
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { encodeAuth } from '../../src/core/docker-auth.js';
 import { runCliProcess } from '../support/cli-process.js';
-import { PROD_ACCOUNT, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
+import { MOTO_ACCOUNT, PROD_ACCOUNT, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
 
 const US = `${PROD_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
 const EU = `${PROD_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
@@ -53,8 +53,8 @@ describe('CLI: several variables per target (push credentials)', () => {
     const login = sandbox.gitlab.getVariable(group, 'ECR_LOGIN');
     expect(login).toMatchObject({ variable_type: 'env_var', protected: false, masked: true });
     expect(JSON.parse(login?.value ?? '{}')).toEqual({
-      [US]: { username: 'AWS', password: `${PROD_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z' },
-      [EU]: { username: 'AWS', password: `${PROD_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z' },
+      [US]: { username: 'AWS', password: `${MOTO_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z' },
+      [EU]: { username: 'AWS', password: `${MOTO_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z' },
     });
     // The pull variable of the project still merges as before.
     expect(JSON.parse(sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG')?.value ?? '{}').credHelpers).toEqual({ 'gcr.io': 'gcloud' });

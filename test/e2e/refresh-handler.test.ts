@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeAuth } from '../../src/core/docker-auth.js';
 import { handler, RefreshFailedError } from '../../src/handlers/refresh.js';
-import { PROD_ACCOUNT, SANDBOX_TOKEN, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
+import { MOTO_ACCOUNT, SANDBOX_TOKEN, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
 let logs: string[];
@@ -69,7 +69,7 @@ describe('Handler: refresh', () => {
   it('keeps every secret out of its logs', async () => {
     await handler(event('manual'), context);
     const output = logs.join('');
-    for (const secret of [SANDBOX_TOKEN, `${PROD_ACCOUNT}-auth-token`, encodeAuth('AWS', `${SHARED_ACCOUNT}-auth-token`)]) expect(output).not.toContain(secret);
+    for (const secret of [SANDBOX_TOKEN, `${MOTO_ACCOUNT}-auth-token`, encodeAuth('AWS', `${SHARED_ACCOUNT}-auth-token`)]) expect(output).not.toContain(secret);
   });
 
   it('writes nothing for the dry-run event', async () => {

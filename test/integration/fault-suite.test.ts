@@ -127,8 +127,8 @@ describe('Fault suite: 500 targets against a flaky GitLab', () => {
       const old = before[owner]?.find((v) => v.key === 'DOCKER_AUTH_CONFIG' && v.environment_scope === '*');
       const now = after[owner]?.find((v) => v.key === 'DOCKER_AUTH_CONFIG' && v.environment_scope === '*');
       const value = JSON.parse(now?.value ?? 'null');
-      expect(value.auths[US]).toEqual({ auth: encodeAuth('AWS', 'pw-111111111111-us-east-1-secret') });
-      expect(value.auths[EU]).toEqual({ auth: encodeAuth('AWS', 'pw-111111111111-eu-west-1-secret') });
+      expect(value.auths[US]).toEqual({ auth: encodeAuth('AWS', 'pw-own-us-east-1-secret') });
+      expect(value.auths[EU]).toEqual({ auth: encodeAuth('AWS', 'pw-own-eu-west-1-secret') });
       const previous = old ? JSON.parse(old.value) : { auths: {} };
       const { auths: oldAuths, ...oldRest } = previous;
       const { auths: newAuths, [METADATA_KEY]: _meta, ...newRest } = value;

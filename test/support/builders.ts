@@ -12,24 +12,26 @@ export function aConfig(overrides: Record<string, unknown> = {}): Config {
   });
 }
 
-/** Hand-written minter: answers per region/account, or fails for the regions listed in `failRegions`. */
+/**
+ * Hand-written minter: one token per (credentials, region) for the caller's own registry (account
+ * 999999999999, or the role's account), or a failure for the regions listed in `failRegions`.
+ */
 export class FakeMinter {
   readonly calls: MintRequest[] = [];
   failRegions = new Set<string>();
   constructor(private readonly expiresAt = new Date('2026-11-22T18:00:00Z')) {}
 
-  async mint(request: MintRequest): Promise<MintedToken[]> {
+  async mint(request: MintRequest): Promise<MintedToken> {
     this.calls.push(structuredClone(request));
-    if (request.kind === 'public') return [{ host: 'public.ecr.aws', username: 'AWS', password: 'public-password-0001', expiresAt: this.expiresAt }];
+    if (request.kind === 'public') return { host: 'public.ecr.aws', username: 'AWS', password: 'public-password-0001', expiresAt: this.expiresAt };
     if (this.failRegions.has(request.region)) throw new Error(`AccessDeniedException: not authorized in ${request.region}`);
-    const ids = request.registryIds.length > 0 ? request.registryIds : ['999999999999'];
-    return ids.map((id) => ({
-      host: `${id}.dkr.ecr.${request.region}.amazonaws.com`,
-      registryId: id,
+    const account = /::(\d{12}):/.exec(request.role?.arn ?? '')?.[1];
+    return {
+      host: `${account ?? '999999999999'}.dkr.ecr.${request.region}.amazonaws.com`,
       username: 'AWS',
-      password: `pw-${id}-${request.region}-secret`,
+      password: `pw-${account ?? 'own'}-${request.region}-secret`,
       expiresAt: this.expiresAt,
-    }));
+    };
   }
 }
 

@@ -10,6 +10,8 @@ export const SANDBOX_TOKEN = 'glpat-sandboxTokenValue0123456789';
 export const DOCKER_HUB_AUTH = Buffer.from('demo-user:docker-hub-password-kept').toString('base64');
 export const PROD_ACCOUNT = '111111111111';
 export const SHARED_ACCOUNT = '222222222222';
+/** moto's own account: the token minted without a role is the caller's, valid for every account of its region. */
+export const MOTO_ACCOUNT = '123456789012';
 
 export interface Sandbox {
   moto: MotoServer;

@@ -65,6 +65,18 @@ describe('Function: validateConfig', () => {
     ['targets[0].variable: can contain only letters', (c: Mutable) => (c.targets[0].variable = 'DOCKER-AUTH')],
     ['targets[3]: duplicates an earlier target', (c: Mutable) => c.targets.push({ group: 'platform' })],
     ['gitlab.tokenSecretId', (c: Mutable) => (c.gitlab.tokenSecretId = '')],
+    ['targets[3]: duplicates an earlier target', (c: Mutable) => c.targets.push({ group: 'PLATFORM' })],
+    [
+      'targets[0]: registries "prod" and "prod-push" both give the registry host of 123456789012 in us-east-1',
+      (c: Mutable) => {
+        c.registries.push({ name: 'prod-push', accountId: '123456789012', regions: ['us-east-1'], roleArn: 'arn:aws:iam::123456789012:role/ecr-push' });
+        c.targets[0].registries = ['prod', 'prod-push'];
+      },
+    ],
+    [
+      'targets[1]: registries "prod" and "same-via-role" both give the registry host of 123456789012 in eu-west-1',
+      (c: Mutable) => c.registries.push({ name: 'same-via-role', regions: ['eu-west-1'], roleArn: 'arn:aws:iam::123456789012:role/other' }),
+    ],
   ])('reports "%s"', (expected, change) => {
     const problems = problemsOf(withChange(change));
     expect(problems.some((problem) => problem.startsWith(expected))).toBe(true);
@@ -78,6 +90,16 @@ describe('Function: validateConfig', () => {
     const problems = problemsOf({ gitlab: { url: 'nope' }, registries: [], targets: [{}] });
     expect(problems).toEqual(expect.arrayContaining(['registries: configure at least one registry', 'targets[0]: needs exactly one of project, group or instance']));
     expect(problems.find((problem) => problem.startsWith('gitlab.url'))).toBeDefined();
+  });
+
+  it('allows the same account through two roles in different variables', () => {
+    const config = validateConfig(
+      withChange((c: Mutable) => {
+        c.registries.push({ name: 'push', accountId: '123456789012', regions: ['us-east-1'], roleArn: 'arn:aws:iam::123456789012:role/ecr-push' });
+        c.targets = [{ group: 'platform', registries: ['prod'], variables: [{ name: 'ECR_PUSH', registries: ['push'] }] }] as never;
+      }),
+    );
+    expect(config.targets[0]?.variables?.[0]?.registries).toEqual(['push']);
   });
 
   it('allows http only with allowInsecureHttp', () => {

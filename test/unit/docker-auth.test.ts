@@ -41,6 +41,24 @@ describe('Function: mergeDockerAuth', () => {
     expect(result.added).toEqual([]);
   });
 
+  it('replaces a scheme-and-path spelling of the host: the Runner reduces it to the host', () => {
+    const current = { auths: { [`https://${ECR}/v2/`]: { auth: 'b2xkOm9sZA==' } } };
+    const result = mergeDockerAuth(current, [credential], now);
+    expect(Object.keys(result.config.auths ?? {})).toEqual([ECR]);
+    expect(result.replaced).toEqual([ECR]);
+  });
+
+  it('drops expiry records of hosts the config no longer manages, keeping their entries', () => {
+    const gone = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';
+    const first = mergeDockerAuth({}, [{ ...credential, host: gone }, credential], now);
+    const second = mergeDockerAuth(first.config, [credential], now, { managesHost: (host) => host === ECR });
+    expect(Object.keys(readMetadata(second.config)?.expiresAt ?? {})).toEqual([ECR]);
+    expect(second.config.auths?.[gone]).toBeDefined();
+    // A registry that failed this run (not minted, still configured) keeps its record.
+    const third = mergeDockerAuth(first.config, [credential], now, { managesHost: () => true });
+    expect(Object.keys(readMetadata(third.config)?.expiresAt ?? {}).sort()).toEqual([gone, ECR].sort());
+  });
+
   it('keeps an entry for a path below the host: it is a different key for the Runner', () => {
     const current = { auths: { [`${ECR}/team/app`]: { auth: 'cGF0aDpwYXRo' } } };
     const result = mergeDockerAuth(current, [credential], now);
@@ -91,7 +109,9 @@ describe('Function: parseDockerConfig', () => {
 
 describe('Function: normaliseRegistryKey', () => {
   it.each([
-    ['https://Index.Docker.io/v1/', 'index.docker.io/v1'],
+    ['https://Index.Docker.io/v1/', 'index.docker.io'],
+    ['https://111111111111.dkr.ecr.us-east-1.amazonaws.com/v2/', '111111111111.dkr.ecr.us-east-1.amazonaws.com'],
+    ['http://localhost:5000/v2', 'localhost:5000'],
     ['HTTPS://ABC.example.com', 'abc.example.com'],
     ['registry.example.com:5000', 'registry.example.com:5000'],
     ['registry.example.com/Team', 'registry.example.com/Team'],

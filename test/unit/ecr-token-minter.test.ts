@@ -19,8 +19,8 @@ describe('Class: EcrTokenMinter', () => {
     it('returns public.ecr.aws with the decoded credentials and the real expiry', async () => {
       const expiresAt = new Date('2026-11-22T18:00:00Z');
       ecrPublic.on(GetPublicAuthorizationTokenCommand).resolves({ authorizationData: { authorizationToken: b64('AWS:public-secret'), expiresAt } });
-      const tokens = await new EcrTokenMinter().mint({ kind: 'public' });
-      expect(tokens).toEqual([{ host: 'public.ecr.aws', username: 'AWS', password: 'public-secret', expiresAt }]);
+      const token = await new EcrTokenMinter().mint({ kind: 'public' });
+      expect(token).toEqual({ host: 'public.ecr.aws', username: 'AWS', password: 'public-secret', expiresAt });
       expect(ecrPublic.commandCalls(GetPublicAuthorizationTokenCommand)).toHaveLength(1);
     });
 
@@ -36,9 +36,10 @@ describe('Class: EcrTokenMinter', () => {
       ecr.on(GetAuthorizationTokenCommand).resolves({
         authorizationData: [{ authorizationToken: b64('AWS:cn-secret'), proxyEndpoint: 'https://111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn', expiresAt }],
       });
-      const tokens = await new EcrTokenMinter().mint({ kind: 'private', region: 'cn-north-1', registryIds: ['111111111111'] });
-      expect(tokens).toEqual([{ host: '111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn', registryId: '111111111111', username: 'AWS', password: 'cn-secret', expiresAt }]);
-      expect(ecr.commandCalls(GetAuthorizationTokenCommand)[0]?.args[0].input).toEqual({ registryIds: ['111111111111'] });
+      const token = await new EcrTokenMinter().mint({ kind: 'private', region: 'cn-north-1' });
+      expect(token).toEqual({ host: '111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn', username: 'AWS', password: 'cn-secret', expiresAt });
+      // registryIds is deprecated: one call per region, never scoped to accounts.
+      expect(ecr.commandCalls(GetAuthorizationTokenCommand)[0]?.args[0].input).toEqual({});
     });
 
     it('wraps SDK errors into a message with the region and nothing from the request', async () => {
@@ -47,7 +48,7 @@ describe('Class: EcrTokenMinter', () => {
         $metadata: { httpStatusCode: 403 },
       });
       ecr.on(GetAuthorizationTokenCommand).rejects(sdkError);
-      const error = await new EcrTokenMinter().mint({ kind: 'private', region: 'eu-west-1', registryIds: [] }).catch((caught) => caught);
+      const error = await new EcrTokenMinter().mint({ kind: 'private', region: 'eu-west-1' }).catch((caught) => caught);
       expect(error).toBeInstanceOf(AwsCallError);
       expect(error.message).toBe('ecr:GetAuthorizationToken in eu-west-1: UnrecognizedClientException: The security token included in the request is invalid');
       expect(error.cause).toBeUndefined();

@@ -6,7 +6,7 @@ import { aConfig } from '../support/builders.js';
 const role = 'arn:aws:iam::222222222222:role/ecr-pull';
 
 describe('Function: planRefresh', () => {
-  it('makes one call per (credentials, region), batching accounts that share both', () => {
+  it('makes one call per (credentials, region): accounts reached the same way share the regional token', () => {
     const config = aConfig({
       registries: [
         { name: 'a', accountId: '111111111111', regions: ['us-east-1', 'eu-west-1'] },
@@ -16,20 +16,21 @@ describe('Function: planRefresh', () => {
       ],
       targets: [{ group: 'platform' }],
     });
-    const requests = planRefresh(config).calls.map((call) => call.request);
-    expect(requests).toEqual([
-      { kind: 'private', region: 'us-east-1', registryIds: ['111111111111'], role: undefined },
-      { kind: 'private', region: 'eu-west-1', registryIds: ['111111111111', '333333333333'], role: undefined },
-      { kind: 'private', region: 'eu-west-1', registryIds: ['222222222222'], role: { arn: role, externalId: undefined } },
+    const calls = planRefresh(config).calls;
+    expect(calls.map((call) => call.request)).toEqual([
+      { kind: 'private', region: 'us-east-1', role: undefined },
+      { kind: 'private', region: 'eu-west-1', role: undefined },
+      { kind: 'private', region: 'eu-west-1', role: { arn: role, externalId: undefined } },
       { kind: 'public', role: undefined },
     ]);
+    expect(calls[1]?.slots.map((slot) => `${slot.registry}:${slot.accountId}`)).toEqual(['a:111111111111', 'b:333333333333']);
   });
 
-  it('splits batches at the API limit of 10 registry ids', () => {
+  it('makes one call for any number of accounts in a region', () => {
     const registries = Array.from({ length: 12 }, (_, index) => ({ name: `r${index}`, accountId: String(100000000000 + index), regions: ['us-east-1'] }));
-    const calls = planRefresh(aConfig({ registries, targets: [{ group: 'g' }] })).calls;
-    expect(calls.map((call) => (call.request.kind === 'private' ? call.request.registryIds.length : 0))).toEqual([10, 2]);
-    expect(calls.flatMap((call) => call.slots).length).toBe(12);
+    const calls = planRefresh(aConfig({ registries, targets: [{ group: 'g', registries: ['r0'] }, { group: 'h' }] })).calls;
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.slots).toHaveLength(12);
   });
 
   it('mints only what the selected targets need', () => {

@@ -39,7 +39,7 @@ describe('Function: runRefresh', () => {
       },
     ]);
     const value = JSON.parse(d.variables.get(API)?.value ?? '{}');
-    expect(value.auths[US]).toEqual({ auth: encodeAuth('AWS', 'pw-111111111111-us-east-1-secret') });
+    expect(value.auths[US]).toEqual({ auth: encodeAuth('AWS', 'pw-own-us-east-1-secret') });
     expect(d.variables.writes[0]?.conditions.exists).toBe(false);
   });
 
@@ -99,8 +99,8 @@ describe('Function: runRefresh', () => {
     expect(JSON.parse(secretStore.values.get('p/prod/us-east-1') ?? '{}')).toEqual({
       registry: US,
       username: 'AWS',
-      password: 'pw-111111111111-us-east-1-secret',
-      auth: encodeAuth('AWS', 'pw-111111111111-us-east-1-secret'),
+      password: 'pw-own-us-east-1-secret',
+      auth: encodeAuth('AWS', 'pw-own-us-east-1-secret'),
       expiresAt: '2026-11-22T18:00:00.000Z',
     });
     expect(Object.keys(JSON.parse(secretStore.values.get('p/docker-config') ?? '{}').auths)).toEqual(['other.example.com', US, EU]);
@@ -115,7 +115,7 @@ describe('Function: runRefresh', () => {
   it('hands every password and auth string to onSecret before anything is logged', async () => {
     const d = deps();
     await runRefresh(aConfig(), { dryRun: false }, d);
-    expect(d.secrets).toEqual(expect.arrayContaining(['pw-111111111111-us-east-1-secret', encodeAuth('AWS', 'pw-111111111111-us-east-1-secret')]));
+    expect(d.secrets).toEqual(expect.arrayContaining(['pw-own-us-east-1-secret', encodeAuth('AWS', 'pw-own-us-east-1-secret')]));
     const logged = JSON.stringify((d.logger as CapturingLogger).lines);
     for (const secret of d.secrets) expect(logged).not.toContain(secret);
   });

@@ -1,12 +1,12 @@
 import { ECRClient, GetAuthorizationTokenCommand, type GetAuthorizationTokenCommandOutput } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { PUBLIC_HOST } from '../../core/hosts.js';
 import type { MintedToken, MintRequest, TokenMinter } from '../../core/ports.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 import { RoleCredentials } from './role-credentials.js';
 
-export const ECR_PUBLIC_HOST = 'public.ecr.aws';
 const ECR_PUBLIC_REGION = 'us-east-1';
 
 export interface EcrClientFactories {
@@ -19,40 +19,37 @@ const defaultFactories: EcrClientFactories = {
   ecrPublic: (credentials) => new ECRPUBLICClient({ region: ECR_PUBLIC_REGION, credentials }),
 };
 
-/** GetAuthorizationToken for private ECR (one region, batched account ids) and ECR Public. */
+/** GetAuthorizationToken for private ECR (one token per credentials and region) and ECR Public. */
 export class EcrTokenMinter implements TokenMinter {
   constructor(
     private readonly roles: RoleCredentials = new RoleCredentials(),
     private readonly clients: EcrClientFactories = defaultFactories,
   ) {}
 
-  async mint(request: MintRequest): Promise<MintedToken[]> {
+  async mint(request: MintRequest): Promise<MintedToken> {
     const credentials = request.role ? await this.roles.forRole(request.role) : undefined;
-    return request.kind === 'public' ? this.mintPublic(credentials) : this.mintPrivate(request.region, request.registryIds, credentials);
+    return request.kind === 'public' ? this.mintPublic(credentials) : this.mintPrivate(request.region, credentials);
   }
 
-  private async mintPrivate(region: string, registryIds: string[], credentials?: AwsCredentialIdentity): Promise<MintedToken[]> {
+  /** Without registryIds (deprecated): the token covers every registry in the region the identity may pull from. */
+  private async mintPrivate(region: string, credentials?: AwsCredentialIdentity): Promise<MintedToken> {
     let data: GetAuthorizationTokenCommandOutput;
     try {
-      data = await this.clients.ecr(region, credentials).send(new GetAuthorizationTokenCommand(registryIds.length > 0 ? { registryIds } : {}));
+      data = await this.clients.ecr(region, credentials).send(new GetAuthorizationTokenCommand({}));
     } catch (error) {
       throw new AwsCallError(`ecr:GetAuthorizationToken in ${region}: ${awsErrorMessage(error)}`);
     }
-    const entries = data.authorizationData ?? [];
-    if (entries.length === 0) throw new AwsCallError(`ecr:GetAuthorizationToken in ${region} returned no authorization data`);
-    return entries.map((entry, index) => {
-      if (!entry.proxyEndpoint) throw new AwsCallError(`ecr:GetAuthorizationToken in ${region} returned no proxyEndpoint`);
-      const host = hostOf(entry.proxyEndpoint);
-      return {
-        host,
-        registryId: accountFromHost(host) ?? registryIds[index],
-        ...decodeToken(entry.authorizationToken, `ECR ${region}`),
-        expiresAt: entry.expiresAt ?? new Date(Date.now() + 12 * 3600_000),
-      };
-    });
+    const entry = data.authorizationData?.[0];
+    if (!entry) throw new AwsCallError(`ecr:GetAuthorizationToken in ${region} returned no authorization data`);
+    if (!entry.proxyEndpoint) throw new AwsCallError(`ecr:GetAuthorizationToken in ${region} returned no proxyEndpoint`);
+    return {
+      host: hostOf(entry.proxyEndpoint),
+      ...decodeToken(entry.authorizationToken, `ECR ${region}`),
+      expiresAt: entry.expiresAt ?? new Date(Date.now() + 12 * 3600_000),
+    };
   }
 
-  private async mintPublic(credentials?: AwsCredentialIdentity): Promise<MintedToken[]> {
+  private async mintPublic(credentials?: AwsCredentialIdentity): Promise<MintedToken> {
     let data: { authorizationData?: { authorizationToken?: string; expiresAt?: Date } };
     try {
       data = await this.clients.ecrPublic(credentials).send(new GetPublicAuthorizationTokenCommand({}));
@@ -61,7 +58,7 @@ export class EcrTokenMinter implements TokenMinter {
     }
     const entry = data.authorizationData;
     if (!entry) throw new AwsCallError('ecr-public:GetAuthorizationToken returned no authorization data');
-    return [{ host: ECR_PUBLIC_HOST, ...decodeToken(entry.authorizationToken, 'ECR Public'), expiresAt: entry.expiresAt ?? new Date(Date.now() + 12 * 3600_000) }];
+    return { host: PUBLIC_HOST, ...decodeToken(entry.authorizationToken, 'ECR Public'), expiresAt: entry.expiresAt ?? new Date(Date.now() + 12 * 3600_000) };
   }
 }
 
@@ -80,8 +77,4 @@ function hostOf(proxyEndpoint: string): string {
         .replace(/^[a-z]+:\/\//i, '')
         .replace(/\/.*$/, '')
         .toLowerCase();
-}
-
-function accountFromHost(host: string): string | undefined {
-  return /^(\d{12})\.dkr\.ecr(-fips)?\./.exec(host)?.[1];
 }
