@@ -29,10 +29,12 @@ export function formatSummary(summary: RefreshSummary): string {
   }
   sections.push(
     formatTable([
-      ['TARGET', 'VARIABLE', 'SCOPE', 'STATUS', 'HOSTS', 'ERROR'],
-      ...summary.targets.map((t) => [t.target, t.variable, t.environmentScope ?? '-', t.status, describeHosts(t.hosts), t.error ?? '']),
+      ['TARGET', 'VARIABLE', 'SCOPE', 'STATUS', 'HOSTS', 'NOTES', 'ERROR'],
+      ...summary.targets.map((t) => [t.target, t.variable, t.environmentScope ?? '-', t.status, describeHosts(t.hosts), describeNotes(t), t.error ?? '']),
     ]),
   );
+  const warnings = summary.targets.flatMap((t) => (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`));
+  if (warnings.length > 0) sections.push(warnings.join('\n'));
   const verdict = summary.ok ? 'OK' : 'FAILED';
   sections.push(`${verdict}${summary.dryRun ? ' (dry run: nothing was written)' : ''} in ${summary.durationMs} ms`);
   return `${sections.join('\n\n')}\n`;
@@ -41,6 +43,11 @@ export function formatSummary(summary: RefreshSummary): string {
 function describeHosts(hosts: RefreshSummary['targets'][number]['hosts']): string {
   if (!hosts) return '-';
   return `replaced ${hosts.replaced.length}, added ${hosts.added.length}, kept ${hosts.kept.length}`;
+}
+
+function describeNotes(target: RefreshSummary['targets'][number]): string {
+  const notes = [...(target.changes ?? []), ...(target.warnings ?? []).map((warning) => `WARNING ${warning.code}`)];
+  return notes.join('; ');
 }
 
 const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;

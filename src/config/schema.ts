@@ -79,6 +79,8 @@ export const targetSchema = z
     ownership: z.enum(['merge', 'full'], { error: 'expected "merge" or "full"' }).default('merge'),
     variableType: VARIABLE_TYPE.optional(),
     format: FORMAT.default('docker-config'),
+    /** drop-for-managed-hosts: remove credHelpers entries that would override the fresh entries. */
+    helpers: z.enum(['keep', 'drop-for-managed-hosts'], { error: 'expected "keep" or "drop-for-managed-hosts"' }).default('keep'),
     variables: z.array(extraVariableSchema).optional(),
   })
   .superRefine((target, ctx) => {

@@ -1,4 +1,5 @@
 import { UnsafeMergeError } from '../errors.js';
+import type { TargetWarning } from './summary.js';
 
 /** The key under which the tool records what it manages inside the value; Docker and the Runner ignore it. */
 export const METADATA_KEY = 'ecrGitlabRefresher';
@@ -64,6 +65,8 @@ export function encodeAuth(username: string, password: string): string {
 }
 
 export interface MergeOptions {
+  /** `drop-for-managed-hosts`: remove the `credHelpers` entries that would override the fresh entries. */
+  helpers?: 'keep' | 'drop-for-managed-hosts';
   /**
    * Whether this variable's configured registries still cover a host. Expiry records of other hosts
    * are dropped (their entries stay): a registry removed from the config must not keep alarming.
@@ -104,6 +107,50 @@ export function mergeDockerAuth(current: DockerConfig, credentials: HostCredenti
     added: added.sort(),
     kept: kept.sort(),
   };
+}
+
+/** What makes the Runner ignore fresh `auths` entries: it reads `auths`, then `credsStore`, then `credHelpers`. */
+export interface HelperOverrides {
+  /** A helper asked for every host; when it fails the Runner drops the whole value. */
+  credsStore?: string;
+  /** `credHelpers` keys (as spelled in the value) for hosts this tool manages, with their helper. */
+  credHelpers: Array<{ key: string; helper: string }>;
+}
+
+export function findHelperOverrides(config: DockerConfig, isManaged: (host: string) => boolean): HelperOverrides {
+  const credsStore = typeof config.credsStore === 'string' && config.credsStore !== '' ? config.credsStore : undefined;
+  const helpers = isPlainObject(config.credHelpers) ? config.credHelpers : {};
+  const credHelpers = Object.entries(helpers)
+    .filter(([key]) => isManaged(normaliseRegistryKey(key)))
+    .map(([key, helper]) => ({ key, helper: String(helper) }));
+  return { credsStore, credHelpers };
+}
+
+/** What the Runner will do instead of using the fresh entries, and the fix; empty when nothing overrides them. */
+export function helperWarnings(overrides: HelperOverrides): TargetWarning[] {
+  const warnings: TargetWarning[] = [];
+  if (overrides.credsStore) {
+    warnings.push({
+      code: 'creds-store',
+      message: `the value holds "credsStore": "${overrides.credsStore}": the Runner asks docker-credential-${overrides.credsStore} on the runner manager for every registry, and if that helper is missing or fails it drops the whole value, these fresh entries included; remove credsStore from the value (the fresh auths entries need no helper), or install the helper on every runner manager`,
+    });
+  }
+  if (overrides.credHelpers.length > 0) {
+    const list = overrides.credHelpers.map(({ key, helper }) => `${key} → docker-credential-${helper}`).join(', ');
+    warnings.push({
+      code: 'cred-helpers',
+      message: `credHelpers sends ${list} instead of using the fresh entries (the Runner takes credHelpers over auths for the same host); delete those credHelpers entries, or set helpers: drop-for-managed-hosts on this target`,
+    });
+  }
+  return warnings;
+}
+
+/** A copy without the `credHelpers` entries for managed hosts (and without `credHelpers` if that empties it). */
+export function dropManagedCredHelpers(config: DockerConfig, isManaged: (host: string) => boolean): DockerConfig {
+  if (!isPlainObject(config.credHelpers)) return config;
+  const remaining = Object.fromEntries(Object.entries(config.credHelpers).filter(([key]) => !isManaged(normaliseRegistryKey(key))));
+  const { credHelpers: _dropped, ...rest } = config;
+  return Object.keys(remaining).length > 0 ? { ...rest, credHelpers: remaining } : rest;
 }
 
 /** The tool's own record inside a value, if present and well-formed. */

@@ -1,6 +1,17 @@
 import { UnsafeMergeError } from '../errors.js';
-import { type HostCredential, type MergeOptions, mergeDockerAuth, parseDockerConfig, parseStoredJson, readMetadata, serialiseDockerConfig } from './docker-auth.js';
-import type { HostChanges } from './summary.js';
+import {
+  dropManagedCredHelpers,
+  findHelperOverrides,
+  type HostCredential,
+  helperWarnings,
+  type MergeOptions,
+  mergeDockerAuth,
+  parseDockerConfig,
+  parseStoredJson,
+  readMetadata,
+  serialiseDockerConfig,
+} from './docker-auth.js';
+import type { HostChanges, TargetWarning } from './summary.js';
 import type { VariableFormat } from './variables.js';
 
 export interface FormattedValue {
@@ -8,6 +19,10 @@ export interface FormattedValue {
   hosts: HostChanges;
   /** Earliest expiry among the ECR entries the value holds. */
   expiresAt?: string;
+  /** Changes to the value besides the ECR entries (credHelpers entries removed on request). */
+  changes: string[];
+  /** What will keep the Runner from using the fresh entries. */
+  warnings: TargetWarning[];
 }
 
 /** `registry-login`: compact JSON keyed by host, for scripts (`jq`) and tools that take a username and password. */
@@ -22,9 +37,20 @@ export interface RegistryLogin {
  */
 export function renderValue(format: VariableFormat, current: string | undefined, credentials: HostCredential[], now: Date, options: MergeOptions = {}): FormattedValue {
   if (format === 'docker-config') {
-    const merge = mergeDockerAuth(current === undefined ? {} : parseDockerConfig(current), credentials, now, options);
+    const parsed = current === undefined ? {} : parseDockerConfig(current);
+    const minted = new Set(credentials.map((credential) => credential.host.toLowerCase()));
+    const isManaged = (host: string) => minted.has(host) || (options.managesHost?.(host) ?? false);
+    const dropping = options.helpers === 'drop-for-managed-hosts';
+    const dropped = dropping ? findHelperOverrides(parsed, isManaged).credHelpers : [];
+    const merge = mergeDockerAuth(dropping ? dropManagedCredHelpers(parsed, isManaged) : parsed, credentials, now, options);
     const expiresAt = Object.values(readMetadata(merge.config)?.expiresAt ?? {}).sort()[0];
-    return { value: serialiseDockerConfig(merge.config), hosts: { replaced: merge.replaced, added: merge.added, kept: merge.kept }, expiresAt };
+    return {
+      value: serialiseDockerConfig(merge.config),
+      hosts: { replaced: merge.replaced, added: merge.added, kept: merge.kept },
+      expiresAt,
+      changes: dropped.map(({ key, helper }) => `credHelpers entry removed: ${key} → ${helper}`),
+      warnings: helperWarnings(findHelperOverrides(merge.config, isManaged)),
+    };
   }
   const existing = current === undefined ? {} : parseRegistryLogin(current);
   const managed = new Set(credentials.map((credential) => credential.host.toLowerCase()));
@@ -45,6 +71,8 @@ export function renderValue(format: VariableFormat, current: string | undefined,
       kept: kept.sort(),
     },
     expiresAt,
+    changes: [],
+    warnings: [],
   };
 }
 

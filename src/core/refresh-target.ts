@@ -46,10 +46,10 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore, cl
       const readAt = prefetched?.readAt ?? clock.now();
       const existing = prefetched ? prefetched.variable : await store.read(ref);
       lastRead = existing;
-      const rendered = renderValue(spec.format, currentValue(target, existing), credentials, new Date(clock.now()), { managesHost: work.managesHost });
+      const rendered = renderValue(spec.format, currentValue(target, existing), credentials, new Date(clock.now()), { managesHost: work.managesHost, helpers: target.helpers });
       checkSize(target, rendered.value);
       const planned = planVariableWrite(spec, existing, rendered.value, { maskRefused });
-      const result = withDetails(base, rendered, planned.changes, planned.warnings);
+      const result = withDetails(base, rendered, [...rendered.changes, ...planned.changes], [...rendered.warnings, ...planned.warnings]);
       if (dryRun) return { ...result, status: existing ? 'would-update' : 'would-create' };
       try {
         const status = await store.write(ref, planned.write, { exists: existing !== undefined, sendBy: readAt + STALE_READ_MS });

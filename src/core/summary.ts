@@ -71,12 +71,17 @@ export function countFailures(summary: RefreshSummary): { registries: number; se
 }
 
 /**
- * The earliest time any managed credential runs out: fresh tokens of this run, and older entries
- * that targets kept because their registry failed. Undefined when nothing is known.
+ * The earliest expiry among credentials GitLab variables hold after the run: the new expiry of every
+ * written variable, and the recorded one of every failed variable whose value could be read. Tokens
+ * minted but written nowhere do not count: they protect no pull. Undefined when nothing is known.
  */
-export function earliestExpiry(summary: Pick<RefreshSummary, 'registries' | 'targets'>): string | undefined {
-  const candidates = [...summary.registries.map((registry) => registry.expiresAt), ...summary.targets.map((target) => target.expiresAt)].filter(
-    (value): value is string => value !== undefined,
-  );
-  return candidates.sort()[0];
+export function earliestHeldExpiry(summary: Pick<RefreshSummary, 'targets'>): string | undefined {
+  return summary.targets
+    .map((target) => target.expiresAt)
+    .filter((value): value is string => value !== undefined)
+    .sort()[0];
+}
+
+export function countWarnings(summary: Pick<RefreshSummary, 'targets'>, codes: WarningCode[]): number {
+  return summary.targets.filter((target) => target.warnings?.some((warning) => codes.includes(warning.code))).length;
 }

@@ -1,4 +1,5 @@
 import { loadRuntimeConfig } from '../config/runtime.js';
+import type { Selection } from '../core/plan.js';
 import { runRefresh } from '../core/refresh.js';
 import { countFailures, type RefreshSummary } from '../core/summary.js';
 import { ConfigError, describeError } from '../errors.js';
@@ -42,7 +43,10 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
     const summary = await runRefresh(config, request, deps);
     logger.info('gitlab requests', { ...stats });
     // Dry runs change nothing, so they must not move the alarms.
-    if (!summary.dryRun) runtime.writeLog(JSON.stringify({ ...refreshMetricsRecord(summary, new Date()), correlationId: runtime.correlationId }));
+    if (!summary.dryRun) {
+      const facts = { stage: process.env.STAGE ?? 'local', narrowed: isNarrowed(request.selection), gitlab: stats };
+      runtime.writeLog(JSON.stringify({ ...refreshMetricsRecord(summary, new Date(), facts), correlationId: runtime.correlationId }));
+    }
     if (!summary.ok) {
       const failed = countFailures(summary);
       const names = summary.targets
@@ -60,4 +64,8 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
     logger.error('refresh aborted', { error: message });
     throw new RefreshFailedError(observability.redactor.scrub(message));
   }
+}
+
+function isNarrowed(selection: Selection): boolean {
+  return (selection.targets?.length ?? 0) > 0 || (selection.registries?.length ?? 0) > 0;
 }

@@ -161,3 +161,46 @@ describe('CLI: ecr-gitlab-refresher validate-config', () => {
     expect(missing.stderr).toContain('/nonexistent.yml: cannot read config file (ENOENT)');
   });
 });
+
+describe('CLI: refresh with credsStore / credHelpers in the value (the Runner would not use the fresh entries)', () => {
+  const seedHelpers = () => {
+    const api = sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG');
+    if (api) {
+      api.value = JSON.stringify({
+        auths: { 'https://index.docker.io/v1/': { auth: DOCKER_HUB_AUTH } },
+        credHelpers: { [`https://${US.toUpperCase()}/`]: 'ecr-login', 'gcr.io': 'gcloud' },
+        credsStore: 'ecr-login',
+      });
+    }
+  };
+
+  it('writes, and warns per target in the summary and the table, with the fix', async () => {
+    seedHelpers();
+    const json = JSON.parse((await refresh('--json', '--target', 'project:platform/api')).stdout);
+    expect(json.targets[0].status).toBe('updated');
+    expect(json.targets[0].warnings.map((w: { code: string }) => w.code)).toEqual(['creds-store', 'cred-helpers']);
+    expect(json.targets[0].warnings[1].message).toContain(`https://${US.toUpperCase()}/ → docker-credential-ecr-login`);
+    // Without the opt-in nothing but the ECR entries changes.
+    expect(variableJson({ project: sandbox.ids.api as number }).credHelpers).toEqual({ [`https://${US.toUpperCase()}/`]: 'ecr-login', 'gcr.io': 'gcloud' });
+    seedHelpers();
+    const table = await refresh('--target', 'project:platform/api');
+    expect(table.stdout).toMatch(/WARNING creds-store; WARNING cred-helpers/);
+    expect(table.stdout).toMatch(/^warning: project:platform\/api DOCKER_AUTH_CONFIG@\*: credHelpers sends/m);
+  });
+
+  it('with helpers: drop-for-managed-hosts removes only the credHelpers entries of managed hosts, never credsStore', async () => {
+    seedHelpers();
+    const path = writeConfig((config) => {
+      config.targets[0].helpers = 'drop-for-managed-hosts';
+    });
+    const run = await runCliProcess(['refresh', '--config', path, '--json', '--target', 'project:platform/api'], sandbox.env);
+    const target = JSON.parse(run.stdout).targets[0];
+    // The seeded value was unmasked: the same write masks it.
+    expect(target.changes).toEqual([`credHelpers entry removed: https://${US.toUpperCase()}/ → ecr-login`, 'masked: false → true']);
+    expect(target.warnings.map((w: { code: string }) => w.code)).toEqual(['creds-store']);
+    const value = variableJson({ project: sandbox.ids.api as number });
+    expect(value.credHelpers).toEqual({ 'gcr.io': 'gcloud' });
+    expect(value.credsStore).toBe('ecr-login');
+    expect(value.auths['https://index.docker.io/v1/']).toEqual({ auth: DOCKER_HUB_AUTH });
+  });
+});

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  dropManagedCredHelpers,
   encodeAuth,
+  findHelperOverrides,
+  helperWarnings,
   METADATA_KEY,
   mergeDockerAuth,
   normaliseRegistryKey,
@@ -133,5 +136,47 @@ describe('Function: redactDockerConfig', () => {
     const redacted = JSON.stringify(redactDockerConfig({ auths: { a: { auth: 'c2VjcmV0', password: 'p', identitytoken: 't' } }, credsStore: 'x' }));
     expect(redacted).not.toMatch(/c2VjcmV0|"p"|"t"/);
     expect(redacted).toContain('"credsStore":"x"');
+  });
+});
+
+describe('Function: findHelperOverrides', () => {
+  const managed = (host: string) => host === ECR || host === 'public.ecr.aws';
+
+  it.each([
+    [ECR, true],
+    [ECR.toUpperCase(), true],
+    [`https://${ECR}`, true],
+    [`https://${ECR}/v2/`, true],
+    [`HTTP://${ECR.toUpperCase()}/`, true],
+    ['public.ecr.aws', true],
+    [`${ECR}/team/app`, false],
+    ['gcr.io', false],
+  ])('treats credHelpers key %s as overriding a managed host: %s', (key, expected) => {
+    const overrides = findHelperOverrides({ credHelpers: { [key]: 'ecr-login' } }, managed);
+    expect(overrides.credHelpers.length > 0).toBe(expected);
+  });
+
+  it('reports credsStore whatever the hosts, and nothing for an empty one', () => {
+    expect(findHelperOverrides({ credsStore: 'ecr-login' }, managed).credsStore).toBe('ecr-login');
+    expect(findHelperOverrides({ credsStore: '' }, managed).credsStore).toBeUndefined();
+    expect(findHelperOverrides({ credHelpers: 'not-an-object' } as never, managed).credHelpers).toEqual([]);
+  });
+
+  it('words each warning with what the Runner does and the fix', () => {
+    const [store, helpers] = helperWarnings({ credsStore: 'ecr-login', credHelpers: [{ key: ECR, helper: 'ecr-login' }] });
+    expect(store).toMatchObject({ code: 'creds-store', message: expect.stringMatching(/drops the whole value.*remove credsStore/) });
+    expect(helpers).toMatchObject({ code: 'cred-helpers', message: expect.stringMatching(/takes credHelpers over auths.*helpers: drop-for-managed-hosts/) });
+    expect(helperWarnings({ credHelpers: [] })).toEqual([]);
+  });
+});
+
+describe('Function: dropManagedCredHelpers', () => {
+  it('removes only the entries for managed hosts, and credHelpers itself when it ends empty', () => {
+    const managed = (host: string) => host === ECR;
+    expect(dropManagedCredHelpers({ credHelpers: { [`https://${ECR}`]: 'ecr-login', 'gcr.io': 'gcloud' }, credsStore: 'x' }, managed)).toEqual({
+      credHelpers: { 'gcr.io': 'gcloud' },
+      credsStore: 'x',
+    });
+    expect(dropManagedCredHelpers({ credHelpers: { [ECR]: 'ecr-login' }, auths: {} }, managed)).toEqual({ auths: {} });
   });
 });

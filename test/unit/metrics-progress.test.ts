@@ -19,24 +19,59 @@ const summary: RefreshSummary = {
 };
 
 describe('Function: refreshMetricsRecord', () => {
-  it('counts outcomes and measures the earliest expiry, including entries a failed registry left behind', () => {
-    const record = refreshMetricsRecord(summary, new Date('2026-11-22T06:00:00Z'));
+  const facts = { stage: 'prod', narrowed: false, gitlab: { requests: 40, retries: 3, throttled: 1 } };
+  const now = new Date('2026-11-22T06:00:00Z');
+
+  it('counts outcomes, GitLab traffic, and the earliest expiry the variables hold (a failed one included)', () => {
+    const record = refreshMetricsRecord(summary, now, facts);
     expect(record).toMatchObject({
       TargetsUpdated: 1,
       TargetsFailed: 1,
+      TargetsUnmasked: 0,
+      TargetsOverridden: 0,
       RegistriesMinted: 1,
       RegistriesFailed: 1,
       DurationMs: 1234,
+      GitLabRequests: 40,
+      GitLabRetries: 3,
+      GitLabThrottled: 1,
       SecondsUntilEarliestExpiry: 7200,
       Service: 'ecr-gitlab-refresher',
+      Stage: 'prod',
     });
-    const names = (record._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]?.Metrics.map((m) => m.Name);
-    expect(names).toContain('SecondsUntilEarliestExpiry');
+    const directive = (record._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0];
+    expect(directive?.Dimensions).toEqual([['Service', 'Stage']]);
+    expect(directive?.Metrics.map((m) => m.Name)).toContain('SecondsUntilEarliestExpiry');
   });
 
-  it('leaves the expiry metric out when nothing is known, so the alarm sees missing data', () => {
-    const record = refreshMetricsRecord({ ...summary, registries: [], targets: [] }, new Date());
-    expect(record).not.toHaveProperty('SecondsUntilEarliestExpiry');
+  it('ignores minted tokens that reached no variable: they protect no pull', () => {
+    const failedEverywhere = { ...summary, targets: [{ target: 'group:a', variable: 'V', status: 'failed' as const, error: 'GitLab down' }] };
+    expect(refreshMetricsRecord(failedEverywhere, now, facts)).not.toHaveProperty('SecondsUntilEarliestExpiry');
+  });
+
+  it('leaves the expiry out of a narrowed run, which could hide a nearer expiry elsewhere', () => {
+    expect(refreshMetricsRecord(summary, now, { ...facts, narrowed: true })).not.toHaveProperty('SecondsUntilEarliestExpiry');
+  });
+
+  it('counts unmasked and overridden variables, and reports the GitLab token expiry when it has one', () => {
+    const warned = {
+      ...summary,
+      targets: [
+        { target: 'a', variable: 'V', status: 'updated' as const, warnings: [{ code: 'unmasked' as const, message: 'm' }] },
+        {
+          target: 'b',
+          variable: 'V',
+          status: 'updated' as const,
+          warnings: [
+            { code: 'creds-store' as const, message: 'm' },
+            { code: 'cred-helpers' as const, message: 'm' },
+          ],
+        },
+      ],
+    };
+    const record = refreshMetricsRecord(warned, now, { ...facts, gitlabTokenExpiresAt: '2026-12-06T06:00:00Z' });
+    expect(record).toMatchObject({ TargetsUnmasked: 1, TargetsOverridden: 1, SecondsUntilGitLabTokenExpiry: 14 * 86400 });
+    expect(refreshMetricsRecord(warned, now, facts)).not.toHaveProperty('SecondsUntilGitLabTokenExpiry');
   });
 });
 
