@@ -3,6 +3,7 @@ import { EcrTokenMinter } from './adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from './adapters/aws/role-credentials.js';
 import { SecretsManagerStore } from './adapters/aws/secrets-manager-store.js';
 import { GitLabApiInspector } from './adapters/gitlab/inspector.js';
+import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { GitLabVariableStore } from './adapters/gitlab/variable-store.js';
 import type { Config } from './config/schema.js';
 import type { DoctorPorts } from './core/doctor.js';
@@ -27,7 +28,7 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
   const token = resolveGitLabToken(config, runtime.env, new SecretsManagerStore());
   // Settled here so an early failure is not an unhandled rejection; readTokenSecret re-raises it.
   const resolved = await token.then(
-    (value) => value,
+    (value) => value.token,
     () => '',
   );
   redactor.add(resolved);
@@ -37,7 +38,8 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     minter: new EcrTokenMinter(roles),
     gitlab: new GitLabApiInspector(options),
     variables: new GitLabVariableStore(options),
-    readTokenSecret: config.gitlab.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token : undefined,
+    readTokenSecret: config.gitlab.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
+    token: new GitLabSelfTokenApi(options),
     onSecret: (secret) => redactor.add(secret),
     now: Date.now,
   };

@@ -74,7 +74,7 @@ export function formatStatus(report: StatusReport): string {
   const rows = [['TARGET', 'VARIABLE', 'SCOPE', 'STATE', 'REFRESHED', 'EARLIEST EXPIRY', 'HOSTS', 'DETAIL']];
   for (const t of report.targets) {
     const first = t.hosts[0];
-    const flag = t.state === 'expiring' || t.state === 'expired' ? ' <<<' : '';
+    const flag = t.state === 'expiring' || t.state === 'expired' || t.state === 'overridden' ? ' <<<' : '';
     rows.push([
       t.target,
       t.variable,
@@ -95,6 +95,12 @@ export function formatStatus(report: StatusReport): string {
       ]),
     );
   }
-  sections.push(report.ok ? 'All targets fresh.' : 'Attention: entries marked <<< expire within 2 hours or already have; other states are explained in DETAIL.');
+  const warnings = report.targets.flatMap((t) => (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`));
+  if (warnings.length > 0) sections.push(warnings.join('\n'));
+  sections.push(
+    report.ok
+      ? 'All targets fresh.'
+      : 'Attention: entries marked <<< expire within 2 hours, already have, or will not be used by the Runner (overridden); other states are explained in DETAIL.',
+  );
   return `${sections.join('\n\n')}\n`;
 }

@@ -106,6 +106,15 @@ export const gitlabSchema = z
     concurrency: z.number().int().min(1).max(64).default(8),
     requestsPerSecond: z.number().positive().max(1000).default(30),
     requestTimeoutSeconds: z.number().positive().max(300).default(30),
+    /** Opt-in: rotate the refresher's own token when it expires within `daysBefore` days. */
+    rotateToken: z
+      .strictObject({
+        daysBefore: z.number().int().min(1).max(180).default(14),
+        /** The successor's lifetime; GitLab refuses more than its maximum (365 days by default). */
+        lifetimeDays: z.number().int().min(2).max(400).default(90),
+      })
+      .refine((rotation) => rotation.lifetimeDays > rotation.daysBefore + 1, { error: 'lifetimeDays must exceed daysBefore by more than a day, or every run rotates' })
+      .optional(),
   })
   .superRefine((gitlab, ctx) => {
     const protocol = URL.canParse(gitlab.url) ? new URL(gitlab.url).protocol : '';

@@ -1,9 +1,12 @@
 import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
 import { recordedExpiry } from './formats.js';
-import { PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
-import type { AwsInspector, CiVariableStore, GitLabInspector, GitLabUser, TokenMinter } from './ports.js';
+import { registryHostMatcher } from './hosts.js';
+import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
+import type { AwsInspector, CiVariableStore, GitLabInspector, GitLabTokenApi, GitLabTokenInfo, GitLabUser, StoredVariable, TokenMinter } from './ports.js';
+import { secondsUntilTokenExpiry } from './gitlab-token.js';
 import { expiryState, hostExpiries } from './status.js';
 import type { VariableSpec } from './variables.js';
 import { variableSpecs } from './variables.js';
@@ -22,6 +25,7 @@ export interface DoctorPorts {
   aws: AwsInspector;
   minter: TokenMinter;
   gitlab: GitLabInspector;
+  token: GitLabTokenApi;
   variables: CiVariableStore;
   /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
   readTokenSecret?: () => Promise<string>;
@@ -42,9 +46,9 @@ export function doctorExitCode(checks: Check[]): 0 | 1 | 2 {
 export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Check[]> {
   const checks: Check[] = [{ check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets` }];
   checks.push(...(await awsChecks(config, ports)));
-  const user = await gitlabIdentityChecks(ports, checks);
+  const user = await gitlabIdentityChecks(config, ports, checks);
   if (!user) return checks;
-  const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, user, ports));
+  const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, config, user, ports));
   checks.push(...perTarget.flat());
   const shadowing = await mapWithConcurrency(
     config.targets.filter((target) => target.group !== undefined),
@@ -120,35 +124,50 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
   return checks;
 }
 
-async function gitlabIdentityChecks(ports: DoctorPorts, checks: Check[]): Promise<GitLabUser | undefined> {
+async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: Check[]): Promise<GitLabUser | undefined> {
   const user = await attempt(() => ports.gitlab.currentUser());
   if (!user.ok) {
     checks.push({ check: 'gitlab-token', status: 'fail', detail: user.error, fix: 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
     return undefined;
   }
   checks.push({ check: 'gitlab-token', status: 'ok', detail: `authenticated as ${user.value.username}${user.value.isAdmin ? ' (administrator)' : ''}` });
-  const scopes = await attempt(() => ports.gitlab.tokenScopes());
-  if (!scopes.ok || scopes.value === undefined) {
+  const token = await attempt(() => ports.token.self());
+  const scopes = token.ok ? token.value?.scopes : undefined;
+  if (scopes === undefined) {
     checks.push({
       check: 'gitlab-scopes',
       status: 'warn',
-      detail: scopes.ok ? 'GitLab did not report the token scopes' : scopes.error,
+      detail: token.ok ? 'GitLab did not report the token scopes' : token.error,
       fix: 'make sure the token has the api scope',
     });
-  } else if (!scopes.value.includes('api')) {
-    checks.push({
-      check: 'gitlab-scopes',
-      status: 'fail',
-      detail: `scopes: ${scopes.value.join(', ') || 'none'}`,
-      fix: 'create a token with the api scope (read_api cannot write variables)',
-    });
+  } else if (!scopes.includes('api')) {
+    checks.push({ check: 'gitlab-scopes', status: 'fail', detail: `scopes: ${scopes.join(', ') || 'none'}`, fix: 'create a token with the api scope (read_api cannot write variables)' });
   } else {
-    checks.push({ check: 'gitlab-scopes', status: 'ok', detail: `scopes: ${scopes.value.join(', ')}` });
+    checks.push({ check: 'gitlab-scopes', status: 'ok', detail: `scopes: ${scopes.join(', ')}` });
   }
+  if (token.ok) checks.push(tokenExpiryCheck(token.value, config, ports.now()));
   return user.value;
 }
 
-async function targetChecks(target: TargetConfig, user: GitLabUser, ports: DoctorPorts): Promise<Check[]> {
+/** WARN within this many days of the token's expiry. */
+const TOKEN_EXPIRY_WARN_DAYS = 30;
+
+export function tokenExpiryCheck(info: GitLabTokenInfo | undefined, config: Config, now: number): Check {
+  const check = 'gitlab-token-expiry';
+  const rotate = config.gitlab.rotateToken;
+  const howToRotate = rotate
+    ? `rotation is on: the refresh rotates the token ${rotate.daysBefore} days before it expires; if that fails, create a new token and store it in ${config.gitlab.tokenSecretId ?? 'the token secret'}`
+    : `create a new token (or POST /personal_access_tokens/self/rotate with expires_at) and store it in ${config.gitlab.tokenSecretId ?? 'the token secret'}, or set gitlab.rotateToken to let the refresh rotate it`;
+  if (!info) return { check, status: 'warn', detail: 'GitLab has no self-lookup for this token, so its expiry is unknown', fix: 'use a personal, group or project access token' };
+  if (info.revoked || !info.active) return { check, status: 'fail', detail: `the token is ${info.revoked ? 'revoked' : 'inactive'}`, fix: howToRotate };
+  if (!info.expiresAt) return { check, status: 'ok', detail: 'the token has no expiry date (no SecondsUntilGitLabTokenExpiry metric is emitted)' };
+  const days = Math.floor(secondsUntilTokenExpiry(info.expiresAt, now) / 86_400);
+  if (days < 0) return { check, status: 'fail', detail: `expired on ${info.expiresAt}`, fix: howToRotate };
+  if (days < TOKEN_EXPIRY_WARN_DAYS) return { check, status: 'warn', detail: `expires on ${info.expiresAt}, in ${days} days`, fix: howToRotate };
+  return { check, status: 'ok', detail: `expires on ${info.expiresAt}, in ${days} days${rotate ? `; rotated automatically ${rotate.daysBefore} days before` : ''}` };
+}
+
+async function targetChecks(target: TargetConfig, config: Config, user: GitLabUser, ports: DoctorPorts): Promise<Check[]> {
   const subject = targetSelector(target);
   const checks: Check[] = [];
   const ref = variableRef(target);
@@ -173,45 +192,76 @@ async function targetChecks(target: TargetConfig, user: GitLabUser, ports: Docto
       });
     else checks.push({ check: 'role', subject, status: 'ok', detail: `access level ${level.value}` });
   }
-  for (const spec of variableSpecs(target)) checks.push(await variableCheck(target, spec, ports));
+  for (const spec of variableSpecs(target)) checks.push(...(await variableChecks(target, spec, config, ports)));
   return checks;
 }
 
-async function variableCheck(target: TargetConfig, spec: VariableSpec, ports: DoctorPorts): Promise<Check> {
+async function variableChecks(target: TargetConfig, spec: VariableSpec, config: Config, ports: DoctorPorts): Promise<Check[]> {
   const subject = `${targetSelector(target)} ${spec.key}${target.environmentScope ? `@${target.environmentScope}` : ''}`;
   const stored = await attempt(() => ports.variables.read(variableRef(target, spec)));
-  if (!stored.ok) return { check: 'variable', subject, status: 'fail', detail: stored.error };
-  if (!stored.value) return { check: 'variable', subject, status: 'ok', detail: 'does not exist yet; the next refresh creates it' };
+  if (!stored.ok) return [{ check: 'variable', subject, status: 'fail', detail: stored.error }];
+  if (!stored.value) return [{ check: 'variable', subject, status: 'ok', detail: 'does not exist yet; the next refresh creates it' }];
   if (stored.value.value === null) {
-    return target.ownership === 'full'
-      ? { check: 'variable', subject, status: 'ok', detail: 'hidden, owned fully by this tool' }
-      : {
-          check: 'variable',
-          subject,
-          status: 'fail',
-          detail: 'hidden: its value cannot be read or merged',
-          fix: 'set ownership: full on this target, or recreate the variable unhidden',
-        };
+    return [
+      target.ownership === 'full'
+        ? { check: 'variable', subject, status: 'ok', detail: 'hidden, owned fully by this tool' }
+        : { check: 'variable', subject, status: 'fail', detail: 'hidden: its value cannot be read or merged', fix: 'set ownership: full on this target, or recreate the variable unhidden' },
+    ];
   }
   let metadata: ReturnType<typeof recordedExpiry>;
   try {
     metadata = recordedExpiry(spec.format, stored.value.value);
   } catch (error) {
-    return {
-      check: 'variable',
-      subject,
-      status: 'fail',
-      detail: describeError(error),
-      fix: 'the Runner drops an unparseable DOCKER_AUTH_CONFIG silently: fix or delete the value',
-    };
+    return [
+      {
+        check: 'variable',
+        subject,
+        status: 'fail',
+        detail: describeError(error),
+        fix: 'the Runner drops an unparseable DOCKER_AUTH_CONFIG silently: fix or delete the value',
+      },
+    ];
   }
+  const checks = [expiryCheck(subject, metadata, ports.now())];
+  const holdsCredentials = Object.keys(metadata?.expiresAt ?? {}).length > 0;
+  if (holdsCredentials && spec.masked && !stored.value.masked) checks.push(unmaskedCheck(subject));
+  if (spec.format === 'docker-config') checks.push(...overrideChecks(subject, stored.value, registryHostMatcher(configuredRegistries(config, spec))));
+  return checks;
+}
+
+function expiryCheck(subject: string, metadata: ReturnType<typeof recordedExpiry>, now: number): Check {
   if (!metadata) return { check: 'variable', subject, status: 'ok', detail: 'valid JSON, not refreshed by this tool yet' };
-  const hosts = hostExpiries(metadata.expiresAt, ports.now());
+  const hosts = hostExpiries(metadata.expiresAt, now);
   const state = expiryState(hosts);
   const first = hosts[0];
   const detail = `refreshed ${metadata.refreshedAt ?? '(time not recorded)'}; earliest expiry ${first ? `${first.expiresAt} (${first.host})` : 'none'}`;
   if (state === 'ok') return { check: 'variable', subject, status: 'ok', detail };
   return { check: 'variable', subject, status: 'warn', detail: `${detail}: ${state}`, fix: 'run a refresh now and check why the schedule did not (logs, alarms)' };
+}
+
+function unmaskedCheck(subject: string): Check {
+  return {
+    check: 'masking',
+    subject,
+    status: 'warn',
+    detail: 'holds ECR credentials UNMASKED: any job that prints its environment shows the passwords in its log',
+    fix: "run a refresh: it masks the variable (if it cannot, the refresh's warning says why); or set masked: false for this variable to accept it",
+  };
+}
+
+/** credsStore, or credHelpers for a managed host: the Runner would not use the fresh entries. */
+function overrideChecks(subject: string, stored: StoredVariable, isManaged: (host: string) => boolean): Check[] {
+  const warnings = helperWarnings(findHelperOverrides(parseDockerConfig(stored.value ?? '{}'), isManaged));
+  return warnings.map((warning) => {
+    const [detail, fix] = splitAdvice(warning.message);
+    return { check: 'runner-overrides', subject, status: 'warn', detail, fix };
+  });
+}
+
+/** Warnings read "what happens; what to do": the part after the last "; " is the fix. */
+function splitAdvice(message: string): [string, string] {
+  const at = message.lastIndexOf('; ');
+  return at === -1 ? [message, ''] : [message.slice(0, at), message.slice(at + 2)];
 }
 
 /**

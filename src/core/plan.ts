@@ -73,6 +73,11 @@ export function planRefresh(config: Config, selection: Selection = {}): RefreshP
 }
 
 /** One call per (credentials, region): every registry reached with the same role in a region shares its token. */
+/** Every registry a variable is configured with, whatever a run was narrowed to. */
+export function configuredRegistries(config: Config, spec: VariableSpec): RegistryConfig[] {
+  return spec.registries ? config.registries.filter((registry) => spec.registries?.includes(registry.name)) : config.registries;
+}
+
 export function planMintCalls(registries: RegistryConfig[]): MintCall[] {
   const calls = new Map<string, MintCall>();
   for (const registry of registries) {

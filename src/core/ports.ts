@@ -117,6 +117,32 @@ export interface AwsInspector {
   assumeRole(role: AwsRole): Promise<void>;
 }
 
+/** What GitLab says about the token in use (`GET /personal_access_tokens/self`). */
+export interface GitLabTokenInfo {
+  name?: string;
+  scopes?: string[];
+  active: boolean;
+  revoked: boolean;
+  /** `YYYY-MM-DD`; undefined for a token that never expires. */
+  expiresAt?: string;
+}
+
+/** The refresher's own GitLab token: personal, group or project access tokens alike. */
+export interface GitLabTokenApi {
+  /** Undefined when GitLab has no self-lookup for this kind of token (OAuth, job tokens). */
+  self(): Promise<GitLabTokenInfo | undefined>;
+  /** `POST /personal_access_tokens/self/rotate`: GitLab revokes the token in use at once and returns its successor. */
+  rotateSelf(expiresAt: string): Promise<{ token: string; expiresAt?: string }>;
+}
+
+/** The Secrets Manager secret that holds the GitLab token. */
+export interface TokenSecret {
+  /** Proves the secret can be written (rewrites its current value) before anything irreversible happens. */
+  checkWritable(): Promise<void>;
+  /** Stores a new token in the secret's existing format (bare, or JSON with a "token" key). */
+  store(token: string): Promise<void>;
+}
+
 export interface GitLabUser {
   id: number;
   username: string;
@@ -126,8 +152,6 @@ export interface GitLabUser {
 /** Read-only GitLab lookups for `doctor`. */
 export interface GitLabInspector {
   currentUser(): Promise<GitLabUser>;
-  /** The token's scopes, or undefined when GitLab will not say (e.g. OAuth tokens). */
-  tokenScopes(): Promise<string[] | undefined>;
   /** The user's effective access level (inherited included), 0 when not a member. */
   accessLevel(owner: { kind: 'project' | 'group'; id: string }, userId: number): Promise<number>;
   /** Full paths of every project and subgroup below a group. */

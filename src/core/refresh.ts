@@ -1,9 +1,10 @@
 import type { Config } from '../config/schema.js';
 import { mapWithConcurrency } from './concurrency.js';
 import type { HostCredential } from './docker-auth.js';
+import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
 import { registryHostMatcher } from './hosts.js';
 import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
-import { planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
+import { configuredRegistries, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, Logger, SecretStore, TokenMinter } from './ports.js';
 import { refreshTarget } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
@@ -21,6 +22,8 @@ export interface RefreshDeps {
   onSecret: (secret: string) => void;
   /** Epoch ms by which the run must be over (the Lambda's remaining time); none for local runs. */
   deadline?: number;
+  /** The refresher's own GitLab token: its expiry is reported, and it is rotated when configured. */
+  gitlabToken?: Omit<GitLabTokenDeps, 'clock' | 'logger' | 'onSecret' | 'deadline'>;
   onTargetDone?: (result: TargetResult, done: number, total: number) => void;
 }
 
@@ -40,6 +43,9 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
   const plan = planRefresh(config, options.selection);
   deps.logger.info('refresh started', { dryRun: options.dryRun, variables: plan.variables.length, mintCalls: plan.calls.length });
 
+  const gitlabToken = deps.gitlabToken
+    ? await checkGitLabToken(config.gitlab, { ...deps.gitlabToken, clock: deps.clock, logger: deps.logger, onSecret: deps.onSecret, deadline: deps.deadline }, options.dryRun)
+    : undefined;
   const slots = await mintAll(plan.calls, deps.minter, deps.logger, deps.onSecret);
   const now = new Date(deps.clock.now());
   const publicRegistries = new Set(config.registries.filter((registry) => registry.public).map((registry) => registry.name));
@@ -66,9 +72,10 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
 
   const registries = toRegistryResults(slots);
   const summary: RefreshSummary = {
-    ok: isSummaryOk({ registries, secrets, targets }),
+    ok: isSummaryOk({ registries, secrets, targets, gitlabToken }),
     dryRun: options.dryRun,
     durationMs: deps.clock.now() - started,
+    ...(gitlabToken ? { gitlabToken } : {}),
     registries,
     secrets,
     targets,
@@ -90,11 +97,6 @@ function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredenti
     if (slot.credential && wanted.has(slot.registry)) byHost.set(slot.credential.host.toLowerCase(), slot.credential);
   }
   return [...byHost.values()];
-}
-
-/** Every registry a variable is configured with, whatever this run was narrowed to. */
-function configuredRegistries(config: Config, spec: VariableSpec) {
-  return spec.registries ? config.registries.filter((registry) => spec.registries?.includes(registry.name)) : config.registries;
 }
 
 /**

@@ -2,15 +2,18 @@ import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { recordedExpiry } from './formats.js';
-import { PUBLIC_REGION, targetSelector, variableRef } from './plan.js';
-import type { CiVariableStore, SecretStore } from './ports.js';
+import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { registryHostMatcher } from './hosts.js';
+import { configuredRegistries, PUBLIC_REGION, targetSelector, variableRef } from './plan.js';
+import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
 import { hostSecretName } from './secret-records.js';
-import { variableSpecs } from './variables.js';
+import type { TargetWarning } from './summary.js';
+import { type VariableSpec, variableSpecs } from './variables.js';
 
 /** Entries closer to expiry than this are highlighted: a 6-hour schedule has failed twice by then. */
 export const EXPIRING_SOON_SECONDS = 2 * 3600;
 
-export type HealthState = 'ok' | 'expiring' | 'expired' | 'missing' | 'unmanaged' | 'unreadable' | 'error';
+export type HealthState = 'ok' | 'expiring' | 'expired' | 'overridden' | 'missing' | 'unmanaged' | 'unreadable' | 'error';
 
 export interface HostExpiry {
   host: string;
@@ -26,6 +29,8 @@ export interface TargetStatusEntry {
   refreshedAt?: string;
   hosts: HostExpiry[];
   detail?: string;
+  /** What keeps the Runner from using the entries, or leaves them readable in job logs. */
+  warnings?: TargetWarning[];
 }
 
 export interface SecretStatusEntry {
@@ -69,7 +74,11 @@ export async function collectStatus(config: Config, variables: CiVariableStore, 
       const record = recordedExpiry(spec.format, stored.value);
       if (!record) return { ...base, state: 'unmanaged', detail: 'no record of a refresh by this tool in the value' };
       const hosts = hostExpiries(record.expiresAt, now);
-      return { ...base, state: expiryState(hosts), refreshedAt: record.refreshedAt, hosts };
+      const warnings = valueWarnings(spec, stored, registryHostMatcher(configuredRegistries(config, spec)));
+      const expiry = expiryState(hosts);
+      // Fresh entries the Runner will not use are no better than expired ones.
+      const state = expiry === 'ok' && warnings.some((w) => w.code !== 'unmasked') ? 'overridden' : expiry;
+      return { ...base, state, refreshedAt: record.refreshedAt, hosts, ...(warnings.length > 0 ? { warnings, detail: warnings.map((w) => w.code).join(', ') } : {}) };
     } catch (error) {
       return { ...base, state: 'error', detail: describeError(error) };
     }
@@ -77,6 +86,13 @@ export async function collectStatus(config: Config, variables: CiVariableStore, 
   const secretEntries = secrets && config.secrets ? await collectSecretStatus(config, secrets, now) : [];
   const healthy = (state: HealthState) => state === 'ok';
   return { ok: targets.every((t) => healthy(t.state)) && secretEntries.every((s) => healthy(s.state)), targets, secrets: secretEntries };
+}
+
+function valueWarnings(spec: VariableSpec, stored: StoredVariable, isManaged: (host: string) => boolean): TargetWarning[] {
+  const warnings: TargetWarning[] = [];
+  if (spec.masked && !stored.masked) warnings.push({ code: 'unmasked', message: 'holds ECR credentials unmasked; a refresh masks it' });
+  if (spec.format === 'docker-config') warnings.push(...helperWarnings(findHelperOverrides(parseDockerConfig(stored.value ?? '{}'), isManaged)));
+  return warnings;
 }
 
 async function collectSecretStatus(config: Config, secrets: SecretStore, now: number): Promise<SecretStatusEntry[]> {

@@ -1,3 +1,5 @@
+import type { GitLabTokenResult } from './gitlab-token.js';
+
 export type TargetStatus = 'created' | 'updated' | 'would-create' | 'would-update' | 'failed';
 export type SecretStatus = 'created' | 'updated' | 'unchanged' | 'would-write' | 'failed';
 
@@ -52,13 +54,16 @@ export interface RefreshSummary {
   ok: boolean;
   dryRun: boolean;
   durationMs: number;
+  /** The GitLab token's expiry, rotation and problems; absent when the run could not ask. */
+  gitlabToken?: GitLabTokenResult;
   registries: RegistryResult[];
   secrets: SecretResult[];
   targets: TargetResult[];
 }
 
-export function isSummaryOk(parts: Pick<RefreshSummary, 'registries' | 'secrets' | 'targets'>): boolean {
+export function isSummaryOk(parts: Pick<RefreshSummary, 'registries' | 'secrets' | 'targets' | 'gitlabToken'>): boolean {
   return (
+    parts.gitlabToken?.error === undefined &&
     parts.registries.every((registry) => registry.status !== 'failed') &&
     parts.secrets.every((secret) => secret.status !== 'failed') &&
     parts.targets.every((target) => target.status !== 'failed')

@@ -44,7 +44,7 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
     logger.info('gitlab requests', { ...stats });
     // Dry runs change nothing, so they must not move the alarms.
     if (!summary.dryRun) {
-      const facts = { stage: process.env.STAGE ?? 'local', narrowed: isNarrowed(request.selection), gitlab: stats };
+      const facts = { stage: process.env.STAGE ?? 'local', narrowed: isNarrowed(request.selection), gitlab: stats, gitlabTokenExpiresAt: summary.gitlabToken?.expiresAt };
       runtime.writeLog(JSON.stringify({ ...refreshMetricsRecord(summary, new Date(), facts), correlationId: runtime.correlationId }));
     }
     if (!summary.ok) {

@@ -31,9 +31,13 @@ interface Namespace {
 }
 
 interface TokenInfo {
+  id: number;
   userId: number;
   scopes: string[];
   name: string;
+  /** `YYYY-MM-DD`; a token stops working at the start of that day (UTC). */
+  expiresAt?: string;
+  revoked: boolean;
 }
 
 export interface Faults {
@@ -139,9 +143,17 @@ export class GitLabEmulator {
     return id;
   }
 
-  addToken(token: string, userId: number, scopes: string[] = ['api'], name = 'refresher'): void {
-    this.tokens.set(token, { userId, scopes, name });
+  addToken(token: string, userId: number, scopes: string[] = ['api'], name = 'refresher', options: { expiresAt?: string } = {}): void {
+    this.tokens.set(token, { id: this.nextId++, userId, scopes, name, expiresAt: options.expiresAt, revoked: false });
   }
+
+  /** The stored record of a token, for tests (revoked, expiry). */
+  tokenInfo(token: string): Readonly<TokenInfo> | undefined {
+    return this.tokens.get(token);
+  }
+
+  /** GitLab's maximum access token lifetime (365 days by default). */
+  maxTokenLifetimeDays = 365;
 
   addGroup(fullPath: string): number {
     const parentPath = fullPath.includes('/') ? fullPath.slice(0, fullPath.lastIndexOf('/')) : undefined;
@@ -313,9 +325,8 @@ export class GitLabEmulator {
     const auth = this.authenticate(token);
     let match: RegExpExecArray | null;
     if (method === 'GET' && path === '/user') return { status: 200, body: this.userBody(auth.userId) };
-    if (method === 'GET' && path === '/personal_access_tokens/self') {
-      return { status: 200, body: { name: auth.name, scopes: auth.scopes, active: true, user_id: auth.userId, revoked: false } };
-    }
+    if (method === 'GET' && path === '/personal_access_tokens/self') return { status: 200, body: tokenBody(auth) };
+    if (method === 'POST' && path === '/personal_access_tokens/self/rotate') return this.rotate(token as string, auth, body);
     if ((match = /^\/(projects|groups)\/([^/]+)$/.exec(path)) && method === 'GET') {
       const kind = match[1] === 'projects' ? 'project' : 'group';
       const owner = this.resolve(kind, match[2] as string, auth.userId);
@@ -465,8 +476,33 @@ export class GitLabEmulator {
 
   private authenticate(token: string | undefined): TokenInfo {
     const info = token ? this.tokens.get(token) : undefined;
-    if (!info) throw new HttpError(401, { message: '401 Unauthorized' });
+    const expired = info?.expiresAt !== undefined && Date.parse(`${info.expiresAt}T00:00:00Z`) <= Date.now();
+    if (!info || info.revoked || expired) throw new HttpError(401, { message: '401 Unauthorized' });
     return info;
+  }
+
+  /**
+   * POST /personal_access_tokens/self/rotate (GitLab 16.10+): needs api or self_rotate; revokes the
+   * token at once and returns its successor. Without expires_at the successor lives 7 days.
+   */
+  private rotate(token: string, auth: TokenInfo, body: Record<string, unknown>) {
+    if (!auth.scopes.some((scope) => scope === 'api' || scope === 'self_rotate')) {
+      throw new HttpError(403, {
+        error: 'insufficient_scope',
+        error_description: 'The request requires higher privileges than provided by the access token.',
+        scope: 'api self_rotate',
+      });
+    }
+    const today = Date.parse(new Date().toISOString().slice(0, 10));
+    const requested = typeof body.expires_at === 'string' ? body.expires_at : new Date(today + 7 * 86_400_000).toISOString().slice(0, 10);
+    const at = Date.parse(`${requested}T00:00:00Z`);
+    if (!Number.isFinite(at) || at <= today || at > today + this.maxTokenLifetimeDays * 86_400_000) {
+      throw new HttpError(400, { message: `400 Bad request - Expiration date must be between tomorrow and ${this.maxTokenLifetimeDays} days from now` });
+    }
+    auth.revoked = true;
+    const successor = `glpat-rotated${Math.random().toString(36).slice(2).padEnd(20, '0')}`;
+    this.addToken(successor, auth.userId, auth.scopes, auth.name, { expiresAt: requested });
+    return { status: 200, body: { ...tokenBody(this.tokens.get(successor) as TokenInfo), token: successor } };
   }
 
   private requireScope(auth: TokenInfo, method: string): void {
@@ -524,6 +560,10 @@ export class GitLabEmulator {
     }
     return variables;
   }
+}
+
+function tokenBody(info: TokenInfo) {
+  return { id: info.id, name: info.name, scopes: info.scopes, active: !info.revoked, revoked: info.revoked, user_id: info.userId, expires_at: info.expiresAt ?? null };
 }
 
 function ownerKey(owner: 'instance' | { project: number } | { group: number }): string {

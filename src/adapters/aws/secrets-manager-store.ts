@@ -7,7 +7,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { SecretStore, SecretWriteOptions, SecretWriteStatus } from '../../core/ports.js';
+import type { SecretStore, SecretWriteOptions, SecretWriteStatus, TokenSecret } from '../../core/ports.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 
@@ -56,10 +56,48 @@ export function requestToken(name: string, value: string): string {
   return createHash('sha256').update(name).update('\0').update(value).digest('hex');
 }
 
+/**
+ * The GitLab token secret: the bare token or JSON `{"token": "..."}` (other keys kept). A rotated token
+ * is written back in the same shape, so whatever else reads the secret keeps working.
+ */
+export class SecretsManagerTokenSecret implements TokenSecret {
+  private raw?: string;
+
+  constructor(
+    private readonly secrets: SecretStore,
+    readonly secretId: string,
+  ) {}
+
+  async read(): Promise<string> {
+    const raw = await this.secrets.read(this.secretId);
+    if (raw === undefined) throw new AwsCallError(`GitLab token secret ${this.secretId} does not exist; create it (see README: deploy)`);
+    const token = parseTokenSecret(raw, this.secretId);
+    this.raw = raw;
+    return token;
+  }
+
+  async checkWritable(): Promise<void> {
+    const raw = this.raw ?? (await this.secrets.read(this.secretId));
+    if (raw === undefined) throw new AwsCallError(`GitLab token secret ${this.secretId} does not exist`);
+    await this.secrets.write(this.secretId, raw, TOKEN_SECRET_OPTIONS);
+  }
+
+  async store(token: string): Promise<void> {
+    const raw = this.raw ?? '';
+    const next = raw.trim().startsWith('{') ? JSON.stringify({ ...(JSON.parse(raw) as Record<string, unknown>), token }) : token;
+    await this.secrets.write(this.secretId, next, TOKEN_SECRET_OPTIONS);
+    this.raw = next;
+  }
+}
+
+const TOKEN_SECRET_OPTIONS: SecretWriteOptions = { description: 'GitLab token of ecr-gitlab-refresher' };
+
 /** The GitLab token secret holds the bare token or JSON `{"token": "..."}`. */
 export async function readGitLabToken(store: SecretStore, secretId: string): Promise<string> {
-  const raw = await store.read(secretId);
-  if (raw === undefined) throw new AwsCallError(`GitLab token secret ${secretId} does not exist; create it (see README: deploy)`);
+  return new SecretsManagerTokenSecret(store, secretId).read();
+}
+
+function parseTokenSecret(raw: string, secretId: string): string {
   const text = raw.trim();
   if (text.startsWith('{')) {
     let parsed: unknown;

@@ -1,4 +1,4 @@
-import { GroupMembers, Groups, GroupVariables, PersonalAccessTokens, ProjectMembers, ProjectVariables, Users } from '@gitbeaker/core';
+import { GroupMembers, Groups, GroupVariables, ProjectMembers, ProjectVariables, Users } from '@gitbeaker/core';
 import type { GitLabInspector, GitLabUser } from '../../core/ports.js';
 import { GitLabApiError } from '../../errors.js';
 import { type GitLabStoreOptions, gitbeakerOptions } from './variable-store.js';
@@ -14,7 +14,6 @@ export class GitLabApiInspector implements GitLabInspector {
     const common = gitbeakerOptions(options);
     this.api = {
       users: new Users(common),
-      tokens: new PersonalAccessTokens(common),
       projectMembers: new ProjectMembers(common),
       groupMembers: new GroupMembers(common),
       groups: new Groups(common),
@@ -26,17 +25,6 @@ export class GitLabApiInspector implements GitLabInspector {
   async currentUser(): Promise<GitLabUser> {
     const user = (await this.api.users.showCurrentUser()) as { id: number; username: string; is_admin?: boolean };
     return { id: user.id, username: user.username, isAdmin: user.is_admin === true };
-  }
-
-  async tokenScopes(): Promise<string[] | undefined> {
-    try {
-      const token = (await this.api.tokens.show()) as { scopes?: string[] };
-      return token.scopes;
-    } catch (error) {
-      // OAuth and job tokens have no self-lookup: say "unknown" rather than fail.
-      if (error instanceof GitLabApiError && (error.status === 401 || error.status === 404)) return undefined;
-      throw error;
-    }
   }
 
   async accessLevel(owner: Owner, userId: number): Promise<number> {

@@ -24,7 +24,8 @@ interface VariableResource {
 
 export interface GitLabStoreOptions {
   url: string;
-  token: string;
+  /** A function when the token can change during a run (rotation). */
+  token: string | (() => Promise<string>);
   transport: ReturnType<typeof createGitLabTransport>;
 }
 
