@@ -51,6 +51,11 @@ export class SecretTooLargeError extends Error {
   override name = 'SecretTooLargeError';
 }
 
+/** A group has more projects and subgroups below it than discovery may examine. */
+export class DiscoveryLimitError extends Error {
+  override name = 'DiscoveryLimitError';
+}
+
 /** The run (or one part of it) ran out of its time budget. */
 export class OutOfTimeError extends Error {
   override name = 'OutOfTimeError';

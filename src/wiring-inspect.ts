@@ -2,6 +2,7 @@ import { SdkAwsInspector } from './adapters/aws/aws-inspector.js';
 import { EcrTokenMinter } from './adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from './adapters/aws/role-credentials.js';
 import { SecretsManagerStore } from './adapters/aws/secrets-manager-store.js';
+import { GitLabDiscoveryApi } from './adapters/gitlab/discovery.js';
 import { GitLabApiInspector } from './adapters/gitlab/inspector.js';
 import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { GitLabVariableStore } from './adapters/gitlab/variable-store.js';
@@ -37,6 +38,7 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     aws: new SdkAwsInspector(roles),
     minter: new EcrTokenMinter(roles),
     gitlab: new GitLabApiInspector(options),
+    discovery: new GitLabDiscoveryApi(options),
     variables: new GitLabVariableStore(options),
     readTokenSecret: config.gitlab.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
     token: new GitLabSelfTokenApi(options),

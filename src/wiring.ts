@@ -1,6 +1,7 @@
 import { EcrTokenMinter } from './adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from './adapters/aws/role-credentials.js';
 import { SecretsManagerStore, SecretsManagerTokenSecret } from './adapters/aws/secrets-manager-store.js';
+import { GitLabDiscoveryApi } from './adapters/gitlab/discovery.js';
 import { RateLimiter, sleep } from './adapters/gitlab/rate-limiter.js';
 import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { createGitLabTransport, type TransportStats } from './adapters/gitlab/transport.js';
@@ -82,6 +83,7 @@ export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, 
     logger,
     onSecret: (secret) => redactor.add(secret),
     deadline: runtime.deadline,
+    discovery: new GitLabDiscoveryApi(connection.options),
     gitlabToken: { api: new GitLabSelfTokenApi(connection.options), secret: connection.tokenSecret, use: connection.useToken, wait: sleep },
   };
   return { deps, stats: connection.stats };

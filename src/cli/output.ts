@@ -33,7 +33,9 @@ export function formatSummary(summary: RefreshSummary): string {
       ...summary.targets.map((t) => [t.target, t.variable, t.environmentScope ?? '-', t.status, describeHosts(t.hosts), describeNotes(t), t.error ?? '']),
     ]),
   );
-  const warnings = summary.targets.flatMap((t) => (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`));
+  const warnings = summary.targets.flatMap((t) =>
+    (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`),
+  );
   if (warnings.length > 0) sections.push(warnings.join('\n'));
   const verdict = summary.ok ? 'OK' : 'FAILED';
   sections.push(`${verdict}${summary.dryRun ? ' (dry run: nothing was written)' : ''} in ${summary.durationMs} ms`);
@@ -95,7 +97,9 @@ export function formatStatus(report: StatusReport): string {
       ]),
     );
   }
-  const warnings = report.targets.flatMap((t) => (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`));
+  const warnings = report.targets.flatMap((t) =>
+    (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`),
+  );
   if (warnings.length > 0) sections.push(warnings.join('\n'));
   sections.push(
     report.ok

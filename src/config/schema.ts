@@ -46,6 +46,9 @@ export const registrySchema = z
 const VARIABLE_TYPE = z.enum(['env_var', 'file'], { error: 'expected "env_var" or "file"' });
 const FORMAT = z.enum(['docker-config', 'registry-login'], { error: 'expected "docker-config" or "registry-login"' });
 
+/** How many projects and subgroups below a group `coverShadowing` examines unless told otherwise. */
+export const DEFAULT_MAX_OWNERS = 2_000;
+
 const DESCRIPTION = z.string().max(255, "GitLab's limit is 255 characters");
 
 /**
@@ -81,12 +84,25 @@ export const targetSchema = z
     format: FORMAT.default('docker-config'),
     /** drop-for-managed-hosts: remove credHelpers entries that would override the fresh entries. */
     helpers: z.enum(['keep', 'drop-for-managed-hosts'], { error: 'expected "keep" or "drop-for-managed-hosts"' }).default('keep'),
+    /**
+     * Group targets only: each run also merges the same entries into the variables of projects and
+     * subgroups below that would hide the group's value (never creating one). `true` or `{maxOwners}`.
+     */
+    coverShadowing: z
+      .union([z.boolean(), z.strictObject({ maxOwners: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_OWNERS) })], {
+        error: 'expected true, false or { maxOwners: N }',
+      })
+      .transform((value) => (value === false ? undefined : value === true ? { maxOwners: DEFAULT_MAX_OWNERS } : value))
+      .optional(),
     variables: z.array(extraVariableSchema).optional(),
   })
   .superRefine((target, ctx) => {
     const kinds = (['project', 'group', 'instance'] as const).filter((kind) => target[kind] !== undefined);
     if (kinds.length !== 1) {
       ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of project, group or instance' });
+    }
+    if (target.coverShadowing && target.group === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['coverShadowing'], message: 'only group targets have projects and subgroups below them' });
     }
     if (target.instance && target.environmentScope !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['environmentScope'], message: 'instance variables have no environment scope' });

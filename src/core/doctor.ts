@@ -3,10 +3,23 @@ import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
 import { recordedExpiry } from './formats.js';
+import { secondsUntilTokenExpiry } from './gitlab-token.js';
 import { registryHostMatcher } from './hosts.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
-import type { AwsInspector, CiVariableStore, GitLabInspector, GitLabTokenApi, GitLabTokenInfo, GitLabUser, StoredVariable, TokenMinter } from './ports.js';
-import { secondsUntilTokenExpiry } from './gitlab-token.js';
+import type {
+  AwsInspector,
+  CiVariableStore,
+  DescendantOwner,
+  GitLabDiscovery,
+  GitLabInspector,
+  GitLabTokenApi,
+  GitLabTokenInfo,
+  GitLabUser,
+  ListedVariable,
+  StoredVariable,
+  TokenMinter,
+} from './ports.js';
+import { scanShadowing } from './shadowing.js';
 import { expiryState, hostExpiries } from './status.js';
 import type { VariableSpec } from './variables.js';
 import { variableSpecs } from './variables.js';
@@ -25,6 +38,7 @@ export interface DoctorPorts {
   aws: AwsInspector;
   minter: TokenMinter;
   gitlab: GitLabInspector;
+  discovery: GitLabDiscovery;
   token: GitLabTokenApi;
   variables: CiVariableStore;
   /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
@@ -53,7 +67,7 @@ export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Che
   const shadowing = await mapWithConcurrency(
     config.targets.filter((target) => target.group !== undefined),
     2,
-    (target) => shadowingChecks(target, config.targets, ports),
+    (target) => shadowingChecks(target, config, ports),
   );
   checks.push(...shadowing.flat());
   return checks;
@@ -141,7 +155,12 @@ async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: 
       fix: 'make sure the token has the api scope',
     });
   } else if (!scopes.includes('api')) {
-    checks.push({ check: 'gitlab-scopes', status: 'fail', detail: `scopes: ${scopes.join(', ') || 'none'}`, fix: 'create a token with the api scope (read_api cannot write variables)' });
+    checks.push({
+      check: 'gitlab-scopes',
+      status: 'fail',
+      detail: `scopes: ${scopes.join(', ') || 'none'}`,
+      fix: 'create a token with the api scope (read_api cannot write variables)',
+    });
   } else {
     checks.push({ check: 'gitlab-scopes', status: 'ok', detail: `scopes: ${scopes.join(', ')}` });
   }
@@ -205,7 +224,13 @@ async function variableChecks(target: TargetConfig, spec: VariableSpec, config: 
     return [
       target.ownership === 'full'
         ? { check: 'variable', subject, status: 'ok', detail: 'hidden, owned fully by this tool' }
-        : { check: 'variable', subject, status: 'fail', detail: 'hidden: its value cannot be read or merged', fix: 'set ownership: full on this target, or recreate the variable unhidden' },
+        : {
+            check: 'variable',
+            subject,
+            status: 'fail',
+            detail: 'hidden: its value cannot be read or merged',
+            fix: 'set ownership: full on this target, or recreate the variable unhidden',
+          },
     ];
   }
   let metadata: ReturnType<typeof recordedExpiry>;
@@ -266,43 +291,63 @@ function splitAdvice(message: string): [string, string] {
 
 /**
  * Projects and subgroups below a group target that define the same variable in an overlapping scope
- * hide the group's value: the Runner takes the most specific one and never merges.
+ * hide the group's value: the Runner takes the most specific one and never merges. With
+ * `coverShadowing` the refresh merges into them too (unless their value cannot be merged).
  */
-async function shadowingChecks(target: TargetConfig, allTargets: TargetConfig[], ports: DoctorPorts): Promise<Check[]> {
+async function shadowingChecks(target: TargetConfig, config: Config, ports: DoctorPorts): Promise<Check[]> {
   const group = target.group as string;
-  const scope = target.environmentScope ?? '*';
+  const checks: Check[] = [];
+  const covering = target.coverShadowing;
+  const scan = { limit: covering?.maxOwners ?? DOCTOR_DISCOVERY_LIMIT, concurrency: 4 };
+  const scanned = await attempt(() =>
+    scanShadowing(target, config, ports.discovery, scan, async (owner, found) => {
+      if ('error' in found) {
+        checks.push({ check: 'shadowing', subject: `${owner.kind}:${owner.fullPath}`, status: 'warn', detail: `could not list its variables: ${found.error}` });
+        return;
+      }
+      for (const { variable } of found.rows) checks.push(shadowCheck(group, owner, variable, covering !== undefined));
+    }),
+  );
+  if (!scanned.ok) return [{ check: 'shadowing', subject: `group:${group}`, status: 'warn', detail: `could not examine what lies below the group: ${scanned.error}` }];
   const keys = variableSpecs(target).map((spec) => spec.key);
-  const below = await attempt(() => ports.gitlab.descendants(group));
-  if (!below.ok) return [{ check: 'shadowing', subject: `group:${group}`, status: 'warn', detail: `could not list projects below the group: ${below.error}` }];
-  // An owner that is itself a target for a key gets that key written: its own value is merged, not a shadow.
-  const writtenTo = new Set(allTargets.flatMap((t) => variableSpecs(t).map((spec) => `${targetSelector(t)}|${spec.key}`)));
-  const owners = [...below.value.projects.map((id) => ({ kind: 'project' as const, id })), ...below.value.groups.map((id) => ({ kind: 'group' as const, id }))];
-  const found = await mapWithConcurrency(owners, 4, async (owner) => {
-    const defined = await attempt(() => ports.gitlab.variableKeys(owner));
-    if (!defined.ok) return [];
-    return defined.value
-      .filter((v) => keys.includes(v.key) && scopesOverlap(v.environmentScope, scope) && !writtenTo.has(`${owner.kind}:${owner.id}|${v.key}`))
-      .map((v) => ({ owner, key: v.key, scope: v.environmentScope }));
-  });
-  const shadows = found.flat();
-  if (shadows.length === 0) return [{ check: 'shadowing', subject: `group:${group}`, status: 'ok', detail: `no project or subgroup below hides its ${keys.join(', ')}` }];
-  return shadows.map(({ owner, key, scope: theirs }) => ({
+  if (checks.length === 0) checks.push({ check: 'shadowing', subject: `group:${group}`, status: 'ok', detail: `no project or subgroup below hides its ${keys.join(', ')}` });
+  return checks;
+}
+
+/** Without a ceiling of its own, doctor examines at most this many owners below a group. */
+const DOCTOR_DISCOVERY_LIMIT = 5_000;
+
+function shadowCheck(group: string, owner: DescendantOwner, variable: ListedVariable, covered: boolean): Check {
+  const subject = `${owner.kind}:${owner.fullPath}`;
+  const what = `defines its own ${variable.key} (scope ${variable.environmentScope})`;
+  if (covered) {
+    const reason = variable.value === null ? 'it is hidden' : mergeProblem(variable.value);
+    if (!reason) return { check: 'shadowing', subject, status: 'ok', detail: `${what}; covered: group:${group} has coverShadowing, so the refresh merges into it` };
+    return {
+      check: 'shadowing',
+      subject,
+      status: 'warn',
+      detail: `${what}, which hides group:${group}'s value, and coverShadowing cannot merge into it: ${reason}`,
+      fix: `fix or delete its ${variable.key}`,
+    };
+  }
+  const scoped = variable.environmentScope === '*' ? '' : `, environmentScope: "${variable.environmentScope}"`;
+  return {
     check: 'shadowing',
-    subject: `${owner.kind}:${owner.id}`,
-    status: 'warn' as const,
-    detail: `defines its own ${key} (scope ${theirs}), which hides group:${group}'s value in its jobs`,
-    fix: `add "- ${owner.kind}: ${owner.id}" to targets (its entries are kept), or delete its ${key}`,
-  }));
+    subject,
+    status: 'warn',
+    detail: `${what}, which hides group:${group}'s value in its jobs`,
+    fix: `set coverShadowing: true on group:${group}, or add "- { ${owner.kind}: ${owner.fullPath}${scoped} }" to targets (its entries are kept), or delete its ${variable.key}`,
+  };
 }
 
-/** GitLab scopes may end in wildcards (`review/*`); two scopes overlap when one can match the other. */
-export function scopesOverlap(a: string, b: string): boolean {
-  const matches = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(value);
-  return a === b || matches(a, b) || matches(b, a);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+function mergeProblem(value: string): string | undefined {
+  try {
+    parseDockerConfig(value);
+    return undefined;
+  } catch (error) {
+    return describeError(error);
+  }
 }
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -154,8 +154,28 @@ export interface GitLabInspector {
   currentUser(): Promise<GitLabUser>;
   /** The user's effective access level (inherited included), 0 when not a member. */
   accessLevel(owner: { kind: 'project' | 'group'; id: string }, userId: number): Promise<number>;
-  /** Full paths of every project and subgroup below a group. */
-  descendants(groupId: string): Promise<{ projects: string[]; groups: string[] }>;
-  /** Keys and scopes of every variable an owner defines (values are not needed and not kept). */
-  variableKeys(owner: { kind: 'project' | 'group'; id: string }): Promise<Array<{ key: string; environmentScope: string }>>;
+}
+
+/** A project or group found below a group. */
+export interface DescendantOwner {
+  kind: 'project' | 'group';
+  id: number;
+  fullPath: string;
+}
+
+/** A variable as the list endpoints return it: with its value (null when hidden). */
+export interface ListedVariable extends StoredVariable {
+  key: string;
+  environmentScope: string;
+}
+
+/** What lives below a group: the projects and subgroups that inherit its variables, and their own variables. */
+export interface GitLabDiscovery {
+  /**
+   * Projects and subgroups at any depth below the group, never projects merely shared with it (they
+   * inherit nothing). Stops fetching once more than `limit` are known.
+   */
+  descendants(groupId: string, limit: number): Promise<DescendantOwner[]>;
+  /** Every variable the owner defines, in every scope, values included. */
+  variables(owner: { kind: 'project' | 'group'; id: string }): Promise<ListedVariable[]>;
 }

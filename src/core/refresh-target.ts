@@ -24,6 +24,12 @@ export interface TargetWork {
   dryRun: boolean;
   /** What a list call already returned for this variable, and when; the first merge uses it instead of a read. */
   prefetched?: { variable: StoredVariable; readAt: number };
+  /** Only merge into an existing variable, never create one (variables found below a covering group). */
+  mustExist?: boolean;
+  /** The owner as the result names it, when `target` names it by id. */
+  label?: string;
+  /** The group target whose coverShadowing reached this variable. */
+  via?: string;
 }
 
 /**
@@ -34,7 +40,13 @@ export interface TargetWork {
 export async function refreshTarget(work: TargetWork, store: CiVariableStore, clock: Clock): Promise<TargetResult> {
   const { target, spec, credentials, dryRun } = work;
   const ref = variableRef(target, spec);
-  const base: TargetResult = { target: targetSelector(target), variable: spec.key, environmentScope: ref.environmentScope, status: 'failed' };
+  const base: TargetResult = {
+    target: work.label ?? targetSelector(target),
+    variable: spec.key,
+    environmentScope: ref.environmentScope,
+    ...(work.via ? { via: work.via } : {}),
+    status: 'failed',
+  };
   let lastRead: StoredVariable | undefined;
   try {
     if (credentials.length === 0) {
@@ -46,6 +58,7 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore, cl
       const readAt = prefetched?.readAt ?? clock.now();
       const existing = prefetched ? prefetched.variable : await store.read(ref);
       lastRead = existing;
+      if (!existing && work.mustExist) return { ...base, status: 'skipped', note: 'deleted since it was listed; nothing left to cover' };
       const rendered = renderValue(spec.format, currentValue(target, existing), credentials, new Date(clock.now()), { managesHost: work.managesHost, helpers: target.helpers });
       checkSize(target, rendered.value);
       const planned = planVariableWrite(spec, existing, rendered.value, { maskRefused });

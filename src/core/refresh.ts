@@ -1,15 +1,15 @@
-import type { Config } from '../config/schema.js';
+import type { Config, TargetConfig } from '../config/schema.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { coverShadowing } from './cover-shadowing.js';
 import type { HostCredential } from './docker-auth.js';
 import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
 import { registryHostMatcher } from './hosts.js';
 import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
-import { configuredRegistries, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
-import type { CiVariableStore, Clock, Logger, SecretStore, TokenMinter } from './ports.js';
-import { refreshTarget } from './refresh-target.js';
+import { configuredRegistries, type PlannedVariable, planRefresh, type RefreshPlan, type Selection, targetSelector, variableRef } from './plan.js';
+import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';
+import { refreshTarget, type TargetWork } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
 import { isSummaryOk, type RefreshSummary, type TargetResult } from './summary.js';
-import type { VariableSpec } from './variables.js';
 
 export interface RefreshDeps {
   minter: TokenMinter;
@@ -22,6 +22,8 @@ export interface RefreshDeps {
   onSecret: (secret: string) => void;
   /** Epoch ms by which the run must be over (the Lambda's remaining time); none for local runs. */
   deadline?: number;
+  /** Lists what lies below group targets, for coverShadowing; without it no group is covered. */
+  discovery?: GitLabDiscovery;
   /** The refresher's own GitLab token: its expiry is reported, and it is rotated when configured. */
   gitlabToken?: Omit<GitLabTokenDeps, 'clock' | 'logger' | 'onSecret' | 'deadline'>;
   onTargetDone?: (result: TargetResult, done: number, total: number) => void;
@@ -59,16 +61,37 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
       : [];
 
   let done = 0;
+  let total = plan.variables.length;
   const budget = new TargetBudget(deps);
-  const targets = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, async function refreshOne({ target, spec, registries }) {
-    const credentials = credentialsFor(slots, registries);
-    const managesHost = registryHostMatcher(configuredRegistries(config, spec));
-    const work = () => refreshTarget({ target, spec, credentials, managesHost, dryRun: options.dryRun }, deps.variables, deps.clock);
-    const result = budget.allowsAnother() ? await budget.timed(work) : outOfTime(target, spec);
+  const run = async (work: TargetWork): Promise<TargetResult> => {
+    const result = budget.allowsAnother() ? await budget.timed(() => refreshTarget(work, deps.variables, deps.clock)) : outOfTime(work);
     logTarget(deps.logger, result);
-    deps.onTargetDone?.(result, ++done, plan.variables.length);
+    deps.onTargetDone?.(result, ++done, Math.max(total, done));
     return result;
+  };
+  const workFor = ({ spec, registries }: PlannedVariable) => ({
+    credentials: credentialsFor(slots, registries),
+    managesHost: registryHostMatcher(configuredRegistries(config, spec)),
+    dryRun: options.dryRun,
   });
+  const explicit = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, (planned) => run({ target: planned.target, spec: planned.spec, ...workFor(planned) }));
+  const covered: TargetResult[] = [];
+  if (deps.discovery) {
+    const runFound = (work: TargetWork) => {
+      total += 1;
+      return run(work);
+    };
+    const context = { config, discovery: deps.discovery, workFor, run: runFound, seen: new Set<string>() };
+    for (const target of coveringTargets(plan))
+      covered.push(
+        ...(await coverShadowing(
+          target,
+          plan.variables.filter((p) => p.target === target),
+          context,
+        )),
+      );
+  }
+  const targets = [...explicit, ...covered];
 
   const registries = toRegistryResults(slots);
   const summary: RefreshSummary = {
@@ -123,18 +146,34 @@ class TargetBudget {
   }
 }
 
-function outOfTime(target: Parameters<typeof targetSelector>[0], spec: VariableSpec): TargetResult {
+/** Group targets of this run whose coverShadowing is on. */
+function coveringTargets(plan: RefreshPlan): TargetConfig[] {
+  return [...new Set(plan.variables.map((planned) => planned.target))].filter((target) => target.coverShadowing !== undefined);
+}
+
+function outOfTime(work: TargetWork): TargetResult {
   return {
-    target: targetSelector(target),
-    variable: spec.key,
-    environmentScope: variableRef(target, spec).environmentScope,
+    target: work.label ?? targetSelector(work.target),
+    variable: work.spec.key,
+    environmentScope: variableRef(work.target, work.spec).environmentScope,
+    ...(work.via ? { via: work.via } : {}),
     status: 'failed',
     error: 'not attempted: out of time; split the config into several functions, or use group targets (a group variable covers every project below it)',
   };
 }
 
 function logTarget(logger: Logger, result: TargetResult): void {
-  const fields = { target: result.target, variable: result.variable, environmentScope: result.environmentScope, status: result.status, hosts: result.hosts, error: result.error };
+  const fields = {
+    target: result.target,
+    variable: result.variable,
+    environmentScope: result.environmentScope,
+    via: result.via,
+    status: result.status,
+    hosts: result.hosts,
+    changes: result.changes,
+    warnings: result.warnings?.map((warning) => warning.message),
+    error: result.error,
+  };
   if (result.status === 'failed') logger.error('target failed', fields);
   else logger.info('target done', fields);
 }

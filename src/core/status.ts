@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { recordedExpiry } from './formats.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { recordedExpiry } from './formats.js';
 import { registryHostMatcher } from './hosts.js';
 import { configuredRegistries, PUBLIC_REGION, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';

@@ -1,6 +1,6 @@
 import type { GitLabTokenResult } from './gitlab-token.js';
 
-export type TargetStatus = 'created' | 'updated' | 'would-create' | 'would-update' | 'failed';
+export type TargetStatus = 'created' | 'updated' | 'would-create' | 'would-update' | 'skipped' | 'failed';
 export type SecretStatus = 'created' | 'updated' | 'unchanged' | 'would-write' | 'failed';
 
 export interface RegistryResult {
@@ -46,6 +46,10 @@ export interface TargetResult {
   /** Settings this run changed (or would change), such as `masked: false → true`. */
   changes?: string[];
   warnings?: TargetWarning[];
+  /** `group:PATH` when the variable was reached through that group target's coverShadowing. */
+  via?: string;
+  /** Why nothing was done (status `skipped`). */
+  note?: string;
   error?: string;
 }
 

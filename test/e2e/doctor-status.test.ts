@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { validateConfig } from '../../src/config/parse.js';
-import { runDoctor, scopesOverlap } from '../../src/core/doctor.js';
+import { runDoctor } from '../../src/core/doctor.js';
+import { scopesOverlap } from '../../src/core/shadowing.js';
 import { buildObservability } from '../../src/wiring.js';
 import { buildDoctorPorts } from '../../src/wiring-inspect.js';
 import { runCliProcess } from '../support/cli-process.js';
@@ -60,9 +61,13 @@ describe('CLI: doctor', () => {
     expect(find('role', 'group:platform')).toMatchObject({ status: 'ok' });
     expect(find('variable', 'project:platform/api DOCKER_AUTH_CONFIG')).toMatchObject({ status: 'fail', fix: expect.stringContaining('ownership: full') });
     expect(find('variable', 'project:platform/web DOCKER_AUTH_CONFIG@production')).toMatchObject({ status: 'fail', detail: expect.stringContaining('not JSON') });
-    expect(find('shadowing', 'project:platform/backend/worker')).toMatchObject({ status: 'warn', fix: expect.stringContaining('- project: platform/backend/worker') });
-    // platform/api and platform/web define their own value too, but they are targets: not reported.
-    expect(checks.filter((c) => c.check === 'shadowing').map((c) => c.subject)).toEqual(['project:platform/backend/worker']);
+    expect(find('shadowing', 'project:platform/backend/worker')).toMatchObject({ status: 'warn', fix: expect.stringContaining('- { project: platform/backend/worker }') });
+    // platform/api's "*" and platform/web's production rows are written by targets: not shadows. platform/web's
+    // staging row is not written by any target (that target covers production only), so it hides the group's value.
+    expect(checks.filter((c) => c.check === 'shadowing').map((c) => `${c.subject}: ${c.detail.split(',')[0]}`)).toEqual([
+      'project:platform/web: defines its own DOCKER_AUTH_CONFIG (scope staging)',
+      'project:platform/backend/worker: defines its own DOCKER_AUTH_CONFIG (scope *)',
+    ]);
     expect(run.stdout + run.stderr).not.toContain(OPS_TOKEN);
     // Read-only: nothing was written.
     expect(sandbox.gitlab.requests.filter((r) => r.method !== 'GET')).toEqual([]);
@@ -112,14 +117,55 @@ describe('CLI: doctor', () => {
     ]);
   });
 
-  it('exits 0 when everything is fine', async () => {
+  it('exits 0 when everything is fine: shadowing covered by coverShadowing is ok', async () => {
     const path = `${sandbox.configPath}.clean.json`;
     const config = structuredClone(sandbox.config) as { targets: Array<Record<string, unknown>> };
-    config.targets.push({ project: 'platform/backend/worker' });
+    config.targets = config.targets.map((target) => (target.group ? { ...target, coverShadowing: true } : target));
     (await import('node:fs')).writeFileSync(path, JSON.stringify(config));
     const run = await runCliProcess(['doctor', '--config', path], sandbox.env);
     expect(run.stdout).toMatch(/\d+ ok, 0 warnings, 0 failures/);
+    expect(run.stdout).toMatch(/^ok {4}shadowing project:platform\/backend\/worker: defines its own DOCKER_AUTH_CONFIG \(scope \*\); covered: group:platform has coverShadowing/m);
     expect(run.code).toBe(0);
+  });
+
+  it('never reports a project merely shared with the group: it inherits none of its variables', async () => {
+    const namespace = `elsewhere${Date.now()}`;
+    sandbox.gitlab.addGroup(namespace);
+    const shared = sandbox.gitlab.addProject(`${namespace}/shared`);
+    sandbox.gitlab.shareProject(shared, sandbox.ids.platform as number);
+    sandbox.gitlab.putVariable({ project: shared }, { key: 'DOCKER_AUTH_CONFIG', value: '{"auths":{}}' });
+    const run = await runCliProcess(['doctor', '--config', sandbox.configPath, '--json'], sandbox.env);
+    const subjects = (JSON.parse(run.stdout).checks as CheckJson[]).filter((c) => c.check === 'shadowing').map((c) => c.subject);
+    expect(subjects).toContain('project:platform/backend/worker');
+    expect(subjects.some((subject) => subject?.includes('shared'))).toBe(false);
+  });
+
+  it("reports the GitLab token's expiry, unmasked credentials and values whose helpers override the fresh entries", async () => {
+    const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const expiring = 'glpat-doctor-expiring-token-01';
+    const bot = sandbox.gitlab.addUser('doctor-bot', { admin: true });
+    sandbox.gitlab.addToken(expiring, bot, ['api'], 'refresher', { expiresAt: soon });
+    const api = sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG');
+    if (api) {
+      api.value = JSON.stringify({
+        auths: { '111111111111.dkr.ecr.us-east-1.amazonaws.com': { auth: 'QVdTOng=' } },
+        credHelpers: { '111111111111.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' },
+        credsStore: 'ecr-login',
+        ecrGitlabRefresher: {
+          refreshedAt: new Date().toISOString(),
+          expiresAt: { '111111111111.dkr.ecr.us-east-1.amazonaws.com': new Date(Date.now() + 6 * 3600_000).toISOString() },
+        },
+      });
+      api.masked = false;
+    }
+    const run = await runCliProcess(['doctor', '--config', sandbox.configPath], { ...sandbox.env, GITLAB_TOKEN: expiring });
+    expect(run.stdout).toMatch(new RegExp(`^WARN  gitlab-token-expiry: expires on ${soon}, in 9 days\n {6}fix: create a new token .*or set gitlab.rotateToken`, 'm'));
+    expect(run.stdout).toMatch(/^WARN {2}masking project:platform\/api DOCKER_AUTH_CONFIG: holds ECR credentials UNMASKED/m);
+    expect(run.stdout).toMatch(/^WARN {2}runner-overrides project:platform\/api DOCKER_AUTH_CONFIG: the value holds "credsStore": "ecr-login".*\n {6}fix: remove credsStore/m);
+    expect(run.stdout).toMatch(
+      /^WARN {2}runner-overrides project:platform\/api DOCKER_AUTH_CONFIG: credHelpers sends .*\n {6}fix: delete those credHelpers entries, or set helpers: drop-for-managed-hosts/m,
+    );
+    expect(run.stdout).not.toContain(expiring);
   });
 });
 
@@ -140,6 +186,18 @@ describe('CLI: status', () => {
     expect(api.state).toBe('expired');
     expect(run.code).toBe(1);
     expect(report.secrets.map((s: { name: string; host: string }) => s.name)).toContain('ecr-gitlab-refresher/prod/us-east-1');
+  });
+
+  it('marks fresh entries the Runner will not use (credsStore) as overridden, with the fix', async () => {
+    expect((await runCliProcess(['refresh', '--config', sandbox.configPath], sandbox.env)).code).toBe(0);
+    const api = sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG');
+    if (api) api.value = JSON.stringify({ ...JSON.parse(api.value), credsStore: 'ecr-login' });
+    const report = JSON.parse((await runCliProcess(['status', '--config', sandbox.configPath, '--json'], sandbox.env)).stdout);
+    const entry = report.targets.find((t: { target: string }) => t.target === 'project:platform/api');
+    // moto's tokens say 2015, so expiry wins over the override here; the warning is still listed.
+    expect(entry.warnings.map((w: { code: string }) => w.code)).toEqual(['creds-store']);
+    const table = await runCliProcess(['status', '--config', sandbox.configPath], sandbox.env);
+    expect(table.stdout).toMatch(/^warning: project:platform\/api DOCKER_AUTH_CONFIG@\*: the value holds "credsStore"/m);
   });
 
   it('says a target that was never refreshed is missing', async () => {

@@ -28,6 +28,8 @@ interface Namespace {
   id: number;
   fullPath: string;
   parentId?: number;
+  /** Groups a project is shared with (it inherits none of their variables). */
+  sharedWith?: number[];
 }
 
 interface TokenInfo {
@@ -107,6 +109,7 @@ export class GitLabEmulator {
   private readonly projects = new Map<number, Namespace>();
   private readonly members = new Map<string, AccessLevel>();
   private readonly byPath = new Map<string, Namespace>();
+  private readonly redirects = new Map<string, Namespace>();
   private readonly variables = new Map<string, EmulatedVariable[]>();
   private nextId = 1;
   private server?: Server;
@@ -175,6 +178,28 @@ export class GitLabEmulator {
     this.projects.set(id, project);
     this.byPath.set(`project:${fullPath.toLowerCase()}`, project);
     return id;
+  }
+
+  /** Shares a project with a group: GitLab lists it under that group's projects (with_shared), but it inherits nothing. */
+  shareProject(projectId: number, groupId: number): void {
+    const project = this.projects.get(projectId);
+    if (!project) throw new Error(`project ${projectId} missing`);
+    project.sharedWith = [...(project.sharedWith ?? []), groupId];
+  }
+
+  /**
+   * Moves a project to another group, keeping its id. Its old path keeps answering GETs (GitLab's
+   * redirect routes), while writes to the old path get 405.
+   */
+  moveProject(projectId: number, newPath: string): void {
+    const project = this.projects.get(projectId);
+    const group = this.findByPath(this.groups, newPath.slice(0, newPath.lastIndexOf('/')));
+    if (!project || !group) throw new Error(`cannot move project ${projectId} to ${newPath}`);
+    this.redirects.set(`project:${project.fullPath.toLowerCase()}`, project);
+    this.byPath.delete(`project:${project.fullPath.toLowerCase()}`);
+    project.fullPath = newPath;
+    project.parentId = group.id;
+    this.byPath.set(`project:${newPath.toLowerCase()}`, project);
   }
 
   addMember(kind: 'group' | 'project', id: number, userId: number, level: AccessLevel): void {
@@ -326,7 +351,7 @@ export class GitLabEmulator {
     let match: RegExpExecArray | null;
     if (method === 'GET' && path === '/user') return { status: 200, body: this.userBody(auth.userId) };
     if (method === 'GET' && path === '/personal_access_tokens/self') return { status: 200, body: tokenBody(auth) };
-    if (method === 'POST' && path === '/personal_access_tokens/self/rotate') return this.rotate(token as string, auth, body);
+    if (method === 'POST' && path === '/personal_access_tokens/self/rotate') return this.rotate(auth, body);
     if ((match = /^\/(projects|groups)\/([^/]+)$/.exec(path)) && method === 'GET') {
       const kind = match[1] === 'projects' ? 'project' : 'group';
       const owner = this.resolve(kind, match[2] as string, auth.userId);
@@ -345,8 +370,7 @@ export class GitLabEmulator {
     }
     if ((match = /^\/groups\/([^/]+)\/(projects|descendant_groups)$/.exec(path)) && method === 'GET') {
       const group = this.resolve('group', match[1] as string, auth.userId);
-      const pool = match[2] === 'projects' ? this.projects : this.groups;
-      const below = [...pool.values()].filter((candidate) => candidate.fullPath.startsWith(`${group.fullPath}/`));
+      const below = match[2] === 'projects' ? this.groupProjects(group, url) : [...this.groups.values()].filter((candidate) => candidate.fullPath.startsWith(`${group.fullPath}/`));
       return this.page(
         url,
         below.map((candidate) => ({ id: candidate.id, full_path: candidate.fullPath, path_with_namespace: candidate.fullPath })),
@@ -354,7 +378,7 @@ export class GitLabEmulator {
     }
     if ((match = /^\/(projects|groups)\/([^/]+)\/variables(?:\/([^/]+))?$/.exec(path))) {
       const kind = match[1] === 'projects' ? 'project' : 'group';
-      const owner = this.resolve(kind, match[2] as string, auth.userId);
+      const owner = this.resolve(kind, match[2] as string, auth.userId, method);
       this.authorise(kind, owner.id, auth, method);
       return this.variablesRoute(method, url, body, `${kind}:${owner.id}`, kind, match[3] ? decodeURIComponent(match[3]) : undefined);
     }
@@ -472,6 +496,19 @@ export class GitLabEmulator {
     };
   }
 
+  /**
+   * GET /groups/:id/projects as GitLab answers it: direct projects only unless include_subgroups=true,
+   * and projects *shared with* the group too unless with_shared=false (GitLab's default is true).
+   */
+  private groupProjects(group: Namespace, url: URL): Namespace[] {
+    const subgroups = url.searchParams.get('include_subgroups') === 'true';
+    const withShared = url.searchParams.get('with_shared') !== 'false';
+    return [...this.projects.values()].filter((project) => {
+      const inside = subgroups ? project.fullPath.startsWith(`${group.fullPath}/`) : project.parentId === group.id;
+      return inside || (withShared && (project.sharedWith ?? []).includes(group.id));
+    });
+  }
+
   // ---- identity and permissions ---------------------------------------------------------------
 
   private authenticate(token: string | undefined): TokenInfo {
@@ -485,7 +522,7 @@ export class GitLabEmulator {
    * POST /personal_access_tokens/self/rotate (GitLab 16.10+): needs api or self_rotate; revokes the
    * token at once and returns its successor. Without expires_at the successor lives 7 days.
    */
-  private rotate(token: string, auth: TokenInfo, body: Record<string, unknown>) {
+  private rotate(auth: TokenInfo, body: Record<string, unknown>) {
     if (!auth.scopes.some((scope) => scope === 'api' || scope === 'self_rotate')) {
       throw new HttpError(403, {
         error: 'insufficient_scope',
@@ -511,10 +548,12 @@ export class GitLabEmulator {
       throw new HttpError(403, { error: 'insufficient_scope', error_description: 'The request requires higher privileges than provided by the access token.', scope: 'api' });
   }
 
-  private resolve(kind: 'project' | 'group', rawId: string, userId: number): Namespace {
+  private resolve(kind: 'project' | 'group', rawId: string, userId: number, method = 'GET'): Namespace {
     const id = decodeURIComponent(rawId);
     const pool = kind === 'project' ? this.projects : this.groups;
-    const found = /^\d+$/.test(id) ? pool.get(Number(id)) : this.findByPath(pool, id);
+    const redirected = kind === 'project' && !/^\d+$/.test(id) ? this.redirects.get(`project:${id.toLowerCase()}`) : undefined;
+    if (redirected && !this.findByPath(pool, id) && method !== 'GET') throw new HttpError(405, { message: '405 Method Not Allowed' });
+    const found = /^\d+$/.test(id) ? pool.get(Number(id)) : (this.findByPath(pool, id) ?? redirected);
     if (!found || (!this.users.get(userId)?.admin && this.accessLevel(kind, found.id, userId) === 0)) {
       throw new HttpError(404, { message: `404 ${kind === 'project' ? 'Project' : 'Group'} Not Found` });
     }
