@@ -48,7 +48,12 @@ function describeHosts(hosts: RefreshSummary['targets'][number]['hosts']): strin
 }
 
 function describeNotes(target: RefreshSummary['targets'][number]): string {
-  const notes = [...(target.changes ?? []), ...(target.warnings ?? []).map((warning) => `WARNING ${warning.code}`)];
+  const notes = [
+    ...(target.via ? [`via ${target.via}`] : []),
+    ...(target.note ? [target.note] : []),
+    ...(target.changes ?? []),
+    ...(target.warnings ?? []).map((warning) => `WARNING ${warning.code}`),
+  ];
   return notes.join('; ');
 }
 

@@ -25,6 +25,7 @@ export function refreshMetricsRecord(summary: RefreshSummary, now: Date, facts: 
   const values: Array<[string, number, Unit]> = [
     ['TargetsUpdated', summary.targets.filter((t) => t.status === 'created' || t.status === 'updated').length, 'Count'],
     ['TargetsFailed', failed.targets, 'Count'],
+    ['TargetsCovered', summary.targets.filter((t) => t.via?.startsWith('group:') && (t.status === 'created' || t.status === 'updated')).length, 'Count'],
     ['TargetsUnmasked', countWarnings(summary, ['unmasked']), 'Count'],
     ['TargetsOverridden', countWarnings(summary, ['creds-store', 'cred-helpers']), 'Count'],
     ['RegistriesMinted', summary.registries.filter((r) => r.status === 'minted').length, 'Count'],

@@ -28,6 +28,7 @@ describe('Function: refreshMetricsRecord', () => {
       TargetsUpdated: 1,
       TargetsFailed: 1,
       TargetsUnmasked: 0,
+      TargetsCovered: 0,
       TargetsOverridden: 0,
       RegistriesMinted: 1,
       RegistriesFailed: 1,
