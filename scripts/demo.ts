@@ -32,7 +32,7 @@ try {
   show('project platform/api', { project: sandbox.ids.api as number });
   show('group platform', { group: sandbox.ids.platform as number });
   show('project platform/web', { project: sandbox.ids.web as number }, 'production');
-  show('project platform/backend/worker (not a target: its own value hid the group\'s; covered through coverShadowing)', { project: sandbox.ids.worker as number });
+  show("project platform/backend/worker (not a target: its own value hid the group's; covered through coverShadowing)", { project: sandbox.ids.worker as number });
   console.log('Note: moto reports every ECR token as expiring on 2015-01-01, so doctor and status below show');
   console.log('the entries as expired; against AWS they show about 12 hours.\n');
   for (const command of ['doctor', 'status']) {

@@ -13,6 +13,7 @@ const ENVIRONMENT_SCOPE = /^[a-zA-Z0-9_/${}. \-*]{1,255}$/;
 const PROJECT_PATH = /^[\w.-]+(\/[\w.-]+)+$/;
 const GROUP_PATH = /^[\w.-]+(\/[\w.-]+)*$/;
 const NUMERIC_ID = /^[1-9]\d*$/;
+const REPOSITORY = /^[a-z0-9*][a-z0-9._/*-]{0,255}$/;
 
 const idOrPath = (pathPattern: RegExp, expected: string) =>
   z
@@ -28,10 +29,12 @@ export const registrySchema = z
     regions: z.array(z.string().regex(REGION, 'expected an AWS region such as eu-west-1')).min(1, 'list at least one region').optional(),
     roleArn: z.string().regex(ROLE_ARN, 'expected an IAM role ARN (arn:aws:iam::123456789012:role/name)').optional(),
     externalId: z.string().regex(EXTERNAL_ID, 'expected 2-1224 characters of [A-Za-z0-9+=,.@:/_-]').optional(),
+    /** Narrows the pull (and push) permissions the stack grants the function's own role; default every repository. */
+    repositories: z.array(z.string().regex(REPOSITORY, 'expected a repository name such as team/app (lower case; * matches any part)')).min(1).optional(),
   })
   .superRefine((registry, ctx) => {
     if (registry.public) {
-      for (const key of ['accountId', 'regions'] as const) {
+      for (const key of ['accountId', 'regions', 'repositories'] as const) {
         if (registry[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'not allowed for a public registry (ECR Public is always us-east-1)' });
       }
     } else if (!registry.regions) {

@@ -1,0 +1,398 @@
+// `${file(./build/stack.cjs):stack}`: everything in the CloudFormation template that depends on the
+// refresher config or a parameter, decided at packaging time (offline: no ${aws:...} lookups). The
+// template then needs no CloudFormation conditions, and cfn-lint sees exactly what deploys.
+const { loadRefresherConfig } = require('./refresher-config.cjs');
+
+const NAMESPACE = 'EcrGitlabRefresher';
+const SERVICE = 'ecr-gitlab-refresher';
+const HOUR = 3600;
+/** ECR tokens last 12 hours. */
+const TOKEN_LIFETIME = 12 * HOUR;
+/** The expiry alarm must fire this long after the last successful refresh at the latest. */
+const ALARM_DEADLINE = 9 * HOUR;
+const PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
+const PUSH_ACTIONS = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
+const HELPER_PREFIX = 'docker-credential-ecr-login';
+const HELPER_STATUSES = ['200', '302', '400', '404', '405', '409', '500'];
+
+const sub = (text) => ({ 'Fn::Sub': text });
+
+class StackParameterError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'StackParameterError';
+  }
+}
+
+/** `rate(6 hours)` → 6; anything else needs the window given explicitly. */
+function scheduleHours(schedule) {
+  const match = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(String(schedule).trim());
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  return match[2].startsWith('minute') ? amount / 60 : match[2].startsWith('hour') ? amount : amount * 24;
+}
+
+/**
+ * The two expiry alarms' arithmetic (README: alarms). With a run every `interval` hours:
+ * - TokenExpiry fires on the first run that reports less than `interval + margin` left: the next run
+ *   comes `interval` later, when less than `margin` would be left, so it warns `margin` ahead at least;
+ * - RefreshStalled fires when no run reported for `window` hourly periods (window = interval + 1):
+ *   at the latest `window + 1` hours after the last report, since periods are aligned to the hour.
+ */
+function expiryAlarms(schedule, marginSeconds, windowParam) {
+  const interval = scheduleHours(schedule);
+  const margin = Number(marginSeconds);
+  if (!Number.isFinite(margin) || margin <= 0) throw new StackParameterError(`expiryAlarmSeconds must be a positive number of seconds, got "${marginSeconds}"`);
+  let windowHours;
+  if (windowParam !== undefined && windowParam !== '') windowHours = Number(windowParam);
+  else if (interval !== undefined) windowHours = Math.ceil(interval) + 1;
+  else
+    throw new StackParameterError(`schedule "${schedule}" is not rate(N minutes|hours): pass --param="expiryAlarmWindowHours=N" (at least the longest gap between runs, plus one)`);
+  if (!Number.isInteger(windowHours) || windowHours < 2) throw new StackParameterError(`expiryAlarmWindowHours must be an integer of at least 2, got "${windowParam}"`);
+  const latestStalledFire = (windowHours + 1) * HOUR;
+  if (latestStalledFire > ALARM_DEADLINE) {
+    throw new StackParameterError(
+      `schedule "${schedule}" is too slow: a stopped refresh would alarm only ${windowHours + 1} hours after the last run, and tokens last 12; use rate(7 hours) or faster`,
+    );
+  }
+  const thresholdSeconds = Math.round((interval ?? windowHours - 1) * HOUR + margin);
+  if (thresholdSeconds >= TOKEN_LIFETIME - HOUR) {
+    throw new StackParameterError(`a ${interval} hour schedule plus expiryAlarmSeconds ${margin} leaves healthy runs under the alarm threshold; lower one of them`);
+  }
+  return { windowHours, thresholdSeconds, marginSeconds: margin, latestStalledFireSeconds: latestStalledFire };
+}
+
+/** Registry accounts reached without a role: the function's own role mints their tokens, so it must be allowed to pull. */
+function repositoryArns(registry) {
+  const account = registry.accountId ?? '${AWS::AccountId}';
+  const repositories = registry.repositories ?? ['*'];
+  return (registry.regions ?? []).flatMap((region) => repositories.map((repository) => sub(`arn:\${AWS::Partition}:ecr:${region}:${account}:repository/${repository}`)));
+}
+
+/** Registries that some variable with `access: push` carries. */
+function pushRegistries(config) {
+  const names = new Set();
+  for (const target of config.targets) {
+    for (const extra of target.variables ?? []) {
+      if (extra.access === 'push') for (const name of extra.registries ?? target.registries ?? config.registries.map((registry) => registry.name)) names.add(name);
+    }
+  }
+  return names;
+}
+
+function kmsStatement(kmsKeyId) {
+  const actions = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'];
+  const alias = /^(?:arn:[^:]+:kms:[^:]*:\d*:)?(alias\/.+)$/.exec(kmsKeyId);
+  // A policy on an alias ARN grants nothing: allow the keys this alias points at.
+  if (alias) {
+    return {
+      Effect: 'Allow',
+      Action: actions,
+      Resource: sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias[1] } },
+    };
+  }
+  const resource = kmsKeyId.startsWith('arn:') ? kmsKeyId : sub(`arn:\${AWS::Partition}:kms:\${AWS::Region}:\${AWS::AccountId}:key/${kmsKeyId}`);
+  return { Effect: 'Allow', Action: actions, Resource: resource };
+}
+
+function secretArn(id) {
+  return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-*`);
+}
+
+/** Least privilege for the refresh function, from what the config actually uses. */
+function refreshStatements(config, names, alert) {
+  const statements = [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${names.refreshFunction}:*`),
+    },
+    { Effect: 'Allow', Action: ['sns:Publish'], Resource: alert.topic },
+    // The only resource GetAuthorizationToken supports.
+    { Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+  ];
+  if (alert.key) statements.push({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: alert.key });
+  const own = config.registries.filter((registry) => !registry.public && !registry.roleArn);
+  const pushing = pushRegistries(config);
+  if (own.length > 0) statements.push({ Effect: 'Allow', Action: PULL_ACTIONS, Resource: own.flatMap(repositoryArns) });
+  const ownPush = own.filter((registry) => pushing.has(registry.name));
+  if (ownPush.length > 0) statements.push({ Effect: 'Allow', Action: PUSH_ACTIONS, Resource: ownPush.flatMap(repositoryArns) });
+  if (config.registries.some((registry) => registry.public)) {
+    statements.push({ Effect: 'Allow', Action: ['ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken'], Resource: '*' });
+  }
+  const roles = [...new Set(config.registries.map((registry) => registry.roleArn).filter(Boolean))];
+  if (roles.length > 0) statements.push({ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles });
+  if (config.secrets) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+      Resource: sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${config.secrets.prefix}*`),
+    });
+    if (config.secrets.kmsKeyId) statements.push(kmsStatement(config.secrets.kmsKeyId));
+  }
+  if (config.gitlab.tokenSecretId) {
+    // Writing the token secret is needed only to store a rotated token.
+    const actions = config.gitlab.rotateToken ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'] : ['secretsmanager:GetSecretValue'];
+    statements.push({ Effect: 'Allow', Action: actions, Resource: secretArn(config.gitlab.tokenSecretId) });
+  }
+  return statements;
+}
+
+/** helper-url may read the helper objects, and list that prefix so a missing object is a 404, not a 403. */
+function helperStatements(config, names, bucket) {
+  const statements = [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${names.helperFunction}:*`),
+    },
+  ];
+  if (!config.helper) return statements;
+  const arn = (suffix) => (typeof bucket === 'string' ? sub(`arn:\${AWS::Partition}:s3:::${bucket}${suffix}`) : sub(`arn:\${AWS::Partition}:s3:::\${HelperBucket}${suffix}`));
+  statements.push(
+    { Effect: 'Allow', Action: ['s3:GetObject'], Resource: arn(`/${HELPER_PREFIX}/*`) },
+    { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn(''), Condition: { StringLike: { 's3:prefix': [`${HELPER_PREFIX}/*`] } } },
+  );
+  return statements;
+}
+
+const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+
+function helperBucketResources() {
+  return {
+    HelperBucket: {
+      Type: 'AWS::S3::Bucket',
+      ...RETAIN,
+      Properties: {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
+    },
+    HelperBucketPolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: { Ref: 'HelperBucket' },
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DenyInsecureTransport',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:*',
+              Resource: [{ 'Fn::GetAtt': ['HelperBucket', 'Arn'] }, sub('${HelperBucket.Arn}/*')],
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key (its policy
+ * cannot grant cloudwatch.amazonaws.com), so the stack's topic gets a key of its own.
+ */
+function alertTopicResources(stage) {
+  return {
+    AlertTopicKey: {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: `ecr-gitlab-refresher ${stage}: encrypts the alert topic; CloudWatch alarms may use it`,
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'AccountAdministersTheKey', Effect: 'Allow', Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') }, Action: 'kms:*', Resource: '*' },
+            {
+              Sid: 'CloudWatchAlarmsPublishToTheTopic',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:SourceAccount': sub('${AWS::AccountId}') } },
+            },
+          ],
+        },
+      },
+    },
+    AlertTopic: {
+      Type: 'AWS::SNS::Topic',
+      Properties: { DisplayName: `ecr-gitlab-refresher ${stage} alerts`, KmsMasterKeyId: { Ref: 'AlertTopicKey' } },
+    },
+  };
+}
+
+/** The dashboard: what people look at instead of reading logs (README: dashboard). */
+function dashboardBody(stage, names, alarms, gitlabTokenAlarmSeconds) {
+  const m = (name, extraDimensions = []) => [NAMESPACE, name, 'Service', SERVICE, 'Stage', stage, ...extraDimensions];
+  const widget = (title, properties, x, y) => ({ type: 'metric', x, y, width: 12, height: 6, properties: { title, region: '${AWS::Region}', view: 'timeSeries', ...properties } });
+  const widgets = [
+    widget(
+      'Targets per run (updated, failed, covered through a group)',
+      { stat: 'Sum', period: 3600, metrics: [m('TargetsUpdated'), m('TargetsFailed'), m('TargetsCovered')] },
+      0,
+      0,
+    ),
+    widget(
+      'Hours until the earliest credential GitLab holds expires',
+      {
+        period: 3600,
+        metrics: [[{ expression: 'm1/3600', label: 'hours left', id: 'e1' }], [...m('SecondsUntilEarliestExpiry'), { id: 'm1', stat: 'Minimum', visible: false }]],
+        annotations: { horizontal: [{ label: 'TokenExpiry alarm', value: alarms.thresholdSeconds / 3600 }] },
+        yAxis: { left: { min: 0 } },
+      },
+      12,
+      0,
+    ),
+    widget('Run duration (ms)', { stat: 'Maximum', period: 3600, metrics: [m('DurationMs')] }, 0, 6),
+    widget('GitLab requests, retries and 429s per run', { stat: 'Sum', period: 3600, metrics: [m('GitLabRequests'), m('GitLabRetries'), m('GitLabThrottled')] }, 12, 6),
+    widget('helper-url requests by status', { stat: 'Sum', period: 3600, metrics: HELPER_STATUSES.map((status) => m('HelperRequests', ['Status', status])) }, 0, 12),
+    widget(
+      'Variables that need a person (unmasked, overridden by credsStore/credHelpers)',
+      { stat: 'Maximum', period: 3600, metrics: [m('TargetsUnmasked'), m('TargetsOverridden')] },
+      12,
+      12,
+    ),
+    widget(
+      'Days until the GitLab token expires',
+      {
+        period: 21600,
+        metrics: [[{ expression: 'm1/86400', label: 'days left', id: 'e1' }], [...m('SecondsUntilGitLabTokenExpiry'), { id: 'm1', stat: 'Minimum', visible: false }]],
+        annotations: { horizontal: [{ label: 'GitLabTokenExpiry alarm', value: gitlabTokenAlarmSeconds / 86400 }] },
+      },
+      0,
+      18,
+    ),
+    widget(
+      'refresh function errors and throttles',
+      {
+        stat: 'Sum',
+        period: 3600,
+        metrics: [
+          ['AWS/Lambda', 'Errors', 'FunctionName', names.refreshFunction],
+          ['AWS/Lambda', 'Throttles', 'FunctionName', names.refreshFunction],
+        ],
+      },
+      12,
+      18,
+    ),
+  ];
+  return JSON.stringify({ widgets });
+}
+
+/** Everything the template needs, from the validated config and the parameters. Pure: unit-tested. */
+function deriveStack(config, params) {
+  const names = {
+    refreshFunction: `${params.service}-${params.stage}-refresh`,
+    helperFunction: `${params.service}-${params.stage}-helperUrl`,
+    dashboard: `${params.service}-${params.stage}`,
+  };
+  const createsTopic = !params.alertTopicArn;
+  const alert = createsTopic ? { topic: { Ref: 'AlertTopic' }, key: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] } } : { topic: params.alertTopicArn };
+  const createsBucket = Boolean(config.helper && !config.helper.bucket);
+  const helperBucket = createsBucket ? { Ref: 'HelperBucket' } : (config.helper?.bucket ?? 'no-helper-section');
+  const alarms = expiryAlarms(params.schedule, params.expiryAlarmSeconds, params.expiryAlarmWindowHours);
+  const gitlabTokenAlarmSeconds = Number(params.gitlabTokenAlarmDays) * 86400;
+  if (!Number.isFinite(gitlabTokenAlarmSeconds) || gitlabTokenAlarmSeconds <= 0)
+    throw new StackParameterError(`gitlabTokenAlarmDays must be a positive number, got "${params.gitlabTokenAlarmDays}"`);
+  const reserved = String(params.reservedConcurrency);
+  if (reserved !== 'none' && !/^\d+$/.test(reserved)) throw new StackParameterError(`reservedConcurrency must be a whole number or "none", got "${reserved}"`);
+
+  const resources = {
+    ...(createsTopic ? alertTopicResources(params.stage) : {}),
+    ...(createsBucket ? helperBucketResources() : {}),
+    RefreshStalledAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `No refresh has reported the expiry of the credentials GitLab holds for ${alarms.windowHours} hours: the schedule stopped, or every run fails before writing. Tokens last 12 hours; invoke the refresh now and read its logs.`,
+        Namespace: NAMESPACE,
+        MetricName: 'SecondsUntilEarliestExpiry',
+        Dimensions: dimensions(params.stage),
+        Statistic: 'SampleCount',
+        Period: HOUR,
+        EvaluationPeriods: alarms.windowHours,
+        DatapointsToAlarm: alarms.windowHours,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [alert.topic],
+      },
+    },
+    Dashboard: {
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: { DashboardName: names.dashboard, DashboardBody: sub(dashboardBody(params.stage, names, alarms, gitlabTokenAlarmSeconds)) },
+    },
+  };
+  const outputs = {
+    HelperBucketName: { Description: 'Bucket for `ecr-gitlab-refresher helper publish --bucket`', Value: helperBucket },
+    DashboardName: { Description: 'CloudWatch dashboard of the refresher', Value: names.dashboard },
+    DashboardUrl: { Value: sub(`https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards:name=${names.dashboard}`) },
+  };
+  const extensions = {
+    // osls adds DependsOn on the function's role, which its Fn::GetAtt already implies: harmless, and not ours to remove.
+    RefreshLambdaFunction: {
+      Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } },
+      ...(reserved === 'none' ? {} : { Properties: { ReservedConcurrentExecutions: Number(reserved) } }),
+    },
+    HelperUrlLambdaFunction: { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } } },
+  };
+  return {
+    alertTopic: alert.topic,
+    // osls takes an existing topic as its ARN, and the stack's own as a typed reference.
+    onFailure: createsTopic ? { type: 'sns', arn: alert.topic } : alert.topic,
+    helperBucket,
+    refreshStatements: refreshStatements(config, names, alert),
+    helperStatements: helperStatements(config, names, createsBucket ? undefined : config.helper?.bucket),
+    metricDimensions: dimensions(params.stage),
+    expiryAlarm: {
+      windowHours: alarms.windowHours,
+      thresholdSeconds: alarms.thresholdSeconds,
+      description: `The earliest ECR credential GitLab holds expires within ${Math.round(alarms.thresholdSeconds / 360) / 10} hours: the next scheduled run would leave less than ${Math.round(alarms.marginSeconds / 360) / 10} hours. Pulls from ECR fail when it runs out; invoke the refresh and read its logs.`,
+    },
+    gitlabTokenAlarmSeconds,
+    resources: { Resources: resources, Outputs: outputs, extensions },
+  };
+}
+
+function dimensions(stage) {
+  return [
+    { Name: 'Service', Value: SERVICE },
+    { Name: 'Stage', Value: stage },
+  ];
+}
+
+async function resolveParams(resolveVariable) {
+  const param = async (name, fallback) => {
+    try {
+      return await resolveVariable(`param:${name}`);
+    } catch {
+      return fallback;
+    }
+  };
+  return {
+    service: await resolveVariable('self:service'),
+    stage: await resolveVariable('sls:stage'),
+    alertTopicArn: await param('alertTopicArn', ''),
+    schedule: await param('schedule', 'rate(6 hours)'),
+    expiryAlarmSeconds: await param('expiryAlarmSeconds', 10800),
+    expiryAlarmWindowHours: await param('expiryAlarmWindowHours', ''),
+    gitlabTokenAlarmDays: await param('gitlabTokenAlarmDays', 14),
+    reservedConcurrency: await param('reservedConcurrency', 1),
+  };
+}
+
+module.exports = {
+  stack: async ({ resolveVariable }) => {
+    const config = loadRefresherConfig(await resolveVariable('self:custom.refresher.configFile'));
+    return deriveStack(config, await resolveParams(resolveVariable));
+  },
+  deriveStack,
+  expiryAlarms,
+  scheduleHours,
+  StackParameterError,
+};
