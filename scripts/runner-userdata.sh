@@ -6,16 +6,21 @@
 #   AWS_REGION   the region of that function and of your ECR registries
 #
 # It signs the request with the instance role (IMDSv2), downloads the binary through a short-lived
-# presigned URL, checks its sha256 before installing anything, installs it 0755, writes the runner
-# user's Docker config (credsStore, or credHelpers for ECR_REGISTRIES), gives the gitlab-runner service
-# AWS_REGION through a systemd drop-in, and runs the helper once. Any failure exits non-zero and leaves
-# nothing installed.
+# presigned URL, checks its sha256 before installing anything, installs it 0755, merges credHelpers
+# entries for the ECR hosts the deployment manages (helper-url lists them) into the runner user's Docker
+# config, keeping its other keys, gives the gitlab-runner service AWS_REGION through a systemd drop-in,
+# and runs the helper once. Any failure exits non-zero and puts back what was there before.
+#
+# Why credHelpers and not credsStore: the Runner asks a credsStore for *all* credentials, and the
+# helper's answer covers only the instance role's own registry in its default region. Other accounts and
+# regions work only as credHelpers entries, host by host. HELPER_MODE=credsStore keeps that older setup.
 set -euo pipefail
 
 HELPER_URL="${HELPER_URL:-}"
 AWS_REGION="${AWS_REGION:-}"
 HELPER_VERSION="${HELPER_VERSION:-}"           # empty: the function's default version
-ECR_REGISTRIES="${ECR_REGISTRIES:-}"           # space-separated hosts for credHelpers; empty: credsStore
+HELPER_MODE="${HELPER_MODE:-credHelpers}"      # credHelpers (default) or credsStore
+ECR_REGISTRIES="${ECR_REGISTRIES:-}"           # space-separated hosts for credHelpers; empty: the hosts helper-url lists
 RUNNER_USER="${RUNNER_USER:-gitlab-runner}"
 # Overridable so tests can run unprivileged in a temporary directory.
 IMDS_ENDPOINT="${IMDS_ENDPOINT:-http://169.254.169.254}"
@@ -24,21 +29,26 @@ DOCKER_CONFIG_DIR="${DOCKER_CONFIG_DIR:-$(getent passwd "$RUNNER_USER" | cut -d:
 SYSTEMD_DIR="${SYSTEMD_DIR:-/etc/systemd/system}"
 SYSTEMCTL="${SYSTEMCTL:-systemctl}"
 HELPER_ARCH="${HELPER_ARCH:-}"
+JQ="${JQ:-jq}"
+PYTHON="${PYTHON:-python3}"
 
 BINARY=docker-credential-ecr-login
 work="$(mktemp -d)"
 installed=()
+restores=()
 
 fail() {
   echo "runner-userdata: $*" >&2
   exit 1
 }
 
-# Undo every file this run put in place, so a failure never leaves a half-configured host.
+# Undo every file this run put in place and put back what it replaced, so a failure never leaves a
+# half-configured host, nor a runner without its original Docker config.
 cleanup() {
   local status=$?
   if [ "$status" -ne 0 ]; then
     for path in "${installed[@]+"${installed[@]}"}"; do rm -f "$path"; done
+    for pair in "${restores[@]+"${restores[@]}"}"; do cp -p "${pair%%|*}" "${pair#*|}"; done
   fi
   rm -rf "$work"
   exit "$status"
@@ -47,6 +57,7 @@ trap cleanup EXIT
 
 [ -n "$HELPER_URL" ] || fail "HELPER_URL is not set (the helper-url Function URL)"
 [ -n "$AWS_REGION" ] || fail "AWS_REGION is not set (the function's region)"
+case "$HELPER_MODE" in credHelpers | credsStore) ;; *) fail "HELPER_MODE must be credHelpers or credsStore, not $HELPER_MODE" ;; esac
 command -v curl >/dev/null || fail "curl is required"
 command -v sha256sum >/dev/null || fail "sha256sum is required"
 
@@ -61,6 +72,42 @@ fi
 # A JSON string field, without jq (not on every AMI). Values here never contain quotes.
 json_field() {
   sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" | head -n 1
+}
+
+# The runner user's Docker config with the helper added. An existing file keeps every other key (merged
+# with jq, else python3); a new one holds just the helper.
+merge_docker_config() {
+  local existing="$1" out="$2"
+  shift 2
+  if [ ! -f "$existing" ]; then
+    if [ "$HELPER_MODE" = credsStore ]; then
+      printf '{"credsStore":"ecr-login"}\n' >"$out"
+    else
+      local entries="" host
+      for host in "$@"; do entries="$entries${entries:+,}\"$host\":\"ecr-login\""; done
+      printf '{"credHelpers":{%s}}\n' "$entries" >"$out"
+    fi
+  elif command -v "$JQ" >/dev/null 2>&1; then
+    # shellcheck disable=SC2016 # $mode and $ARGS are jq's, not the shell's
+    "$JQ" --arg mode "$HELPER_MODE" \
+      'if $mode == "credsStore" then .credsStore = "ecr-login" else .credHelpers = ((.credHelpers // {}) + ($ARGS.positional | map({(.): "ecr-login"}) | add // {})) end' \
+      "$existing" --args "$@" >"$out" 2>/dev/null || fail "$existing is not valid JSON; fix or remove it (nothing was changed)"
+  elif command -v "$PYTHON" >/dev/null 2>&1; then
+    "$PYTHON" - "$existing" "$HELPER_MODE" "$@" >"$out" 2>/dev/null <<'PY' || fail "$existing is not valid JSON; fix or remove it (nothing was changed)"
+import json, sys
+path, mode, hosts = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(path) as handle:
+    config = json.load(handle)
+if mode == "credsStore":
+    config["credsStore"] = "ecr-login"
+else:
+    config.setdefault("credHelpers", {}).update({host: "ecr-login" for host in hosts})
+json.dump(config, sys.stdout, indent=2)
+print()
+PY
+  else
+    fail "$existing exists and neither jq nor python3 is here to merge into it; install one, or move the file away"
+  fi
 }
 
 # 1. Instance role credentials through IMDSv2.
@@ -84,10 +131,17 @@ status="$(printf 'user = "%s:%s"\nheader = "x-amz-security-token: %s"\n' "$acces
   curl -sS --max-time 20 -K - -o "$answer" -w '%{http_code}' \
     --aws-sigv4 "aws:amz:$AWS_REGION:lambda" -H 'Accept: application/json' \
     "${HELPER_URL%/}/?$query")" || fail "cannot reach $HELPER_URL"
+if [ "$status" = 403 ]; then
+  fail "helper-url answered 403: role $role needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the helper-url function"
+fi
 [ "$status" = 200 ] || fail "helper-url answered $status: $(head -c 300 "$answer")"
 url="$(json_field url <"$answer")"
 expected="$(json_field sha256 <"$answer")"
 if [ -z "$url" ] || ! printf '%s' "$expected" | grep -Eq '^[0-9a-f]{64}$'; then fail "helper-url returned no URL or digest"; fi
+hosts="$ECR_REGISTRIES"
+# helper-url lists the registry hosts the deployment manages: "hosts":["a","b"] → a b
+[ -n "$hosts" ] || hosts="$(sed -n 's/.*"hosts"[[:space:]]*:[[:space:]]*\[\([^]]*\)\].*/\1/p' "$answer" | tr -d '" ' | tr ',' ' ')"
+if [ "$HELPER_MODE" = credHelpers ] && [ -z "$hosts" ]; then fail "helper-url listed no registry hosts; set ECR_REGISTRIES"; fi
 
 # 3. Download and verify before anything is installed.
 curl -fsS --max-time 120 -o "$work/$BINARY" "$url" || fail "download of $BINARY failed"
@@ -98,22 +152,23 @@ if [ "$actual" != "$expected" ]; then
 fi
 
 # 4. Install, configure Docker for the runner user, and give the service its region.
+mkdir -p "$DOCKER_CONFIG_DIR"
+config="$DOCKER_CONFIG_DIR/config.json"
+# shellcheck disable=SC2086 # $hosts is a list of words on purpose
+merge_docker_config "$config" "$work/config.json" $hosts
+
 mkdir -p "$INSTALL_PREFIX"
 install -m 0755 "$work/$BINARY" "$INSTALL_PREFIX/$BINARY"
 installed+=("$INSTALL_PREFIX/$BINARY")
 
-mkdir -p "$DOCKER_CONFIG_DIR"
-config="$DOCKER_CONFIG_DIR/config.json"
-if [ -f "$config" ]; then cp "$config" "$config.bak.$(date +%s)"; fi
-if [ -n "$ECR_REGISTRIES" ]; then
-  entries=""
-  for host in $ECR_REGISTRIES; do entries="$entries${entries:+,}\"$host\":\"ecr-login\""; done
-  printf '{"credHelpers":{%s}}\n' "$entries" >"$work/config.json"
+if [ -f "$config" ]; then
+  backup="$config.bak.$(date +%s)"
+  cp -p "$config" "$backup"
+  restores+=("$backup|$config")
 else
-  printf '{"credsStore":"ecr-login"}\n' >"$work/config.json"
+  installed+=("$config")
 fi
 install -m 0600 "$work/config.json" "$config"
-installed+=("$config")
 if id "$RUNNER_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown -R "$RUNNER_USER" "$DOCKER_CONFIG_DIR"; fi
 
 dropin_dir="$SYSTEMD_DIR/gitlab-runner.service.d"
@@ -126,4 +181,4 @@ if command -v "$SYSTEMCTL" >/dev/null 2>&1; then "$SYSTEMCTL" daemon-reload || t
 # 5. Prove the binary runs on this host.
 "$INSTALL_PREFIX/$BINARY" version >/dev/null 2>&1 || "$INSTALL_PREFIX/$BINARY" -v >/dev/null 2>&1 ||
   fail "$INSTALL_PREFIX/$BINARY does not run on this host"
-echo "runner-userdata: installed $BINARY (sha256 $actual) for $RUNNER_USER, region $AWS_REGION"
+echo "runner-userdata: installed $BINARY (sha256 $actual) for $RUNNER_USER, region $AWS_REGION, $HELPER_MODE${hosts:+ for $hosts}"

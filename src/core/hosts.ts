@@ -39,3 +39,29 @@ export function registryHostMatcher(registries: Array<Pick<RegistryConfig, 'publ
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** Where the function runs: its account stands in for registries without one, its partition picks the domain. */
+export interface HomeAccount {
+  accountId: string;
+  partition: string;
+}
+
+/** `arn:aws:lambda:eu-west-1:123456789012:function:name` → its account and partition. */
+export function homeFromArn(arn: string | undefined): HomeAccount | undefined {
+  const match = /^arn:([^:]+):[^:]*:[^:]*:(\d{12}):/.exec(arn ?? '');
+  return match ? { partition: match[1] as string, accountId: match[2] as string } : undefined;
+}
+
+/**
+ * Every registry host a config's registries reach, as a credential helper needs them listed
+ * (`credHelpers`): one per account and region, plus ECR Public.
+ */
+export function configuredRegistryHosts(registries: Array<Pick<RegistryConfig, 'public' | 'accountId' | 'roleArn' | 'regions'>>, home: HomeAccount): string[] {
+  const suffix = home.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const hosts = registries.flatMap((registry) => {
+    if (registry.public) return [PUBLIC_HOST];
+    const account = registryAccount(registry) ?? home.accountId;
+    return (registry.regions ?? []).map((region) => `${account}.dkr.ecr.${region}.${suffix}`);
+  });
+  return [...new Set(hosts)];
+}

@@ -1,9 +1,11 @@
 import { createS3Client, S3HelperStore } from '../adapters/aws/s3-helper-store.js';
 import { loadRuntimeConfig } from '../config/runtime.js';
-import type { HelperConfig } from '../config/schema.js';
+import type { Config, HelperConfig } from '../config/schema.js';
 import { checksumKey, helperKey, parseSha256File, pinnedDigest } from '../core/helper/artifacts.js';
 import { type HelperRequest, HelperRequestError, parseHelperRequest } from '../core/helper/request.js';
+import { configuredRegistryHosts, homeFromArn } from '../core/hosts.js';
 import { describeError } from '../errors.js';
+import { helperRequestMetric } from '../observability/metrics.js';
 import { buildObservability } from '../observability/setup.js';
 
 /** The parts of a Lambda Function URL (payload 2.0) event this handler reads. */
@@ -24,15 +26,22 @@ export interface FunctionUrlResult {
   body: string;
 }
 
-let cached: { helper: HelperConfig; store: S3HelperStore } | undefined;
+interface HelperSetup {
+  helper: HelperConfig;
+  registries: Config['registries'];
+  store: S3HelperStore;
+}
 
-async function helperSetup(): Promise<{ helper: HelperConfig; store: S3HelperStore }> {
+let cached: HelperSetup | undefined;
+
+async function helperSetup(): Promise<HelperSetup> {
   if (!cached) {
-    const helper = (await loadRuntimeConfig(process.env)).helper;
+    const config = await loadRuntimeConfig(process.env);
+    const helper = config.helper;
     if (!helper) throw new HelperRequestError(500, 'the helper section is missing from the refresher config');
     const bucket = helper.bucket ?? process.env.HELPER_BUCKET;
     if (!bucket) throw new HelperRequestError(500, 'no helper bucket: set helper.bucket in the config or HELPER_BUCKET');
-    cached = { helper, store: new S3HelperStore(bucket, createS3Client(process.env)) };
+    cached = { helper, registries: config.registries, store: new S3HelperStore(bucket, createS3Client(process.env)) };
   }
   return cached;
 }
@@ -47,7 +56,7 @@ export function resetHelperUrlCache(): void {
  * copy of docker-credential-ecr-login (or JSON with `Accept: application/json`). Behind a Function URL
  * with AWS_IAM auth: only signed callers with lambda:InvokeFunctionUrl get here.
  */
-export async function handler(event: FunctionUrlEvent, context: { awsRequestId?: string } = {}): Promise<FunctionUrlResult> {
+export async function handler(event: FunctionUrlEvent, context: { awsRequestId?: string; invokedFunctionArn?: string } = {}): Promise<FunctionUrlResult> {
   const caller = event.requestContext?.authorizer?.iam;
   const { logger } = buildObservability({
     env: process.env,
@@ -56,24 +65,31 @@ export async function handler(event: FunctionUrlEvent, context: { awsRequestId?:
     correlationId: context.awsRequestId ?? event.requestContext?.requestId ?? 'local',
   });
   const who = { callerArn: caller?.userArn, callerAccount: caller?.accountId, sourceIp: event.requestContext?.http?.sourceIp };
+  const answer = (result: FunctionUrlResult): FunctionUrlResult => {
+    process.stdout.write(`${JSON.stringify(helperRequestMetric(result.statusCode, process.env.STAGE ?? 'local', new Date()))}\n`);
+    return result;
+  };
   try {
     const method = event.requestContext?.http?.method ?? 'GET';
     if (method !== 'GET') throw new HelperRequestError(405, `method ${method} is not allowed; use GET`);
-    const { helper, store } = await helperSetup();
+    const { helper, registries, store } = await helperSetup();
     const request = parseHelperRequest(event.queryStringParameters ?? {}, header(event, 'accept'), helper);
     const sha256 = await verifiedDigest(store, helper, request);
     const url = await store.presignGet(helperKey(request.version, request.arch), helper.urlExpirySeconds);
     const expiresAt = new Date(Date.now() + helper.urlExpirySeconds * 1000).toISOString();
     // The URL itself is a bearer credential for its lifetime: it is returned, never logged.
     logger.info('helper served', { ...who, version: request.version, arch: request.arch, sha256, expiresAt });
-    if (request.json) return json(200, { url, sha256, version: request.version, arch: request.arch, expiresAt });
-    return { statusCode: 302, headers: { Location: url, 'X-Checksum-Sha256': sha256, 'Cache-Control': 'no-store' }, body: '' };
+    // The registry hosts this deployment manages, for the runner's credHelpers (no list to keep by hand).
+    const home = homeFromArn(context.invokedFunctionArn) ?? { accountId: caller?.accountId ?? '', partition: 'aws' };
+    const hosts = configuredRegistryHosts(registries, home);
+    if (request.json) return answer(json(200, { url, sha256, version: request.version, arch: request.arch, expiresAt, hosts }));
+    return answer({ statusCode: 302, headers: { Location: url, 'X-Checksum-Sha256': sha256, 'Cache-Control': 'no-store' }, body: '' });
   } catch (error) {
     const status = error instanceof HelperRequestError ? error.statusCode : 500;
     const message = error instanceof HelperRequestError ? error.message : 'internal error; see the function logs';
     logger[status >= 500 ? 'error' : 'warn']('helper request refused', { ...who, status, error: describeError(error) });
     const extra: Record<string, string> = status === 405 ? { Allow: 'GET' } : {};
-    return json(status, { error: message }, extra);
+    return answer(json(status, { error: message }, extra));
   }
 }
 
@@ -87,7 +103,7 @@ async function verifiedDigest(store: S3HelperStore, helper: HelperConfig, reques
   if (!object)
     throw new HelperRequestError(
       404,
-      `${request.version}/linux-${request.arch} is not published; run: ecr-gitlab-refresher helper publish --version ${request.version} --arch ${request.arch}`,
+      `${request.version}/linux-${request.arch} is not published; run: ecr-gitlab-refresher helper publish --version ${request.version} --arch ${request.arch} (if it is, this function may not list the bucket: it needs s3:ListBucket)`,
     );
   const fromFile = parseSha256File((await store.readText(checksumKey(request.version, request.arch))) ?? '');
   const pinned = pinnedDigest(request.version, request.arch, helper);

@@ -55,3 +55,17 @@ export function refreshMetricsRecord(summary: RefreshSummary, now: Date, facts: 
 function secondsUntil(iso: string, now: Date): number {
   return Math.round((Date.parse(iso) - now.getTime()) / 1000);
 }
+
+/** One helper-url request, by HTTP status, for the dashboard. */
+export function helperRequestMetric(status: number, stage: string, now: Date): Record<string, unknown> {
+  return {
+    _aws: {
+      Timestamp: now.getTime(),
+      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [['Service', 'Stage', 'Status']], Metrics: [{ Name: 'HelperRequests', Unit: 'Count' }] }],
+    },
+    Service: SERVICE_DIMENSION,
+    Stage: stage,
+    Status: String(status),
+    HelperRequests: 1,
+  };
+}

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -117,17 +117,81 @@ describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', 
     const binary = join(result.paths.INSTALL_PREFIX, 'docker-credential-ecr-login');
     expect(createHash('sha256').update(readFileSync(binary)).digest('hex')).toBe(digest);
     expect(statSync(binary).mode & 0o777).toBe(0o755);
-    expect(JSON.parse(readFileSync(join(result.paths.DOCKER_CONFIG_DIR, 'config.json'), 'utf8'))).toEqual({ credsStore: 'ecr-login' });
+    // credHelpers for exactly the hosts the deployment manages, as helper-url lists them.
+    expect(JSON.parse(readFileSync(join(result.paths.DOCKER_CONFIG_DIR, 'config.json'), 'utf8'))).toEqual({
+      credHelpers: { '111111111111.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' },
+    });
     expect(readFileSync(join(result.paths.SYSTEMD_DIR, 'gitlab-runner.service.d/ecr-credential-helper.conf'), 'utf8')).toBe('[Service]\nEnvironment=AWS_REGION=us-east-1\n');
     expect(result.stdout).toContain(`installed docker-credential-ecr-login (sha256 ${digest})`);
   });
 
-  it('writes credHelpers for listed registries', async () => {
-    const result = await run({ ECR_REGISTRIES: '111111111111.dkr.ecr.us-east-1.amazonaws.com public.ecr.aws' });
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(result.paths.DOCKER_CONFIG_DIR, 'config.json'), 'utf8'))).toEqual({
+  it('writes credHelpers for listed registries, or credsStore when asked to', async () => {
+    const listed = await run({ ECR_REGISTRIES: '111111111111.dkr.ecr.us-east-1.amazonaws.com public.ecr.aws' });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(listed.paths.DOCKER_CONFIG_DIR, 'config.json'), 'utf8'))).toEqual({
       credHelpers: { '111111111111.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login', 'public.ecr.aws': 'ecr-login' },
     });
+    const store = await run({ HELPER_MODE: 'credsStore' });
+    expect(store.code, store.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(store.paths.DOCKER_CONFIG_DIR, 'config.json'), 'utf8'))).toEqual({ credsStore: 'ecr-login' });
+  });
+
+  const EXISTING = { auths: { 'registry.example.com': { auth: 'dXNlcjpwYXNz' } }, credHelpers: { 'gcr.io': 'gcloud' }, HttpHeaders: { 'User-Agent': 'runner' } };
+
+  it.each([
+    ['jq', {}],
+    ['python3 (no jq on the host)', { JQ: 'no-such-jq' }],
+  ])('merges into an existing runner config.json with %s, keeping its other keys, and keeps a backup', async (_tool, extra) => {
+    const root = mkdtempSync(join(tmpdir(), 'userdata-existing-'));
+    const dir = join(root, '.docker');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(EXISTING));
+    const result = await run({ DOCKER_CONFIG_DIR: dir, ...extra });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({
+      ...EXISTING,
+      credHelpers: { 'gcr.io': 'gcloud', '111111111111.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' },
+    });
+    const backups = readdirSync(dir).filter((name) => name.startsWith('config.json.bak.'));
+    expect(backups).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(dir, backups[0] as string), 'utf8'))).toEqual(EXISTING);
+  });
+
+  it('puts the original config.json back when a later step fails, and removes what it installed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'userdata-rollback-'));
+    const dir = join(root, '.docker');
+    mkdirSync(dir);
+    const original = JSON.stringify(EXISTING);
+    writeFileSync(join(dir, 'config.json'), original);
+    const blocked = join(root, 'not-a-directory');
+    writeFileSync(blocked, 'a file where the systemd directory should be');
+    const result = await run({ DOCKER_CONFIG_DIR: dir, SYSTEMD_DIR: blocked });
+    expect(result.code).not.toBe(0);
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(original);
+    expect(existsSync(join(result.paths.INSTALL_PREFIX, 'docker-credential-ecr-login'))).toBe(false);
+  });
+
+  it('refuses to touch an existing config.json that is not JSON', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'userdata-broken-'));
+    const dir = join(root, '.docker');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), '{ not json');
+    const result = await run({ DOCKER_CONFIG_DIR: dir });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/config.json is not valid JSON; fix or remove it \(nothing was changed\)/);
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('{ not json');
+    expect(existsSync(join(result.paths.INSTALL_PREFIX, 'docker-credential-ecr-login'))).toBe(false);
+  });
+
+  it('names both Lambda permissions when the Function URL answers 403', async () => {
+    const refusing = createServer((_request, response) => void response.writeHead(403, { 'content-type': 'application/json' }).end('{"Message":"Forbidden"}'));
+    try {
+      const result = await run({ HELPER_URL: await listen(refusing) });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('role runner-role needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction');
+    } finally {
+      refusing.close();
+    }
   });
 
   it('fails on an unknown architecture (400) and installs nothing', async () => {

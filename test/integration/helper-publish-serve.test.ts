@@ -139,8 +139,35 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
     const bytes = Buffer.from(await (await fetch(location)).arrayBuffer());
     expect(bytes.equals(readFileSync(DEBIAN_HELPER))).toBe(true);
 
-    const json = await handler(event({ arch: 'amd64', format: 'json' }));
+    const json = await handler(event({ arch: 'amd64', format: 'json' }), { invokedFunctionArn: 'arn:aws:lambda:us-east-1:444444444444:function:helper' });
     expect(JSON.parse(json.body)).toMatchObject({ sha256: digest, version: HELPER_VERSION, arch: 'amd64', url: expect.stringContaining(KEY) });
+    // The hosts a runner's credHelpers needs: the config's registries (accountId given here).
+    expect(JSON.parse(json.body).hosts).toEqual(['111111111111.dkr.ecr.us-east-1.amazonaws.com']);
+  });
+
+  it('counts every answer by status for the dashboard (EMF), never logging the URL', async () => {
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
+    process.env.LOG_LEVEL = 'info';
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let url = '';
+    try {
+      url = JSON.parse((await handler(event({ arch: 'amd64', format: 'json' }))).body).url;
+      await handler(event({ arch: 'mips' }));
+    } finally {
+      spy.mockRestore();
+      process.env.LOG_LEVEL = 'error';
+    }
+    const records = lines.map((line) => JSON.parse(line)).filter((line) => line._aws);
+    expect(records.map((record) => [record.Status, record.HelperRequests])).toEqual([
+      ['200', 1],
+      ['400', 1],
+    ]);
+    expect(records[0]._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'Stage', 'Status']]);
+    expect(lines.join('')).not.toContain(new URL(url).searchParams.get('X-Amz-Signature') as string);
   });
 
   it('answers 400 for what is not allowed, 404 for what is not published, 405 for other methods', async () => {

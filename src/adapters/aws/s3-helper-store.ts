@@ -61,8 +61,10 @@ export class S3HelperStore {
   }
 }
 
+/** S3 answers a missing key with 403 instead of 404 when the caller may not list the bucket: both mean "not there" here. */
 function isNotFound(error: unknown): boolean {
-  return error instanceof NotFound || error instanceof NoSuchKey || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404);
+  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  return error instanceof NotFound || error instanceof NoSuchKey || status === 404 || status === 403;
 }
 
 /** Path-style addressing when an emulator endpoint is set (`bucket.localhost` does not resolve). */
