@@ -1,10 +1,10 @@
-import type { Config, TargetConfig } from '../config/schema.js';
+import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
 import { recordedExpiry } from './formats.js';
 import { secondsUntilTokenExpiry } from './gitlab-token.js';
-import { registryHostMatcher } from './hosts.js';
+import { registryAccount, registryHostMatcher } from './hosts.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
 import type {
   AwsInspector,
@@ -105,6 +105,7 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
       });
     }
   }
+  checks.push(...(await pullChecks(config, identity.value.account, ports)));
   if (config.secrets) {
     const name = `${config.secrets.prefix}docker-config`;
     const exists = await attempt(() => ports.aws.secretExists(name));
@@ -136,6 +137,48 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
     );
   }
   return checks;
+}
+
+/** A repository name nobody uses: probing it shows what IAM allows without touching an image. */
+const PROBE_REPOSITORY = 'ecr-gitlab-refresher-doctor-probe';
+
+/**
+ * Whether the identity that mints each registry's token may also pull from it: the token carries that
+ * identity's permissions, so a token that mints fine can still be refused every pull.
+ */
+async function pullChecks(config: Config, callerAccount: string, ports: DoctorPorts): Promise<Check[]> {
+  const probes = config.registries.filter((registry) => !registry.public).flatMap((registry) => (registry.regions ?? []).map((region) => ({ registry, region })));
+  return mapWithConcurrency(probes, 4, async ({ registry, region }): Promise<Check> => {
+    const role = registry.roleArn ? { arn: registry.roleArn, externalId: registry.externalId } : undefined;
+    const minterAccount = registry.roleArn ? registryAccount({ roleArn: registry.roleArn }) : callerAccount;
+    const account = registry.accountId ?? minterAccount;
+    const repository = registry.repositories?.find((name) => !name.includes('*')) ?? PROBE_REPOSITORY;
+    const subject = `${registry.name}@${region}`;
+    const probed = await attempt(() => ports.aws.probePull({ region, accountId: registry.accountId, role, repository }));
+    if (!probed.ok) return { check: 'pull', subject, status: 'warn', detail: probed.error };
+    const result = probed.value;
+    // IAM is evaluated before the lookup: in the minting identity's own account a missing repository still proves the permission.
+    if (result.outcome === 'allowed' || (result.outcome === 'unknown' && account === minterAccount)) return { check: 'pull', subject, status: 'ok', detail: result.detail };
+    if (result.outcome === 'unknown') {
+      return {
+        check: 'pull',
+        subject,
+        status: 'warn',
+        detail: result.detail,
+        fix: `list an existing repository in registries[].repositories of "${registry.name}" so doctor can probe it`,
+      };
+    }
+    return { check: 'pull', subject, status: 'fail', detail: result.detail, fix: pullFix(registry, account, minterAccount, region) };
+  });
+}
+
+function pullFix(registry: RegistryConfig, account: string | undefined, minterAccount: string | undefined, region: string): string {
+  const actions = 'ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability';
+  if (registry.roleArn) return `allow ${registry.roleArn} ${actions} on its repositories (and, for another account's repositories, their repository policy must allow that role)`;
+  if (account !== minterAccount) {
+    return `repositories in account ${account} need a repository policy that allows the minting identity (the refresh function's role when deployed) ${actions}, or give "${registry.name}" a roleArn in ${account}`;
+  }
+  return `the minting identity needs ${actions} on arn:aws:ecr:${region}:${account}:repository/* (serverless deploy grants them to the function's role; here doctor runs as you)`;
 }
 
 async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: Check[]): Promise<GitLabUser | undefined> {

@@ -109,12 +109,26 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
+/** A pull probe: may the identity that mints a registry's token (ourselves, or the role) pull from it? */
+export interface PullProbe {
+  region: string;
+  /** The registry's account; undefined for the minting identity's own. */
+  accountId?: string;
+  role?: AwsRole;
+  repository: string;
+}
+
+/** `allowed`: the probe was authorised (even if nothing is in the repository); `denied`: ECR refused it. */
+export type PullProbeResult = { outcome: 'allowed'; detail: string } | { outcome: 'denied'; detail: string } | { outcome: 'unknown'; detail: string };
+
 /** Read-only AWS lookups for `doctor`. */
 export interface AwsInspector {
   callerIdentity(): Promise<{ account: string; arn: string }>;
   /** Whether a secret exists; throws when the caller may not even describe it. */
   secretExists(name: string): Promise<boolean>;
   assumeRole(role: AwsRole): Promise<void>;
+  /** Asks ECR for an image that does not exist (BatchGetImage): authorisation is checked before the lookup. */
+  probePull(probe: PullProbe): Promise<PullProbeResult>;
 }
 
 /** What GitLab says about the token in use (`GET /personal_access_tokens/self`). */

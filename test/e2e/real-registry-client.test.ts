@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,33 @@ describe.skipIf(missing.length > 0)('Real client: skopeo against docker-registry
     const inspect = skopeo('inspect', '--tls-verify=false', '--authfile', authfile, `docker://${address}/platform/app:v1`);
     expect(inspect.status, inspect.stderr).toBe(0);
     expect(JSON.parse(inspect.stdout).Name).toBe(`${address}/platform/app`);
+  });
+
+  /** The README's push recipe, word for word (the test below fails when the README drifts from it). */
+  const DOCKER_PUSH_RECIPE = ['unset DOCKER_AUTH_CONFIG', 'mkdir -p "$HOME/.docker" && cp "$ECR_DOCKER_CONFIG" "$HOME/.docker/config.json"'];
+  const dockerVersion = () => /Docker version (\d+)\.(\d+)/.exec(spawnSync('docker', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+
+  it.skipIf(!hasBinary('docker'))('the README push recipe makes the Docker CLI use the push credentials, with the pull variable set too', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const line of DOCKER_PUSH_RECIPE) expect(readme).toContain(`- ${line}`);
+    const push = skopeo('copy', '--dest-tls-verify=false', '--authfile', authfile, image, `docker://${address}/platform/app:recipe`);
+    expect(push.status, push.stderr).toBe(0);
+    // The job also gets the Runner's pull variable; here it holds a password the registry refuses for the same host.
+    const pullOnly = JSON.stringify({ auths: { [address]: { auth: Buffer.from('AWS:pull-only-password').toString('base64') } } });
+    const job = (lines: string[]) => {
+      const home = mkdtempSync(join(tmpdir(), 'recipe-home-'));
+      const script = ['set -eu', ...lines, `docker manifest inspect --insecure ${address}/platform/app:recipe`].join('\n');
+      return spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: home, DOCKER_AUTH_CONFIG: pullOnly, ECR_DOCKER_CONFIG: authfile } });
+    };
+    // `docker manifest inspect` needs no daemon and authenticates exactly like `docker push` does, host by host.
+    const recipe = job(DOCKER_PUSH_RECIPE);
+    expect(recipe.status, recipe.stderr).toBe(0);
+    expect(JSON.parse(recipe.stdout).schemaVersion).toBe(2);
+    // The old recipe (copy only): Docker 28.3 and later prefer DOCKER_AUTH_CONFIG, so it fails there.
+    const [, major, minor] = dockerVersion() ?? [];
+    const readsEnvironment = Number(major) > 28 || (Number(major) === 28 && Number(minor) >= 3);
+    const copyOnly = job(DOCKER_PUSH_RECIPE.slice(1));
+    expect(copyOnly.status === 0).toBe(!readsEnvironment);
   });
 
   it('is refused without the credentials: the registry really checks them', () => {

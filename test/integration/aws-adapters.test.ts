@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { EcrTokenMinter } from '../../src/adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { readGitLabToken, SecretsManagerStore } from '../../src/adapters/aws/secrets-manager-store.js';
@@ -81,5 +82,15 @@ describe('Class: SecretsManagerStore (moto)', () => {
     await expect(readGitLabToken(store, 'gl/json')).resolves.toBe('glpat-json-token-value-1234');
     await expect(readGitLabToken(store, 'gl/bad')).rejects.toThrowError('GitLab token secret gl/bad is JSON without a "token" string');
     await expect(readGitLabToken(store, 'gl/missing')).rejects.toThrowError(/does not exist/);
+  });
+});
+
+describe('Class: SdkAwsInspector (moto)', () => {
+  it('probes whether the minting identity may pull: allowed on an existing repository, unknown on a missing one', async () => {
+    const { CreateRepositoryCommand, ECRClient } = await import('@aws-sdk/client-ecr');
+    await new ECRClient({ region: 'eu-west-1' }).send(new CreateRepositoryCommand({ repositoryName: 'team/app' }));
+    const inspector = new SdkAwsInspector(new RoleCredentials());
+    await expect(inspector.probePull({ region: 'eu-west-1', repository: 'team/app' })).resolves.toMatchObject({ outcome: 'allowed' });
+    await expect(inspector.probePull({ region: 'eu-west-1', repository: 'missing' })).resolves.toMatchObject({ outcome: 'unknown' });
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stringify } from 'yaml';
 import { ACCESS, GitLabEmulator } from './gitlab-emulator.js';
@@ -61,11 +62,15 @@ export async function startSandbox(options: { configOverrides?: (config: Record<
 
   const client = new SecretsManagerClient(motoClientConfig(moto.url));
   await client.send(new CreateSecretCommand({ Name: 'ecr-gitlab-refresher/gitlab-token', SecretString: JSON.stringify({ token: SANDBOX_TOKEN }) }));
+  // A repository for doctor's pull probe of the cross-account registry (moto keeps one registry per region).
+  for (const region of ['us-east-1', 'eu-west-1']) {
+    await new ECRClient({ ...motoClientConfig(moto.url), region }).send(new CreateRepositoryCommand({ repositoryName: 'platform/app' }));
+  }
 
   const config: Record<string, unknown> = {
     gitlab: { url: gitlab.url, allowInsecureHttp: true, tokenSecretId: 'ecr-gitlab-refresher/gitlab-token', concurrency: 4 },
     registries: [
-      { name: 'prod', accountId: PROD_ACCOUNT, regions: ['us-east-1', 'eu-west-1'] },
+      { name: 'prod', accountId: PROD_ACCOUNT, regions: ['us-east-1', 'eu-west-1'], repositories: ['platform/app'] },
       { name: 'shared', accountId: SHARED_ACCOUNT, regions: ['eu-west-1'], roleArn: `arn:aws:iam::${SHARED_ACCOUNT}:role/ecr-pull` },
     ],
     secrets: { prefix: 'ecr-gitlab-refresher/' },

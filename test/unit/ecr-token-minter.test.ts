@@ -1,8 +1,10 @@
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { decodeToken, EcrTokenMinter } from '../../src/adapters/aws/ecr-token-minter.js';
+import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { AwsCallError } from '../../src/errors.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -67,5 +69,20 @@ describe('Function: decodeToken', () => {
 
   it('refuses a missing token', () => {
     expect(() => decodeToken(undefined, 'x')).toThrowError(AwsCallError);
+  });
+});
+
+describe('Method: SdkAwsInspector.probePull (refused)', () => {
+  it('says denied, with the action, when ECR refuses the pull', async () => {
+    ecr
+      .on(BatchGetImageCommand)
+      .rejects(Object.assign(new Error('User: arn:aws:sts::1:assumed-role/refresh is not authorized to perform: ecr:BatchGetImage'), { name: 'AccessDeniedException' }));
+    const result = await new SdkAwsInspector(new RoleCredentials()).probePull({ region: 'eu-west-1', accountId: '333333333333', repository: 'team/app' });
+    expect(result).toMatchObject({ outcome: 'denied', detail: expect.stringMatching(/team\/app in 333333333333 \(eu-west-1\).*not authorized to perform: ecr:BatchGetImage/) });
+    expect(ecr.commandCalls(BatchGetImageCommand)[0]?.args[0].input).toMatchObject({
+      registryId: '333333333333',
+      repositoryName: 'team/app',
+      imageIds: [{ imageTag: 'ecr-gitlab-refresher-doctor-probe' }],
+    });
   });
 });

@@ -1,9 +1,14 @@
+import { BatchGetImageCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsInspector, AwsRole } from '../../core/ports.js';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsInspector, AwsRole, PullProbe, PullProbeResult } from '../../core/ports.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 import type { RoleCredentials } from './role-credentials.js';
+
+/** A tag no image carries: the pull probe must never fetch anything. */
+const PROBE_TAG = 'ecr-gitlab-refresher-doctor-probe';
 
 /** The read-only AWS calls `doctor` makes: nothing here writes. */
 export class SdkAwsInspector implements AwsInspector {
@@ -11,6 +16,7 @@ export class SdkAwsInspector implements AwsInspector {
     private readonly roles: RoleCredentials,
     private readonly sts: Pick<STSClient, 'send'> = new STSClient({}),
     private readonly secrets: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}),
+    private readonly ecr: (region: string, credentials?: AwsCredentialIdentity) => Pick<ECRClient, 'send'> = (region, credentials) => new ECRClient({ region, credentials }),
   ) {}
 
   async callerIdentity(): Promise<{ account: string; arn: string }> {
@@ -34,5 +40,21 @@ export class SdkAwsInspector implements AwsInspector {
 
   async assumeRole(role: AwsRole): Promise<void> {
     await this.roles.forRole(role);
+  }
+
+  async probePull(probe: PullProbe): Promise<PullProbeResult> {
+    const credentials = probe.role ? await this.roles.forRole(probe.role) : undefined;
+    const where = `${probe.repository} in ${probe.accountId ?? 'the own account'} (${probe.region})`;
+    try {
+      const answer = await this.ecr(probe.region, credentials).send(
+        new BatchGetImageCommand({ registryId: probe.accountId, repositoryName: probe.repository, imageIds: [{ imageTag: PROBE_TAG }] }),
+      );
+      return { outcome: 'allowed', detail: `ecr:BatchGetImage on ${where} is allowed${answer.failures?.length ? ' (the probe tag does not exist, as intended)' : ''}` };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'AccessDeniedException') return { outcome: 'denied', detail: `ecr:BatchGetImage on ${where}: ${awsErrorMessage(error)}` };
+      if (name === 'RepositoryNotFoundException') return { outcome: 'unknown', detail: `repository ${where} does not exist, so the probe proves nothing` };
+      throw new AwsCallError(`ecr:BatchGetImage on ${where}: ${awsErrorMessage(error)}`);
+    }
   }
 }
