@@ -2,6 +2,7 @@ import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
 import { secondsUntilTokenExpiry } from './gitlab-token.js';
 import { registryAccount, registryHostMatcher } from './hosts.js';
@@ -62,6 +63,9 @@ export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Che
   checks.push(...(await awsChecks(config, ports)));
   const user = await gitlabIdentityChecks(config, ports, checks);
   if (!user) return checks;
+  const duplicates = await findDuplicateTargets(config.targets, (kind, id) => ports.discovery.fullPath(kind, id));
+  for (const [target, reason] of duplicates)
+    checks.push({ check: 'duplicate', subject: targetSelector(target), status: 'fail', detail: reason, fix: 'keep one target per variable' });
   const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, config, user, ports));
   checks.push(...perTarget.flat());
   const shadowing = await mapWithConcurrency(

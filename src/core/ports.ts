@@ -192,4 +192,6 @@ export interface GitLabDiscovery {
   descendants(groupId: string, limit: number): Promise<DescendantOwner[]>;
   /** Every variable the owner defines, in every scope, values included. */
   variables(owner: { kind: 'project' | 'group'; id: string }): Promise<ListedVariable[]>;
+  /** The full path of a project or group named by id or path. */
+  fullPath(kind: 'project' | 'group', id: string): Promise<string>;
 }

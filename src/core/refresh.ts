@@ -2,6 +2,7 @@ import type { Config, TargetConfig } from '../config/schema.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { coverShadowing } from './cover-shadowing.js';
 import type { HostCredential } from './docker-auth.js';
+import { findDuplicateTargets } from './duplicates.js';
 import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
 import { registryHostMatcher } from './hosts.js';
 import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
@@ -74,7 +75,11 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     managesHost: registryHostMatcher(configuredRegistries(config, spec)),
     dryRun: options.dryRun,
   });
-  const explicit = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, (planned) => run({ target: planned.target, spec: planned.spec, ...workFor(planned) }));
+  const duplicates = deps.discovery ? await findDuplicateTargets([...new Set(plan.variables.map((p) => p.target))], deps.discovery.fullPath.bind(deps.discovery)) : new Map();
+  const explicit = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, (planned) => {
+    const duplicate = duplicates.get(planned.target);
+    return duplicate ? Promise.resolve(refused(planned, duplicate)) : run({ target: planned.target, spec: planned.spec, ...workFor(planned) });
+  });
   const covered: TargetResult[] = [];
   if (deps.discovery) {
     const runFound = (work: TargetWork) => {
@@ -144,6 +149,10 @@ class TargetBudget {
       this.slowestMs = Math.max(this.slowestMs, this.deps.clock.now() - started);
     }
   }
+}
+
+function refused({ target, spec }: PlannedVariable, error: string): TargetResult {
+  return { target: targetSelector(target), variable: spec.key, environmentScope: variableRef(target, spec).environmentScope, status: 'failed', error };
 }
 
 /** Group targets of this run whose coverShadowing is on. */

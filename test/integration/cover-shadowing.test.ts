@@ -150,4 +150,11 @@ describe('coverShadowing: a group target that reaches every variable below it th
     expect(summary.targets.find((t) => t.target === 'project:corp/a/b/deep')).toMatchObject({ status: 'would-update', via: 'group:corp' });
     expect(gitlab.snapshot()).toEqual(before);
   });
+
+  it('refuses a numeric-id target that names the same variable as a path target (they would race), writing it once', async () => {
+    const summary = await refresh([{ project: 'CORP/explicit' }, { project: ids['corp/explicit'] }]);
+    expect(summary.targets.map((t) => t.status)).toEqual(['updated', 'failed']);
+    expect(summary.targets[1]?.error).toMatch(new RegExp(`project:${ids['corp/explicit']} is project:corp/explicit, which project:CORP/explicit already targets`));
+    expect(gitlab.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
 });

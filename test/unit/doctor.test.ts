@@ -17,7 +17,7 @@ function ports(probe: (request: PullProbe) => PullProbeResult): DoctorPorts {
     },
     minter: new FakeMinter(),
     gitlab: { currentUser: unreachable, accessLevel: unreachable },
-    discovery: { descendants: unreachable, variables: unreachable },
+    discovery: { descendants: unreachable, variables: unreachable, fullPath: unreachable },
     token: { self: unreachable, rotateSelf: unreachable },
     variables: { read: unreachable, write: unreachable },
     onSecret: () => {},

@@ -1,4 +1,4 @@
-import { Groups, GroupVariables, ProjectVariables } from '@gitbeaker/core';
+import { Groups, GroupVariables, Projects, ProjectVariables } from '@gitbeaker/core';
 import type { DescendantOwner, GitLabDiscovery, ListedVariable } from '../../core/ports.js';
 import { type GitLabStoreOptions, gitbeakerOptions, toStoredVariable } from './variable-store.js';
 
@@ -10,12 +10,14 @@ type VariableBody = Parameters<typeof toStoredVariable>[0] & { key: string };
 /** The list endpoints behind group discovery (doctor and `coverShadowing`), paged with Link headers by gitbeaker. */
 export class GitLabDiscoveryApi implements GitLabDiscovery {
   private readonly groups: Groups;
+  private readonly projects: Projects;
   private readonly projectVariables: ProjectVariables;
   private readonly groupVariables: GroupVariables;
 
   constructor(options: GitLabStoreOptions) {
     const common = gitbeakerOptions(options);
     this.groups = new Groups(common);
+    this.projects = new Projects(common);
     this.projectVariables = new ProjectVariables(common);
     this.groupVariables = new GroupVariables(common);
   }
@@ -31,6 +33,11 @@ export class GitLabDiscoveryApi implements GitLabDiscovery {
       ...groups.map((group): DescendantOwner => ({ kind: 'group', id: group.id, fullPath: group.full_path })),
       ...projects.map((project): DescendantOwner => ({ kind: 'project', id: project.id, fullPath: project.path_with_namespace })),
     ];
+  }
+
+  async fullPath(kind: 'project' | 'group', id: string): Promise<string> {
+    if (kind === 'project') return ((await this.projects.show(id)) as { path_with_namespace: string }).path_with_namespace;
+    return ((await this.groups.show(id)) as { full_path: string }).full_path;
   }
 
   async variables(owner: { kind: 'project' | 'group'; id: string }): Promise<ListedVariable[]> {
