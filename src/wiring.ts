@@ -2,7 +2,7 @@ import { EcrTokenMinter } from './adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from './adapters/aws/role-credentials.js';
 import { SecretsManagerStore, SecretsManagerTokenSecret } from './adapters/aws/secrets-manager-store.js';
 import { GitLabDiscoveryApi } from './adapters/gitlab/discovery.js';
-import { RateLimiter, sleep } from './adapters/gitlab/rate-limiter.js';
+import { AdaptivePacer, sleep } from './adapters/gitlab/pacer.js';
 import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { createGitLabTransport, type TransportStats } from './adapters/gitlab/transport.js';
 import { type GitLabStoreOptions, GitLabVariableStore } from './adapters/gitlab/variable-store.js';
@@ -63,7 +63,7 @@ export async function connectGitLab(config: Config, runtime: RuntimeOptions, red
 /** One paced, retrying transport per run, configured from the gitlab section. */
 export function gitlabOptions(config: Config, token: GitLabStoreOptions['token'], deadline?: number, stats?: TransportStats): GitLabStoreOptions {
   const transport = createGitLabTransport({
-    limiter: new RateLimiter(config.gitlab.requestsPerSecond),
+    pacer: new AdaptivePacer({ maxConcurrency: config.gitlab.concurrency, maxRequestsPerSecond: config.gitlab.requestsPerSecond }),
     requestTimeoutMs: config.gitlab.requestTimeoutSeconds * 1000,
     deadline,
     stats,

@@ -123,7 +123,8 @@ export const gitlabSchema = z
     allowInsecureHttp: z.boolean().default(false),
     tokenSecretId: z.string().min(1).optional(),
     concurrency: z.number().int().min(1).max(64).default(8),
-    requestsPerSecond: z.number().positive().max(1000).default(30),
+    /** Optional cap; without it the pace follows the server's own RateLimit headers and 429s. */
+    requestsPerSecond: z.number().positive().max(1000).optional(),
     requestTimeoutSeconds: z.number().positive().max(300).default(30),
     /** Opt-in: rotate the refresher's own token when it expires within `daysBefore` days. */
     rotateToken: z

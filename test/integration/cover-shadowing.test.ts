@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitLabDiscoveryApi } from '../../src/adapters/gitlab/discovery.js';
-import { RateLimiter } from '../../src/adapters/gitlab/rate-limiter.js';
+import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
@@ -43,7 +43,7 @@ async function refresh(targets: Array<Record<string, unknown>>, dryRun = false) 
     registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1'] }],
     targets,
   });
-  const transport = createGitLabTransport({ limiter: new RateLimiter(1000), requestTimeoutMs: 2000 });
+  const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 8 }), requestTimeoutMs: 2000 });
   const options = { url: gitlab.url, token: TOKEN, transport };
   return runRefresh(
     config,

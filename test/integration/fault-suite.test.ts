@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/adapters/gitlab/rate-limiter.js';
+import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport, type TransportStats } from '../../src/adapters/gitlab/transport.js';
 import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
@@ -71,7 +71,7 @@ function configFor(targets: Array<Record<string, unknown>>) {
 
 async function refresh(targets: Array<Record<string, unknown>>) {
   const stats: TransportStats = { requests: 0, retries: 0, throttled: 0 };
-  const transport = createGitLabTransport({ limiter: new RateLimiter(1000), requestTimeoutMs: 2_000, maxAttempts: 8, stats });
+  const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 8 }), requestTimeoutMs: 2_000, maxAttempts: 8, stats });
   const summary = await runRefresh(
     configFor(targets),
     { dryRun: false },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/adapters/gitlab/rate-limiter.js';
+import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport, type TransportStats } from '../../src/adapters/gitlab/transport.js';
 import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import type { VariableRef, VariableWrite } from '../../src/core/ports.js';
@@ -14,7 +14,12 @@ let stats: TransportStats;
 
 function store(token = TOKEN) {
   stats = { requests: 0, retries: 0, throttled: 0 };
-  const transport = createGitLabTransport({ limiter: new RateLimiter(1000), requestTimeoutMs: 2000, stats, wait: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) });
+  const transport = createGitLabTransport({
+    pacer: new AdaptivePacer({ maxConcurrency: 8 }),
+    requestTimeoutMs: 2000,
+    stats,
+    wait: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+  });
   return new GitLabVariableStore({ url: gitlab.url, token, transport });
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/adapters/gitlab/rate-limiter.js';
+import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
@@ -18,7 +18,7 @@ async function refreshGroup(target: Record<string, unknown>) {
     registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1'] }],
     targets: [{ group: 'team', ...target }],
   });
-  const transport = createGitLabTransport({ limiter: new RateLimiter(1000), requestTimeoutMs: 2000 });
+  const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 8 }), requestTimeoutMs: 2000 });
   return runRefresh(
     config,
     { dryRun: false },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/adapters/gitlab/rate-limiter.js';
+import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport, serverDelay } from '../../src/adapters/gitlab/transport.js';
 import { GitLabApiError, OutOfTimeError } from '../../src/errors.js';
 
@@ -18,11 +18,13 @@ function scripted(responses: Array<Response | Error>) {
 }
 
 function setup(responses: Array<Response | Error>, options: { deadline?: number; now?: () => number } = {}) {
+  let pacerNow = 0;
   const waits: number[] = [];
   const { fetchImpl, seen } = scripted(responses);
   const stats = { requests: 0, retries: 0, throttled: 0 };
   const send = createGitLabTransport({
-    limiter: new RateLimiter(1000, options.now ?? (() => 0), async () => {}),
+    // The pacer keeps its own fake clock: its pauses pass at once, the transport's waits are what is checked.
+    pacer: new AdaptivePacer({ maxConcurrency: 4, now: () => pacerNow, wait: async (ms) => void (pacerNow += ms) }),
     requestTimeoutMs: 1000,
     fetchImpl,
     wait: async (ms) => {
@@ -107,41 +109,5 @@ describe('Function: serverDelay', () => {
     expect(serverDelay(new Headers({ 'retry-after': '3' }), 0)).toBe(3000);
     expect(serverDelay(new Headers({ 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6000);
     expect(serverDelay(new Headers(), 0)).toBeUndefined();
-  });
-});
-
-describe('Class: RateLimiter', () => {
-  it('spaces requests evenly at the configured rate', async () => {
-    let now = 0;
-    const waits: number[] = [];
-    const limiter = new RateLimiter(
-      10,
-      () => now,
-      async (ms) => {
-        waits.push(ms);
-        now += ms;
-      },
-    );
-    for (let i = 0; i < 5; i++) await limiter.acquire();
-    expect(waits).toEqual([100, 100, 100, 100]);
-  });
-
-  it('pauses everyone when the server says the budget is spent', async () => {
-    let now = 0;
-    const waits: number[] = [];
-    const limiter = new RateLimiter(
-      1000,
-      () => now,
-      async (ms) => {
-        waits.push(ms);
-        now += ms;
-      },
-    );
-    limiter.observe(new Headers({ 'ratelimit-remaining': '0', 'ratelimit-reset': '5' }));
-    await limiter.acquire();
-    expect(waits).toEqual([5000]);
-    limiter.observe(new Headers({ 'ratelimit-remaining': '500', 'ratelimit-reset': '999' }));
-    await limiter.acquire();
-    expect(waits).toEqual([5000, 1]);
   });
 });

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { GitLabApiError, OutOfTimeError, StaleReadError } from '../../errors.js';
-import { type RateLimiter, type Sleep, sleep } from './rate-limiter.js';
+import { type AdaptivePacer, type Sleep, serverDelay, sleep } from './pacer.js';
+
+export { serverDelay } from './pacer.js';
 
 /** What gitbeaker's resource classes hand their requester, and what they expect back. */
 export interface GitbeakerRequestOptions {
@@ -19,7 +21,7 @@ export interface GitbeakerResponse {
 }
 
 export interface TransportOptions {
-  limiter: RateLimiter;
+  pacer: AdaptivePacer;
   requestTimeoutMs: number;
   maxAttempts?: number;
   /** Epoch ms after which no retry is started. */
@@ -55,7 +57,7 @@ const BACKOFF_CAP_MS = 20_000;
 
 /**
  * A gitbeaker request handler that replaces its built-in one: gitbeaker retries only 429/502 for about
- * a quarter of a second and then throws without the response. This one paces requests, retries 429,
+ * a quarter of a second and then throws without the response. This one paces requests (AdaptivePacer), retries 429,
  * 5xx, timeouts and dropped connections with backoff that honours Retry-After / RateLimit-Reset, stops
  * at the deadline, and throws a GitLabApiError that holds no request (and so no token).
  */
@@ -72,32 +74,30 @@ export function createGitLabTransport(options: TransportOptions) {
     const label = `${method} ${url.pathname}`;
     const policy = method === 'GET' ? undefined : writePolicy.getStore();
     for (let attempt = 1; ; attempt++) {
-      await options.limiter.acquire();
+      await options.pacer.acquire();
       if (policy?.sendBy !== undefined && now() > policy.sendBy) {
+        options.pacer.release();
         throw new StaleReadError(`${label}: the value was merged from a read that is now too old; reading again before writing`);
       }
       if (options.stats) options.stats.requests++;
-      let retryAfterMs: number | undefined;
-      let failure: GitLabApiError;
+      let response: Response | undefined;
+      let failure = new GitLabApiError(`${label} failed`, undefined);
       try {
-        const response = await fetchImpl(url, { method, headers: request.headers, body: request.body, signal: attemptSignal(request.signal, options.requestTimeoutMs) });
-        options.limiter.observe(response.headers);
-        if (response.ok) return await toGitbeakerResponse(response);
-        const description = await readDescription(response);
-        failure = new GitLabApiError(`${label} returned ${response.status}: ${description}`, response.status);
-        if (!RETRYABLE_STATUS.has(response.status)) throw failure;
-        retryAfterMs = serverDelay(response.headers, now());
-        if (response.status === 429) {
-          if (options.stats) options.stats.throttled++;
-          options.limiter.pauseUntil(now() + (retryAfterMs ?? BACKOFF_BASE_MS));
-        }
+        response = await fetchImpl(url, { method, headers: request.headers, body: request.body, signal: attemptSignal(request.signal, options.requestTimeoutMs) });
       } catch (error) {
-        if (error instanceof GitLabApiError) throw error;
         if (request.signal?.aborted) throw new GitLabApiError(`${label}: gave up, the overall query timeout was reached`, undefined);
         failure = new GitLabApiError(`${label} failed: ${networkReason(error)}`, undefined);
+      } finally {
+        options.pacer.release(response);
+      }
+      if (response) {
+        if (response.ok) return await toGitbeakerResponse(response);
+        failure = new GitLabApiError(`${label} returned ${response.status}: ${await readDescription(response)}`, response.status);
+        if (!RETRYABLE_STATUS.has(response.status)) throw failure;
+        if (response.status === 429 && options.stats) options.stats.throttled++;
       }
       if (attempt >= maxAttempts) throw new GitLabApiError(`${failure.message} (after ${attempt} attempts)`, failure.status);
-      const delay = retryAfterMs ?? backoff(attempt);
+      const delay = (response && serverDelay(response.headers, now())) ?? backoff(attempt);
       if (options.deadline !== undefined && now() + delay >= options.deadline) {
         throw new OutOfTimeError(`${failure.message}; no time left to retry`);
       }
@@ -117,20 +117,6 @@ function attemptSignal(outer: AbortSignal | undefined, timeoutMs: number): Abort
 export function backoff(attempt: number): number {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
-
-/** Retry-After (seconds or HTTP date) first, then RateLimit-Reset (epoch seconds). */
-export function serverDelay(headers: Headers, nowMs: number): number | undefined {
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
-  }
-  const reset = Number(headers.get('ratelimit-reset'));
-  if (headers.has('ratelimit-reset') && Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - nowMs);
-  return undefined;
 }
 
 async function toGitbeakerResponse(response: Response): Promise<GitbeakerResponse> {
