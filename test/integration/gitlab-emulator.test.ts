@@ -152,6 +152,15 @@ describe('GitLab emulator', () => {
     expect(Number(third.headers.get('ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
   });
 
+  it('can send the RateLimit headers only on the 429 itself', async () => {
+    Object.assign(gitlab.faults, { limitPerWindow: 1, rateLimitHeaders: 'on429' });
+    const first = await call('GET', '/user', OWNER);
+    expect(first.headers.get('ratelimit-remaining')).toBeNull();
+    const second = await call('GET', '/user', OWNER);
+    expect(second.status).toBe(429);
+    expect(second.headers.get('ratelimit-remaining')).toBe('0');
+  });
+
   it('injects faults: 5xx, dropped connections and one-off responses', async () => {
     gitlab.faults.errorRate = 1;
     expect([500, 502, 503]).toContain((await call('GET', '/user', OWNER)).status);

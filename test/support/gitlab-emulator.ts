@@ -55,6 +55,8 @@ export interface Faults {
   /** Server-side throttle per token per fixed 60 s window (gitlab.com: 2000). 0 = off. */
   limitPerWindow: number;
   windowMs: number;
+  /** Where the limit's RateLimit-* headers appear: on every answer (gitlab.com), or only on the 429. */
+  rateLimitHeaders: 'always' | 'on429';
   /** Every request answers 429 with this Retry-After (seconds) while the burst lasts. */
   burst429: { remaining: number; retryAfterSeconds: number };
 }
@@ -80,6 +82,7 @@ const NO_FAULTS: Faults = {
   slowMs: 0,
   limitPerWindow: 0,
   windowMs: 60_000,
+  rateLimitHeaders: 'always',
   burst429: { remaining: 0, retryAfterSeconds: 1 },
 };
 
@@ -332,9 +335,9 @@ export class GitLabEmulator {
   }
 
   private rateHeaders(token: string | undefined): Record<string, string> {
-    const { limitPerWindow, windowMs } = this.faults;
+    const { limitPerWindow, windowMs, rateLimitHeaders } = this.faults;
     const window = this.window.get(token ?? 'anonymous');
-    if (limitPerWindow <= 0 || !window) return {};
+    if (limitPerWindow <= 0 || !window || rateLimitHeaders === 'on429') return {};
     return {
       'RateLimit-Limit': String(limitPerWindow),
       'RateLimit-Observed': String(window.count),

@@ -34,7 +34,7 @@ function withChange(change: (config: typeof valid & Record<string, unknown>) => 
 describe('Function: validateConfig', () => {
   it('accepts the documented example and fills defaults', () => {
     const config = validateConfig(valid);
-    expect(config.gitlab.concurrency).toBe(8);
+    expect(config.gitlab.concurrency).toBe(12);
     expect(config.targets[1]).toMatchObject({ group: 'platform', variable: 'DOCKER_AUTH_CONFIG', masked: true, ownership: 'merge' });
     // Left undefined so an update keeps the variable's own setting.
     expect(config.targets[1]?.protected).toBeUndefined();

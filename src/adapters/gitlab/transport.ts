@@ -80,10 +80,10 @@ export function createGitLabTransport(options: TransportOptions) {
         throw new StaleReadError(`${label}: the value was merged from a read that is now too old; reading again before writing`);
       }
       if (options.stats) options.stats.requests++;
-      let response: Response | undefined;
+      let response: Answer | undefined;
       let failure = new GitLabApiError(`${label} failed`, undefined);
       try {
-        response = await fetchImpl(url, { method, headers: request.headers, body: request.body, signal: attemptSignal(request.signal, options.requestTimeoutMs) });
+        response = await fetchWithin(fetchImpl, url, { method, headers: request.headers, body: request.body }, request.signal, options.requestTimeoutMs);
       } catch (error) {
         if (request.signal?.aborted) throw new GitLabApiError(`${label}: gave up, the overall query timeout was reached`, undefined);
         failure = new GitLabApiError(`${label} failed: ${networkReason(error)}`, undefined);
@@ -91,8 +91,8 @@ export function createGitLabTransport(options: TransportOptions) {
         options.pacer.release(response);
       }
       if (response) {
-        if (response.ok) return await toGitbeakerResponse(response);
-        failure = new GitLabApiError(`${label} returned ${response.status}: ${await readDescription(response)}`, response.status);
+        if (response.status >= 200 && response.status < 300) return toGitbeakerResponse(response);
+        failure = new GitLabApiError(`${label} returned ${response.status}: ${describeBody(response.text, response.statusText)}`, response.status);
         if (!RETRYABLE_STATUS.has(response.status)) throw failure;
         if (response.status === 429 && options.stats) options.stats.throttled++;
       }
@@ -108,9 +108,31 @@ export function createGitLabTransport(options: TransportOptions) {
   };
 }
 
-function attemptSignal(outer: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return outer ? AbortSignal.any([outer, timeout]) : timeout;
+/** A response read to its end. */
+interface Answer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * One attempt, body included, within `timeoutMs`. The timer is cleared as soon as the answer is in:
+ * AbortSignal.timeout would keep every request's timer (and what it holds) alive for the full timeout.
+ */
+async function fetchWithin(fetchImpl: typeof fetch, url: URL, init: RequestInit, outer: AbortSignal | undefined, timeoutMs: number): Promise<Answer> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), timeoutMs);
+  const forward = () => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', forward, { once: true });
+  try {
+    const response = await fetchImpl(url, { ...init, signal: controller.signal });
+    const text = response.status === 204 ? '' : await response.text();
+    return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', forward);
+  }
 }
 
 /** Exponential with full jitter, so many workers retrying at once do not come back in step. */
@@ -119,16 +141,15 @@ export function backoff(attempt: number): number {
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
-async function toGitbeakerResponse(response: Response): Promise<GitbeakerResponse> {
-  const headers = Object.fromEntries(response.headers.entries());
-  const text = response.status === 204 ? '' : await response.text();
-  const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
-  return { body: isJson && text ? JSON.parse(text) : text || null, headers, status: response.status };
+function toGitbeakerResponse(answer: Answer): GitbeakerResponse {
+  const headers = Object.fromEntries(answer.headers.entries());
+  const isJson = (answer.headers.get('content-type') ?? '').includes('application/json');
+  return { body: isJson && answer.text ? JSON.parse(answer.text) : answer.text || null, headers, status: answer.status };
 }
 
 /** GitLab's `message`/`error` field, or the start of a text body (429s are text/plain). */
-async function readDescription(response: Response): Promise<string> {
-  const text = (await response.text().catch(() => '')).trim();
+function describeBody(body: string, statusText: string): string {
+  const text = body.trim();
   try {
     const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
     const detail = parsed.message ?? parsed.error;
@@ -136,7 +157,7 @@ async function readDescription(response: Response): Promise<string> {
   } catch {
     // not JSON: fall through to the raw text
   }
-  return text.slice(0, 200) || response.statusText || 'no body';
+  return text.slice(0, 200) || statusText || 'no body';
 }
 
 function networkReason(error: unknown): string {

@@ -46,7 +46,8 @@ const SETTING_OPTIONS: Record<keyof VariableSettings, string> = {
 /** Builds gitbeaker resources that send every request through this project's transport. */
 export function gitbeakerOptions(options: GitLabStoreOptions) {
   const requesterFn = createRequesterFn((_service, requestOptions) => Promise.resolve(requestOptions), options.transport as unknown as RequestHandlerFn);
-  return { host: options.url.replace(/\/+$/, ''), token: options.token, requesterFn, rateLimits: {} };
+  // queryTimeout 0: gitbeaker would hold a 300 s AbortSignal.timeout per call; the transport times each attempt itself.
+  return { host: options.url.replace(/\/+$/, ''), token: options.token, requesterFn, rateLimits: {}, queryTimeout: 0 };
 }
 
 /**
