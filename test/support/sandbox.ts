@@ -38,7 +38,8 @@ export async function startSandbox(options: { configOverrides?: (config: Record<
   const env = motoEnv(moto.url);
 
   const refresher = gitlab.addUser('refresher-bot', { admin: true });
-  gitlab.addToken(SANDBOX_TOKEN, refresher, ['api']);
+  // Access tokens expire (GitLab enforces a maximum lifetime): doctor and the expiry metric report it.
+  gitlab.addToken(SANDBOX_TOKEN, refresher, ['api'], 'refresher', { expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10) });
   const ids: Record<string, number> = {};
   ids.platform = gitlab.addGroup('platform');
   ids.backend = gitlab.addGroup('platform/backend');
