@@ -59,6 +59,17 @@ describe('CLI: ecr-gitlab-refresher refresh', () => {
     expect(created).toMatchObject({ raw: true, masked: true, protected: false, description: expect.stringContaining('ecr-gitlab-refresher') });
   });
 
+  it('leaves an existing unmasked, non-raw, pretty-printed value masked, raw and compact', async () => {
+    const api = sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG');
+    if (api) Object.assign(api, { value: JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: DOCKER_HUB_AUTH } } }, null, 2), masked: false, raw: false });
+    const run = await refresh('--json', '--target', 'project:platform/api');
+    expect(JSON.parse(run.stdout).targets[0].changes).toEqual(['raw: false → true', 'masked: false → true']);
+    const after = sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG');
+    expect(after).toMatchObject({ masked: true, raw: true });
+    expect(after?.value).not.toMatch(/\s/);
+    expect(JSON.parse(after?.value ?? '{}').auths['https://index.docker.io/v1/']).toEqual({ auth: DOCKER_HUB_AUTH });
+  });
+
   it('prints a readable table by default', async () => {
     const run = await refresh();
     expect(run.code).toBe(0);
