@@ -164,7 +164,12 @@ async function pullChecks(config: Config, callerAccount: string, ports: DoctorPo
     // IAM is evaluated before the lookup: in the minting identity's own account a missing repository still proves the permission.
     if (result.outcome === 'allowed') return { check: 'pull', subject, status: 'ok', detail: result.detail };
     if (result.outcome === 'unknown' && account === minterAccount) {
-      return { check: 'pull', subject, status: 'ok', detail: `ecr:BatchGetImage in ${account ?? 'the own account'} (${region}) is allowed: IAM let the probe through to a repository lookup` };
+      return {
+        check: 'pull',
+        subject,
+        status: 'ok',
+        detail: `ecr:BatchGetImage in ${account ?? 'the own account'} (${region}) is allowed: IAM let the probe through to a repository lookup`,
+      };
     }
     if (result.outcome === 'unknown') {
       return {
