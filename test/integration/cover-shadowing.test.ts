@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GitLabDiscoveryApi } from '../../src/adapters/gitlab/discovery.js';
-import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
-import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
-import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
 import { encodeAuth, METADATA_KEY } from '../../src/core/docker-auth.js';
-import { runRefresh } from '../../src/core/refresh.js';
-import { CapturingLogger, FakeMinter } from '../support/builders.js';
+import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
 import { ACCESS, type EmulatedVariable, GitLabEmulator } from '../support/gitlab-emulator.js';
 
 const TOKEN = 'glpat-cover-shadowing-token-01';
@@ -43,20 +38,7 @@ async function refresh(targets: Array<Record<string, unknown>>, dryRun = false) 
     registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1'] }],
     targets,
   });
-  const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 8 }), requestTimeoutMs: 2000 });
-  const options = { url: gitlab.url, token: TOKEN, transport };
-  return runRefresh(
-    config,
-    { dryRun },
-    {
-      minter: new FakeMinter(),
-      variables: new GitLabVariableStore(options),
-      discovery: new GitLabDiscoveryApi(options),
-      clock: { now: Date.now },
-      logger: new CapturingLogger(),
-      onSecret: () => {},
-    },
-  );
+  return (await refreshAgainstEmulator(config, gitlab.url, TOKEN, { dryRun, discovery: true })).summary;
 }
 
 const value = (owner: { project: number } | { group: number }, scope = '*') => JSON.parse(gitlab.getVariable(owner, KEY, scope)?.value ?? 'null');

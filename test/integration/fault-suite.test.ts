@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
-import { createGitLabTransport, type TransportStats } from '../../src/adapters/gitlab/transport.js';
-import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
 import { encodeAuth, METADATA_KEY } from '../../src/core/docker-auth.js';
-import { runRefresh } from '../../src/core/refresh.js';
-import { CapturingLogger, FakeMinter } from '../support/builders.js';
+import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
 import { ACCESS, type EmulatedVariable, GitLabEmulator } from '../support/gitlab-emulator.js';
 
 const TOKEN = 'glpat-fault-suite-token-0001';
@@ -69,21 +65,8 @@ function configFor(targets: Array<Record<string, unknown>>) {
   });
 }
 
-async function refresh(targets: Array<Record<string, unknown>>) {
-  const stats: TransportStats = { requests: 0, retries: 0, throttled: 0 };
-  const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 8 }), requestTimeoutMs: 2_000, maxAttempts: 8, stats });
-  const summary = await runRefresh(
-    configFor(targets),
-    { dryRun: false },
-    {
-      minter: new FakeMinter(),
-      variables: new GitLabVariableStore({ url: gitlab.url, token: TOKEN, transport }),
-      clock: { now: Date.now },
-      logger: new CapturingLogger(),
-      onSecret: () => {},
-    },
-  );
-  return { summary, stats };
+function refresh(targets: Array<Record<string, unknown>>) {
+  return refreshAgainstEmulator(configFor(targets), gitlab.url, TOKEN, { maxAttempts: 8 });
 }
 
 /** Every variable except the DOCKER_AUTH_CONFIG "*" row of the targets, which the refresh owns. */

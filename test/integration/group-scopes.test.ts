@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
-import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
-import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
-import { runRefresh } from '../../src/core/refresh.js';
-import { CapturingLogger, FakeMinter } from '../support/builders.js';
+import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
 import { ACCESS, GitLabEmulator } from '../support/gitlab-emulator.js';
 
 const TOKEN = 'glpat-group-scope-token-0001';
@@ -18,18 +14,7 @@ async function refreshGroup(target: Record<string, unknown>) {
     registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1'] }],
     targets: [{ group: 'team', ...target }],
   });
-  const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 8 }), requestTimeoutMs: 2000 });
-  return runRefresh(
-    config,
-    { dryRun: false },
-    {
-      minter: new FakeMinter(),
-      variables: new GitLabVariableStore({ url: gitlab.url, token: TOKEN, transport }),
-      clock: { now: Date.now },
-      logger: new CapturingLogger(),
-      onSecret: () => {},
-    },
-  );
+  return (await refreshAgainstEmulator(config, gitlab.url, TOKEN)).summary;
 }
 
 beforeAll(async () => {
