@@ -50,7 +50,7 @@ const VARIABLE_TYPE = z.enum(['env_var', 'file'], { error: 'expected "env_var" o
 const FORMAT = z.enum(['docker-config', 'registry-login'], { error: 'expected "docker-config" or "registry-login"' });
 
 /** How many projects and subgroups below a group `coverShadowing` examines unless told otherwise. */
-export const DEFAULT_MAX_OWNERS = 2_000;
+const DEFAULT_MAX_OWNERS = 2_000;
 
 const DESCRIPTION = z.string().max(255, "GitLab's limit is 255 characters");
 

@@ -21,7 +21,7 @@ import type {
   TokenMinter,
 } from './ports.js';
 import { scanShadowing } from './shadowing.js';
-import { expiryState, hostExpiries } from './status.js';
+import { expiryState, hostExpiries, storedValueWarnings } from './status.js';
 import type { VariableSpec } from './variables.js';
 import { variableSpecs } from './variables.js';
 
@@ -304,8 +304,11 @@ async function variableChecks(target: TargetConfig, spec: VariableSpec, config: 
   }
   const checks = [expiryCheck(subject, metadata, ports.now())];
   const holdsCredentials = Object.keys(metadata?.expiresAt ?? {}).length > 0;
-  if (holdsCredentials && spec.masked && !stored.value.masked) checks.push(unmaskedCheck(subject));
-  if (spec.format === 'docker-config') checks.push(...overrideChecks(subject, stored.value, registryHostMatcher(configuredRegistries(config, spec))));
+  const warnings = storedValueWarnings(spec, stored.value, registryHostMatcher(configuredRegistries(config, spec)), holdsCredentials);
+  for (const warning of warnings) {
+    const [detail, fix] = splitAdvice(warning.message);
+    checks.push({ check: warning.code === 'unmasked' ? 'masking' : 'runner-overrides', subject, status: 'warn', detail, fix });
+  }
   return checks;
 }
 
@@ -317,25 +320,6 @@ function expiryCheck(subject: string, metadata: ReturnType<typeof recordedExpiry
   const detail = `refreshed ${metadata.refreshedAt ?? '(time not recorded)'}; earliest expiry ${first ? `${first.expiresAt} (${first.host})` : 'none'}`;
   if (state === 'ok') return { check: 'variable', subject, status: 'ok', detail };
   return { check: 'variable', subject, status: 'warn', detail: `${detail}: ${state}`, fix: 'run a refresh now and check why the schedule did not (logs, alarms)' };
-}
-
-function unmaskedCheck(subject: string): Check {
-  return {
-    check: 'masking',
-    subject,
-    status: 'warn',
-    detail: 'holds ECR credentials UNMASKED: any job that prints its environment shows the passwords in its log',
-    fix: "run a refresh: it masks the variable (if it cannot, the refresh's warning says why); or set masked: false for this variable to accept it",
-  };
-}
-
-/** credsStore, or credHelpers for a managed host: the Runner would not use the fresh entries. */
-function overrideChecks(subject: string, stored: StoredVariable, isManaged: (host: string) => boolean): Check[] {
-  const warnings = helperWarnings(findHelperOverrides(parseDockerConfig(stored.value ?? '{}'), isManaged));
-  return warnings.map((warning) => {
-    const [detail, fix] = splitAdvice(warning.message);
-    return { check: 'runner-overrides', subject, status: 'warn', detail, fix };
-  });
 }
 
 /** Warnings read "what happens; what to do": the part after the last "; " is the fix. */

@@ -11,7 +11,7 @@ import type { VariableSpec } from './variables.js';
 /** GitLab's limit for instance-level variable values. */
 const INSTANCE_VALUE_LIMIT = 10_000;
 /** A value merged from a read older than this is merged again before it is written. */
-export const STALE_READ_MS = 5_000;
+const STALE_READ_MS = 5_000;
 /** Reads (and merges) per variable before giving up on a variable that keeps changing or failing. */
 const MAX_WRITE_ATTEMPTS = 6;
 

@@ -74,7 +74,7 @@ export async function collectStatus(config: Config, variables: CiVariableStore, 
       const record = recordedExpiry(spec.format, stored.value);
       if (!record) return { ...base, state: 'unmanaged', detail: 'no record of a refresh by this tool in the value' };
       const hosts = hostExpiries(record.expiresAt, now);
-      const warnings = valueWarnings(spec, stored, registryHostMatcher(configuredRegistries(config, spec)));
+      const warnings = storedValueWarnings(spec, stored, registryHostMatcher(configuredRegistries(config, spec)), true);
       const expiry = expiryState(hosts);
       // Fresh entries the Runner will not use are no better than expired ones.
       const state = expiry === 'ok' && warnings.some((w) => w.code !== 'unmasked') ? 'overridden' : expiry;
@@ -88,9 +88,19 @@ export async function collectStatus(config: Config, variables: CiVariableStore, 
   return { ok: targets.every((t) => healthy(t.state)) && secretEntries.every((s) => healthy(s.state)), targets, secrets: secretEntries };
 }
 
-function valueWarnings(spec: VariableSpec, stored: StoredVariable, isManaged: (host: string) => boolean): TargetWarning[] {
+/**
+ * What a stored value needs a person for, for doctor and status: ECR credentials held unmasked, and
+ * `credsStore` or `credHelpers` entries that keep the Runner from using the fresh entries.
+ */
+export function storedValueWarnings(spec: VariableSpec, stored: StoredVariable, isManaged: (host: string) => boolean, holdsCredentials: boolean): TargetWarning[] {
   const warnings: TargetWarning[] = [];
-  if (spec.masked && !stored.masked) warnings.push({ code: 'unmasked', message: 'holds ECR credentials unmasked; a refresh masks it' });
+  if (holdsCredentials && spec.masked && !stored.masked) {
+    warnings.push({
+      code: 'unmasked',
+      message:
+        "holds ECR credentials UNMASKED: any job that prints its environment shows the passwords in its log; run a refresh: it masks the variable (if it cannot, the refresh's warning says why), or set masked: false for this variable to accept it",
+    });
+  }
   if (spec.format === 'docker-config') warnings.push(...helperWarnings(findHelperOverrides(parseDockerConfig(stored.value ?? '{}'), isManaged)));
   return warnings;
 }

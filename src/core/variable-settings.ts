@@ -9,7 +9,7 @@ export const MANAGED_DESCRIPTION = 'Managed by ecr-gitlab-refresher: ECR entries
 const MASKABLE_RAW = /^\S{8,}$/;
 const MASKABLE_PLAIN = /^[a-zA-Z0-9_+=/@:.~-]{8,}$/;
 
-export function canMask(value: string, raw: boolean): boolean {
+function canMask(value: string, raw: boolean): boolean {
   return (raw ? MASKABLE_RAW : MASKABLE_PLAIN).test(value);
 }
 

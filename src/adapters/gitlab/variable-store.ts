@@ -196,7 +196,7 @@ function isVariableNotFound(error: unknown): boolean {
 }
 
 /** Adds the fix to the statuses people hit most. */
-export function explain(error: unknown, owner: VariableOwner): unknown {
+function explain(error: unknown, owner: VariableOwner): unknown {
   if (!(error instanceof GitLabApiError)) return error;
   const need = owner.kind === 'project' ? 'Maintainer on the project' : owner.kind === 'group' ? 'Owner on the group' : 'an administrator';
   const hints: Record<number, string> = {
