@@ -1,6 +1,6 @@
 import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
-import type { PlannedVariable } from './plan.js';
+import type { PlannedVariable, RefreshPlan } from './plan.js';
 import type { DescendantOwner, GitLabDiscovery } from './ports.js';
 import type { TargetWork } from './refresh-target.js';
 import { type ShadowingRow, scanShadowing } from './shadowing.js';
@@ -15,6 +15,21 @@ export interface CoverContext {
   run: (work: TargetWork) => Promise<TargetResult>;
   /** Rows already written in this run, so nested covering groups write each once (explicit targets are never scanned). */
   seen: Set<string>;
+}
+
+/** `coverShadowing` for every group target of the run that has it on, one group after the other. */
+export async function coverShadowingGroups(plan: RefreshPlan, context: CoverContext): Promise<TargetResult[]> {
+  const covering = [...new Set(plan.variables.map((planned) => planned.target))].filter((target) => target.coverShadowing !== undefined);
+  const results: TargetResult[] = [];
+  for (const target of covering)
+    results.push(
+      ...(await coverShadowing(
+        target,
+        plan.variables.filter((planned) => planned.target === target),
+        context,
+      )),
+    );
+  return results;
 }
 
 /**

@@ -1,12 +1,12 @@
-import type { Config, TargetConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { coverShadowing } from './cover-shadowing.js';
+import { coverShadowingGroups } from './cover-shadowing.js';
 import type { HostCredential } from './docker-auth.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
 import { registryHostMatcher } from './hosts.js';
 import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
-import { configuredRegistries, type PlannedVariable, planRefresh, type RefreshPlan, type Selection, targetSelector, variableRef } from './plan.js';
+import { configuredRegistries, type PlannedVariable, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';
 import { refreshTarget, type TargetWork } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
@@ -80,22 +80,11 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     const duplicate = duplicates.get(planned.target);
     return duplicate ? Promise.resolve(refused(planned, duplicate)) : run({ target: planned.target, spec: planned.spec, ...workFor(planned) });
   });
-  const covered: TargetResult[] = [];
-  if (deps.discovery) {
-    const runFound = (work: TargetWork) => {
-      total += 1;
-      return run(work);
-    };
-    const context = { config, discovery: deps.discovery, workFor, run: runFound, seen: new Set<string>() };
-    for (const target of coveringTargets(plan))
-      covered.push(
-        ...(await coverShadowing(
-          target,
-          plan.variables.filter((p) => p.target === target),
-          context,
-        )),
-      );
-  }
+  const runFound = (work: TargetWork) => {
+    total += 1;
+    return run(work);
+  };
+  const covered = deps.discovery ? await coverShadowingGroups(plan, { config, discovery: deps.discovery, workFor, run: runFound, seen: new Set<string>() }) : [];
   const targets = [...explicit, ...covered];
 
   const registries = toRegistryResults(slots);
@@ -153,11 +142,6 @@ class TargetBudget {
 
 function refused({ target, spec }: PlannedVariable, error: string): TargetResult {
   return { target: targetSelector(target), variable: spec.key, environmentScope: variableRef(target, spec).environmentScope, status: 'failed', error };
-}
-
-/** Group targets of this run whose coverShadowing is on. */
-function coveringTargets(plan: RefreshPlan): TargetConfig[] {
-  return [...new Set(plan.variables.map((planned) => planned.target))].filter((target) => target.coverShadowing !== undefined);
 }
 
 function outOfTime(work: TargetWork): TargetResult {
