@@ -1,6 +1,6 @@
 import type { Check } from '../core/doctor.js';
 import type { StatusReport } from '../core/status.js';
-import type { RefreshSummary } from '../core/summary.js';
+import type { RefreshSummary, TargetWarning } from '../core/summary.js';
 
 /** A plain aligned table; the first row is the header. */
 export function formatTable(rows: string[][]): string {
@@ -33,10 +33,8 @@ export function formatSummary(summary: RefreshSummary): string {
       ...summary.targets.map((t) => [t.target, t.variable, t.environmentScope ?? '-', t.status, describeHosts(t.hosts), describeNotes(t), t.error ?? '']),
     ]),
   );
-  const warnings = summary.targets.flatMap((t) =>
-    (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`),
-  );
-  if (warnings.length > 0) sections.push(warnings.join('\n'));
+  const warnings = warningLines(summary.targets);
+  if (warnings) sections.push(warnings);
   const verdict = summary.ok ? 'OK' : 'FAILED';
   sections.push(`${verdict}${summary.dryRun ? ' (dry run: nothing was written)' : ''} in ${summary.durationMs} ms`);
   return `${sections.join('\n\n')}\n`;
@@ -45,6 +43,11 @@ export function formatSummary(summary: RefreshSummary): string {
 function describeHosts(hosts: RefreshSummary['targets'][number]['hosts']): string {
   if (!hosts) return '-';
   return `replaced ${hosts.replaced.length}, added ${hosts.added.length}, kept ${hosts.kept.length}`;
+}
+
+/** One `warning:` line per warning of every target, with its fix; empty when there is none. */
+function warningLines(targets: Array<{ target: string; variable: string; environmentScope?: string; warnings?: TargetWarning[] }>): string {
+  return targets.flatMap((t) => (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`)).join('\n');
 }
 
 function describeNotes(target: RefreshSummary['targets'][number]): string {
@@ -102,10 +105,8 @@ export function formatStatus(report: StatusReport): string {
       ]),
     );
   }
-  const warnings = report.targets.flatMap((t) =>
-    (t.warnings ?? []).map((w) => `warning: ${t.target} ${t.variable}${t.environmentScope ? `@${t.environmentScope}` : ''}: ${w.message}`),
-  );
-  if (warnings.length > 0) sections.push(warnings.join('\n'));
+  const warnings = warningLines(report.targets);
+  if (warnings) sections.push(warnings);
   sections.push(
     report.ok
       ? 'All targets fresh.'

@@ -11,7 +11,6 @@ export interface RegistrySlot {
   region: string;
   /** The account whose registry host the token is written for; undefined: the minting identity's own. */
   accountId?: string;
-  public?: boolean;
 }
 
 export interface MintCall {
@@ -72,12 +71,12 @@ export function planRefresh(config: Config, selection: Selection = {}): RefreshP
   return { calls: planMintCalls(registries), variables };
 }
 
-/** One call per (credentials, region): every registry reached with the same role in a region shares its token. */
 /** Every registry a variable is configured with, whatever a run was narrowed to. */
 export function configuredRegistries(config: Config, spec: VariableSpec): RegistryConfig[] {
   return spec.registries ? config.registries.filter((registry) => spec.registries?.includes(registry.name)) : config.registries;
 }
 
+/** One call per (credentials, region): every registry reached with the same role in a region shares its token. */
 export function planMintCalls(registries: RegistryConfig[]): MintCall[] {
   const calls = new Map<string, MintCall>();
   for (const registry of registries) {
@@ -88,7 +87,7 @@ export function planMintCalls(registries: RegistryConfig[]): MintCall[] {
       const key = `${registry.public ? 'public' : 'private'}|${roleKey}|${region}`;
       const request: MintRequest = registry.public ? { kind: 'public', role } : { kind: 'private', region, role };
       const call = calls.get(key) ?? { request, slots: [] };
-      call.slots.push({ registry: registry.name, region, accountId: registry.accountId, public: registry.public });
+      call.slots.push({ registry: registry.name, region, accountId: registry.accountId });
       calls.set(key, call);
     }
   }

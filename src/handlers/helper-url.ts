@@ -79,10 +79,12 @@ export async function handler(event: FunctionUrlEvent, context: { awsRequestId?:
     const expiresAt = new Date(Date.now() + helper.urlExpirySeconds * 1000).toISOString();
     // The URL itself is a bearer credential for its lifetime: it is returned, never logged.
     logger.info('helper served', { ...who, version: request.version, arch: request.arch, sha256, expiresAt });
-    // The registry hosts this deployment manages, for the runner's credHelpers (no list to keep by hand).
-    const home = homeFromArn(context.invokedFunctionArn) ?? { accountId: caller?.accountId ?? '', partition: 'aws' };
-    const hosts = configuredRegistryHosts(registries, home);
-    if (request.json) return answer(json(200, { url, sha256, version: request.version, arch: request.arch, expiresAt, hosts }));
+    if (request.json) {
+      // The registry hosts this deployment manages, for the runner's credHelpers (no list to keep by hand).
+      const home = homeFromArn(context.invokedFunctionArn) ?? { accountId: caller?.accountId ?? '', partition: 'aws' };
+      const hosts = configuredRegistryHosts(registries, home);
+      return answer(json(200, { url, sha256, version: request.version, arch: request.arch, expiresAt, hosts }));
+    }
     return answer({ statusCode: 302, headers: { Location: url, 'X-Checksum-Sha256': sha256, 'Cache-Control': 'no-store' }, body: '' });
   } catch (error) {
     const status = error instanceof HelperRequestError ? error.statusCode : 500;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { EcrTokenMinter } from '../../src/adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
-import { readGitLabToken, SecretsManagerStore } from '../../src/adapters/aws/secrets-manager-store.js';
+import { SecretsManagerStore, SecretsManagerTokenSecret } from '../../src/adapters/aws/secrets-manager-store.js';
 import { type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
 
 let moto: MotoServer;
@@ -78,10 +78,10 @@ describe('Class: SecretsManagerStore (moto)', () => {
     await store.write('gl/bare', 'glpat-bare-token-value-1234', { description: 'd' });
     await store.write('gl/json', '{"token":"glpat-json-token-value-1234"}', { description: 'd' });
     await store.write('gl/bad', '{"tok":"x"}', { description: 'd' });
-    await expect(readGitLabToken(store, 'gl/bare')).resolves.toBe('glpat-bare-token-value-1234');
-    await expect(readGitLabToken(store, 'gl/json')).resolves.toBe('glpat-json-token-value-1234');
-    await expect(readGitLabToken(store, 'gl/bad')).rejects.toThrowError('GitLab token secret gl/bad is JSON without a "token" string');
-    await expect(readGitLabToken(store, 'gl/missing')).rejects.toThrowError(/does not exist/);
+    await expect(new SecretsManagerTokenSecret(store, 'gl/bare').read()).resolves.toBe('glpat-bare-token-value-1234');
+    await expect(new SecretsManagerTokenSecret(store, 'gl/json').read()).resolves.toBe('glpat-json-token-value-1234');
+    await expect(new SecretsManagerTokenSecret(store, 'gl/bad').read()).rejects.toThrowError('GitLab token secret gl/bad is JSON without a "token" string');
+    await expect(new SecretsManagerTokenSecret(store, 'gl/missing').read()).rejects.toThrowError(/does not exist/);
   });
 });
 

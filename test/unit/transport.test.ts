@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
-import { createGitLabTransport, serverDelay } from '../../src/adapters/gitlab/transport.js';
+import { AdaptivePacer, serverDelay } from '../../src/adapters/gitlab/pacer.js';
+import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { GitLabApiError, OutOfTimeError } from '../../src/errors.js';
 
 const TOKEN = 'glpat-transportTestToken1234';

@@ -92,11 +92,6 @@ export class SecretsManagerTokenSecret implements TokenSecret {
 
 const TOKEN_SECRET_OPTIONS: SecretWriteOptions = { description: 'GitLab token of ecr-gitlab-refresher' };
 
-/** The GitLab token secret holds the bare token or JSON `{"token": "..."}`. */
-export async function readGitLabToken(store: SecretStore, secretId: string): Promise<string> {
-  return new SecretsManagerTokenSecret(store, secretId).read();
-}
-
 function parseTokenSecret(raw: string, secretId: string): string {
   const text = raw.trim();
   if (text.startsWith('{')) {

@@ -2,8 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { GitLabApiError, OutOfTimeError, StaleReadError } from '../../errors.js';
 import { type AdaptivePacer, type Sleep, serverDelay, sleep } from './pacer.js';
 
-export { serverDelay } from './pacer.js';
-
 /** What gitbeaker's resource classes hand their requester, and what they expect back. */
 export interface GitbeakerRequestOptions {
   method?: string;
