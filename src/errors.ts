@@ -56,9 +56,23 @@ export class DiscoveryLimitError extends Error {
   override name = 'DiscoveryLimitError';
 }
 
-/** The run (or one part of it) ran out of its time budget. */
+/**
+ * Work the run had no time to send (nothing was changed by it): `subject` names the request, and
+ * `resumesAt` (epoch ms) is when GitLab's rate limit would have let it go, if that is why.
+ */
 export class OutOfTimeError extends Error {
   override name = 'OutOfTimeError';
+  constructor(
+    readonly resumesAt?: number,
+    subject?: string,
+  ) {
+    super(`${subject ? `${subject}: ` : ''}${outOfTimeReason(resumesAt)}`);
+  }
+}
+
+/** One wording for work not started for lack of time, whether the run's target budget or GitLab's rate limit decided it. */
+export function outOfTimeReason(resumesAt?: number): string {
+  return `not attempted: out of time${resumesAt === undefined ? '' : ` (rate limit resets at ${new Date(resumesAt).toISOString()})`}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { TargetConfig } from '../config/schema.js';
-import { describeError, MaskRefusedError, StaleReadError, UnsafeMergeError } from '../errors.js';
+import { describeError, MaskRefusedError, OutOfTimeError, outOfTimeReason, StaleReadError, UnsafeMergeError } from '../errors.js';
 import type { HostCredential } from './docker-auth.js';
 import { type FormattedValue, recordedEarliestExpiry, renderValue } from './formats.js';
 import { targetSelector, variableRef } from './plan.js';
@@ -73,8 +73,17 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore, cl
       }
     }
   } catch (error) {
-    return { ...base, expiresAt: expiryHeld(spec, lastRead), error: describeError(error) };
+    const message = error instanceof OutOfTimeError ? outOfTimeMessage(error.resumesAt) : describeError(error);
+    return { ...base, expiresAt: expiryHeld(spec, lastRead), error: message };
   }
+}
+
+/**
+ * What a target the run had no time for says, whether the core did not start it or GitLab's rate limit
+ * would not let one of its requests go before the deadline (then with the time the limit resets).
+ */
+export function outOfTimeMessage(resumesAt?: number): string {
+  return `${outOfTimeReason(resumesAt)}; split the config into several functions, or use group targets (a group variable covers every project below it)`;
 }
 
 /** The whole value is the tool's under `ownership: full`; otherwise the current value is merged into. */

@@ -8,7 +8,7 @@ import { registryHostMatcher } from './hosts.js';
 import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
 import { configuredRegistries, type PlannedVariable, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';
-import { refreshTarget, type TargetWork } from './refresh-target.js';
+import { outOfTimeMessage, refreshTarget, type TargetWork } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
 import { isSummaryOk, type RefreshSummary, type TargetResult } from './summary.js';
 
@@ -151,7 +151,7 @@ function outOfTime(work: TargetWork): TargetResult {
     environmentScope: variableRef(work.target, work.spec).environmentScope,
     ...(work.via ? { via: work.via } : {}),
     status: 'failed',
-    error: 'not attempted: out of time; split the config into several functions, or use group targets (a group variable covers every project below it)',
+    error: outOfTimeMessage(),
   };
 }
 

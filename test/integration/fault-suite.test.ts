@@ -12,10 +12,12 @@ const GROUPS = 100;
 const FOREIGN = { 'https://index.docker.io/v1/': { auth: 'aHViOmtlZXAtbWU=' }, 'quay.io': { auth: 'cXVheTprZWVw', email: 'ci@example.com' } };
 
 let gitlab: GitLabEmulator;
+let botId = 0;
 const ownerIds = new Map<string, number>();
 
 function seed(): void {
   const bot = gitlab.addUser('bot');
+  botId = bot;
   gitlab.addToken(TOKEN, bot);
   const fleet = gitlab.addGroup('fleet');
   gitlab.addMember('group', fleet, bot, ACCESS.owner);
@@ -141,5 +143,47 @@ describe('Fault suite: 500 targets against a flaky GitLab', () => {
       const owner = `project:${ownerIds.get(key)}`;
       expect(after[owner]).toEqual(before[owner]);
     }
+  });
+});
+
+describe('Fault suite: a rate limit that outlasts the run', () => {
+  const OUT_OF_TIME = /^not attempted: out of time \(rate limit resets at (\S+)\); split the config/;
+  const projects = () => Array.from({ length: 12 }, (_, p) => ({ project: `fleet/g${p % GROUPS}/p${p}` }));
+
+  it('answers a 429 whose Retry-After is past the deadline at once, without waiting, and writes nothing', async () => {
+    const before = gitlab.snapshot();
+    const started = Date.now();
+    Object.assign(gitlab.faults, { burst429: { remaining: 1_000, retryAfterSeconds: 3_600 } });
+    const { summary } = await refreshAgainstEmulator(configFor(projects()), gitlab.url, TOKEN, { deadline: started + 60_000 }).finally(() => gitlab.resetFaults());
+
+    expect(summary.targets).toHaveLength(12);
+    for (const target of summary.targets) expect(target).toMatchObject({ status: 'failed', error: expect.stringMatching(OUT_OF_TIME) });
+    const resumesAt = Date.parse(OUT_OF_TIME.exec(summary.targets[0]?.error ?? '')?.[1] ?? '');
+    expect(resumesAt - started).toBeGreaterThanOrEqual(3_600_000);
+    // Far sooner than the hour it was asked to wait, or even the minute left.
+    expect(summary.durationMs).toBeLessThan(30_000);
+    expect(gitlab.snapshot()).toEqual(before);
+  });
+
+  it('stops at a spent hourly budget without running it out: what it could not send is "not attempted", with the reset', async () => {
+    // A second token of the same user, so the hourly window starts with this test.
+    const token = 'glpat-fault-suite-hourly-0002';
+    gitlab.addToken(token, botId);
+    const before = gitlab.snapshot();
+    const sent = gitlab.requests.length;
+    const started = Date.now();
+    // 12 an hour, 1 kept for others: the first 8 reads go at once, then 3 are left, one every 60 s / 3 = 20 s; the deadline is 10 s away.
+    Object.assign(gitlab.faults, { limitPerWindow: 12, windowMs: 3_600_000, rateLimitHeaders: 'always' });
+    const { summary } = await refreshAgainstEmulator(configFor(projects()), gitlab.url, token, { deadline: started + 10_000 }).finally(() => gitlab.resetFaults());
+
+    expect(summary.targets).toHaveLength(12);
+    for (const target of summary.targets) expect(target).toMatchObject({ status: 'failed', error: expect.stringMatching(OUT_OF_TIME) });
+    const resumesAt = Date.parse(OUT_OF_TIME.exec(summary.targets[0]?.error ?? '')?.[1] ?? '');
+    expect(resumesAt - started).toBeGreaterThan(3_590_000);
+    const requests = gitlab.requests.slice(sent);
+    // The first 8 reads (a 404 is a variable not there yet), no write, and never a 429.
+    expect(requests.map((request) => request.method)).toEqual(Array.from({ length: 8 }, () => 'GET'));
+    expect(requests.filter((request) => request.status === 429)).toEqual([]);
+    expect(gitlab.snapshot()).toEqual(before);
   });
 });

@@ -12,6 +12,8 @@ export interface EmulatorRefresh {
   maxAttempts?: number;
   /** Discovery for coverShadowing and duplicate targets; off unless asked for. */
   discovery?: boolean;
+  /** The run's deadline (epoch ms), as the Lambda handler sets it. */
+  deadline?: number;
 }
 
 /** The real core and GitLab adapters against the emulator, with a fake minter: the integration suites' run. */
@@ -22,7 +24,13 @@ export async function refreshAgainstEmulator(
   options: EmulatorRefresh = {},
 ): Promise<{ summary: RefreshSummary; stats: TransportStats }> {
   const stats: TransportStats = { requests: 0, retries: 0, throttled: 0 };
-  const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 8 }), requestTimeoutMs: 2_000, maxAttempts: options.maxAttempts, stats });
+  const transport = createGitLabTransport({
+    pacer: new AdaptivePacer({ maxConcurrency: 8 }),
+    requestTimeoutMs: 2_000,
+    maxAttempts: options.maxAttempts,
+    stats,
+    deadline: options.deadline,
+  });
   const gitlab = { url, token, transport };
   const summary = await runRefresh(
     config,
@@ -34,6 +42,7 @@ export async function refreshAgainstEmulator(
       clock: { now: Date.now },
       logger: new CapturingLogger(),
       onSecret: () => {},
+      deadline: options.deadline,
     },
   );
   return { summary, stats };

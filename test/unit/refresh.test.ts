@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAuth } from '../../src/core/docker-auth.js';
 import { type RefreshDeps, runRefresh } from '../../src/core/refresh.js';
-import { MaskRefusedError, StaleReadError } from '../../src/errors.js';
+import { MaskRefusedError, OutOfTimeError, StaleReadError } from '../../src/errors.js';
 import { aConfig, CapturingLogger, FakeMinter, MemorySecretStore, MemoryVariableStore } from '../support/builders.js';
 
 const API = { owner: { kind: 'project' as const, id: 'platform/api' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: '*' };
@@ -144,6 +144,24 @@ describe('Function: runRefresh', () => {
     const summary = await runRefresh(config, { dryRun: false }, deps({ clock, variables: slow, deadline: 11_000 }));
     expect(summary.targets.map((target) => target.status)).toEqual(['created', 'failed', 'failed']);
     expect(summary.targets[2]?.error).toMatch(/not attempted: out of time.*group targets/);
+  });
+
+  it("says the same as for a target it did not start when GitLab's rate limit keeps a request from going before the deadline", async () => {
+    const variables = new MemoryVariableStore();
+    const resumesAt = Date.parse('2026-11-22T07:00:00Z');
+    const limited = {
+      read: async () => {
+        throw new OutOfTimeError(resumesAt, 'GET /api/v4/projects/platform%2Fapi/variables/DOCKER_AUTH_CONFIG');
+      },
+      write: variables.write.bind(variables),
+    };
+    const summary = await runRefresh(aConfig(), { dryRun: false }, deps({ variables: limited }));
+    expect(summary.targets[0]).toMatchObject({
+      status: 'failed',
+      error:
+        'not attempted: out of time (rate limit resets at 2026-11-22T07:00:00.000Z); split the config into several functions, or use group targets (a group variable covers every project below it)',
+    });
+    expect(variables.writes).toEqual([]);
   });
 
   it('fails a target when none of its registries minted, leaving its value alone', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdaptivePacer, serverDelay } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { GitLabApiError, OutOfTimeError } from '../../src/errors.js';
@@ -17,25 +17,27 @@ function scripted(responses: Array<Response | Error>) {
   return { fetchImpl, seen };
 }
 
-function setup(responses: Array<Response | Error>, options: { deadline?: number; now?: () => number } = {}) {
-  let pacerNow = 0;
+function setup(responses: Array<Response | Error>, options: { deadline?: number; start?: number; maxAttempts?: number } = {}) {
+  // One fake clock: the pacer's pauses and the transport's waits both move it; the transport's waits are recorded.
+  let now = options.start ?? 0;
   const waits: number[] = [];
   const { fetchImpl, seen } = scripted(responses);
   const stats = { requests: 0, retries: 0, throttled: 0 };
   const send = createGitLabTransport({
-    // The pacer keeps its own fake clock: its pauses pass at once, the transport's waits are what is checked.
-    pacer: new AdaptivePacer({ maxConcurrency: 4, now: () => pacerNow, wait: async (ms) => void (pacerNow += ms) }),
+    pacer: new AdaptivePacer({ maxConcurrency: 4, now: () => now, wait: async (ms) => void (now += ms) }),
     requestTimeoutMs: 1000,
     fetchImpl,
     wait: async (ms) => {
       waits.push(ms);
+      now += ms;
     },
     stats,
-    now: options.now,
+    now: () => now,
     deadline: options.deadline,
+    maxAttempts: options.maxAttempts,
   });
   const call = () => send('projects/1/variables/X', { method: 'GET', prefixUrl: 'https://gitlab.example.com/api/v4', headers: { 'private-token': TOKEN } });
-  return { call, waits, seen, stats };
+  return { call, waits, seen, stats, clock: () => now };
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -52,18 +54,42 @@ describe('Function: createGitLabTransport', () => {
   });
 
   it('falls back to RateLimit-Reset when there is no Retry-After', async () => {
-    const now = () => 1_000_000;
-    const { call, waits } = setup([text429({ 'ratelimit-reset': String(1_000_000 / 1000 + 12) }), json(200, {})], { now });
+    const { call, waits } = setup([text429({ 'ratelimit-reset': String(1_000_000 / 1000 + 12) }), json(200, {})], { start: 1_000_000 });
     await call();
     expect(waits).toEqual([12_000]);
   });
 
-  it.each([500, 502, 503, 504])('retries %i with growing backoff', async (status) => {
-    const { call, waits } = setup([json(status, { message: 'x' }), json(status, { message: 'x' }), json(200, {})]);
-    await call();
-    expect(waits).toHaveLength(2);
-    expect(waits[0]).toBeGreaterThanOrEqual(250);
-    expect(waits[1]).toBeGreaterThanOrEqual(500);
+  describe('backoff', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it.each([500, 502, 503, 504])('retries %i with a backoff that doubles up to its cap, whatever the jitter', async (status) => {
+      const failures = () => Array.from({ length: 8 }, () => json(status, { message: 'x' }));
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const least = setup([...failures(), json(200, {})], { maxAttempts: 9 });
+      await least.call();
+      expect(least.waits).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+      vi.spyOn(Math, 'random').mockReturnValue(0.999_999);
+      const most = setup([...failures(), json(200, {})], { maxAttempts: 9 });
+      await most.call();
+      expect(most.waits).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 20_000, 20_000]);
+    });
+
+    it('backs off from a 5xx on its own schedule, not until the rate-limit window resets', async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const start = 1_000_000;
+      const window = { 'ratelimit-limit': '2000', 'ratelimit-remaining': '1500', 'ratelimit-reset': String(start / 1000 + 59) };
+      const { call, waits } = setup([json(500, { message: 'x' }, window), json(200, {})], { start });
+      await call();
+      expect(waits).toEqual([250]);
+    });
+
+    it('honours a Retry-After on a 503', async () => {
+      const { call, waits } = setup([json(503, { message: 'maintenance' }, { 'retry-after': '4' }), json(200, {})]);
+      await call();
+      expect(waits).toEqual([4000]);
+    });
   });
 
   it('retries a dropped connection', async () => {
@@ -90,10 +116,34 @@ describe('Function: createGitLabTransport', () => {
     await expect(call()).rejects.toThrowError(/503: down \(after 6 attempts\)/);
   });
 
-  it('does not start a retry that would end after the deadline', async () => {
-    const { call, waits } = setup([text429({ 'retry-after': '60' })], { deadline: 30_000, now: () => 0 });
-    await expect(call()).rejects.toBeInstanceOf(OutOfTimeError);
+  it('does not start a retry of a 429 that would end after the deadline: not attempted, with the time the limit resets', async () => {
+    const { call, waits, stats } = setup([text429({ 'retry-after': '60' })], { deadline: 30_000, start: 0 });
+    const error = await call().catch((caught) => caught);
+    expect(error).toBeInstanceOf(OutOfTimeError);
+    expect(error).toMatchObject({ resumesAt: 60_000, message: 'GET /api/v4/projects/1/variables/X: not attempted: out of time (rate limit resets at 1970-01-01T00:01:00.000Z)' });
     expect(waits).toEqual([]);
+    expect(stats.requests).toBe(1);
+  });
+
+  it('reports a 5xx it has no time to retry as that failure (a write may or may not have happened), not as "not attempted"', async () => {
+    const { call, waits } = setup([json(502, { message: 'Bad Gateway' })], { deadline: 100, start: 0 });
+    const error = await call().catch((caught) => caught);
+    expect(error).toBeInstanceOf(GitLabApiError);
+    expect(error).toMatchObject({ status: 502, message: 'GET /api/v4/projects/1/variables/X returned 502: Bad Gateway; no time left to retry' });
+    expect(waits).toEqual([]);
+  });
+
+  it('sends nothing when the pacer could only send after the deadline', async () => {
+    const start = 1_000_000;
+    // The first answer spends the budget until a reset an hour away; the deadline is in a minute.
+    const hourWindow = { 'ratelimit-limit': '100', 'ratelimit-remaining': '1', 'ratelimit-reset': String(start / 1000 + 3600) };
+    const { call, seen, clock } = setup([json(200, { key: 'X' }, hourWindow), json(200, { key: 'X' })], { deadline: start + 60_000, start });
+    await call();
+    const error = await call().catch((caught) => caught);
+    expect(error).toBeInstanceOf(OutOfTimeError);
+    expect(error.message).toBe(`GET /api/v4/projects/1/variables/X: not attempted: out of time (rate limit resets at ${new Date(start + 3_600_000).toISOString()})`);
+    expect(seen).toHaveLength(1);
+    expect(clock()).toBe(start);
   });
 
   it('sends the token only as a header, and never puts it in an error', async () => {
@@ -105,9 +155,10 @@ describe('Function: createGitLabTransport', () => {
 });
 
 describe('Function: serverDelay', () => {
-  it('reads Retry-After as seconds or an HTTP date', () => {
+  it('reads Retry-After as seconds or an HTTP date, then RateLimit-Reset', () => {
     expect(serverDelay(new Headers({ 'retry-after': '3' }), 0)).toBe(3000);
     expect(serverDelay(new Headers({ 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6000);
+    expect(serverDelay(new Headers({ 'ratelimit-reset': '20' }), 4_000)).toBe(16_000);
     expect(serverDelay(new Headers(), 0)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { GitLabApiError, OutOfTimeError, StaleReadError } from '../../errors.js';
-import { type AdaptivePacer, type Sleep, serverDelay, sleep } from './pacer.js';
+import { type AdaptivePacer, retryAfterDelay, type Sleep, serverDelay, sleep } from './pacer.js';
 
 /** What gitbeaker's resource classes hand their requester, and what they expect back. */
 export interface GitbeakerRequestOptions {
@@ -22,7 +22,7 @@ export interface TransportOptions {
   pacer: AdaptivePacer;
   requestTimeoutMs: number;
   maxAttempts?: number;
-  /** Epoch ms after which no retry is started. */
+  /** Epoch ms after which no request (first try or retry) is sent, and until which no wait may last. */
   deadline?: number;
   now?: () => number;
   wait?: Sleep;
@@ -56,8 +56,9 @@ const BACKOFF_CAP_MS = 20_000;
 /**
  * A gitbeaker request handler that replaces its built-in one: gitbeaker retries only 429/502 for about
  * a quarter of a second and then throws without the response. This one paces requests (AdaptivePacer), retries 429,
- * 5xx, timeouts and dropped connections with backoff that honours Retry-After / RateLimit-Reset, stops
- * at the deadline, and throws a GitLabApiError that holds no request (and so no token).
+ * 5xx, timeouts and dropped connections (a 429 after Retry-After / RateLimit-Reset, the rest with backoff),
+ * never sends or waits past the deadline (OutOfTimeError when a request could not be sent in time), and
+ * throws a GitLabApiError that holds no request (and so no token).
  */
 export function createGitLabTransport(options: TransportOptions) {
   const now = options.now ?? Date.now;
@@ -72,7 +73,7 @@ export function createGitLabTransport(options: TransportOptions) {
     const label = `${method} ${url.pathname}`;
     const policy = method === 'GET' ? undefined : writePolicy.getStore();
     for (let attempt = 1; ; attempt++) {
-      await options.pacer.acquire();
+      await acquireBy(options.pacer, options.deadline, label);
       if (policy?.sendBy !== undefined && now() > policy.sendBy) {
         options.pacer.release();
         throw new StaleReadError(`${label}: the value was merged from a read that is now too old; reading again before writing`);
@@ -95,15 +96,38 @@ export function createGitLabTransport(options: TransportOptions) {
         if (response.status === 429 && options.stats) options.stats.throttled++;
       }
       if (attempt >= maxAttempts) throw new GitLabApiError(`${failure.message} (after ${attempt} attempts)`, failure.status);
-      const delay = (response && serverDelay(response.headers, now())) ?? backoff(attempt);
+      const delay = retryDelay(response, attempt, now());
       if (options.deadline !== undefined && now() + delay >= options.deadline) {
-        throw new OutOfTimeError(`${failure.message}; no time left to retry`);
+        // A 429 was refused by GitLab, so nothing happened: the same "not attempted" as a request the pacer could not send.
+        if (response?.status === 429) throw new OutOfTimeError(now() + delay, label);
+        throw new GitLabApiError(`${failure.message}; no time left to retry`, failure.status);
       }
       if (options.stats) options.stats.retries++;
       await wait(delay);
       if (policy) throw new StaleReadError(`${failure.message}; reading again before retrying the write`);
     }
   };
+}
+
+/** The pacer's turn, or OutOfTimeError naming the request when the deadline comes first. */
+async function acquireBy(pacer: AdaptivePacer, deadline: number | undefined, label: string): Promise<void> {
+  try {
+    await pacer.acquire(deadline);
+  } catch (error) {
+    if (error instanceof OutOfTimeError) throw new OutOfTimeError(error.resumesAt, label);
+    throw error;
+  }
+}
+
+/**
+ * A 429 waits for what GitLab asked (Retry-After, else RateLimit-Reset). Anything else backs off on its
+ * own schedule, honouring only a Retry-After: gitlab.com puts RateLimit-Reset on every answer, and a 500
+ * is no reason to wait for the end of the rate-limit window.
+ */
+function retryDelay(response: Answer | undefined, attempt: number, nowMs: number): number {
+  if (!response) return backoff(attempt);
+  const asked = response.status === 429 ? serverDelay(response.headers, nowMs) : retryAfterDelay(response.headers, nowMs);
+  return asked ?? backoff(attempt);
 }
 
 /** A response read to its end. */
