@@ -92,6 +92,15 @@ describe('Handler: refresh', () => {
     expect(sandbox.gitlab.requests).toEqual([]);
   });
 
+  it('refuses a copy of the scheduled event edited to carry dryRun, writing nothing (not a full run)', async () => {
+    const before = sandbox.gitlab.snapshot();
+    const error = await handler({ ...event('scheduled'), dryRun: true }, context).catch((caught) => caught);
+    expect(error).toBeInstanceOf(RefreshFailedError);
+    expect(error.message).toMatch(/^invalid input: event\.dryRun: not part of a scheduled event \(EventBridge never sends it\)/);
+    expect(sandbox.gitlab.requests).toEqual([]);
+    expect(sandbox.gitlab.snapshot()).toEqual(before);
+  });
+
   it('throws after all targets were attempted when one failed, naming it without secrets', async () => {
     const api = sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG');
     if (api) api.value = 'not json';
