@@ -10,16 +10,58 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const SECRET_PREFIX = /^[A-Za-z0-9/_+=.@-]{1,400}$/;
 const VARIABLE_KEY = /^[A-Za-z0-9_]{1,255}$/;
 const ENVIRONMENT_SCOPE = /^[a-zA-Z0-9_/${}. \-*]{1,255}$/;
-const PROJECT_PATH = /^[\w.-]+(\/[\w.-]+)+$/;
-const GROUP_PATH = /^[\w.-]+(\/[\w.-]+)*$/;
 const NUMERIC_ID = /^[1-9]\d*$/;
 const REPOSITORY = /^[a-z0-9*][a-z0-9._/*-]{0,255}$/;
 
-const idOrPath = (pathPattern: RegExp, expected: string) =>
+const idOrPath = (kind: OwnerKind) =>
   z
-    .union([z.number().int().positive(), z.string()], { error: `expected ${expected}` })
+    .union([z.number().int().positive(), z.string()], { error: 'expected a path or id' })
     .transform(String)
-    .refine((value) => NUMERIC_ID.test(value) || pathPattern.test(value), { error: `expected ${expected}` });
+    .superRefine((value, ctx) => {
+      const problem = NUMERIC_ID.test(value) ? undefined : gitlabPathProblem(kind, value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `expected a path or id: ${problem}` });
+    });
+
+// ---- GitLab paths: Gitlab::PathRegex, so a path GitLab could never have fails here, not as another endpoint ----
+
+type OwnerKind = 'project' | 'group';
+/** A group (namespace) part: letters, digits, '_', '-', '.'; not starting with '-', not ending in '.'. */
+const NAMESPACE_PART = /^(?:[A-Za-z0-9_.][A-Za-z0-9_.-]*[A-Za-z0-9_-]|[A-Za-z0-9_])$/;
+/** A project's own part: the same characters, not starting with '-' (GitLab allows a final '.' here). */
+const PROJECT_PART = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+/** GitLab refuses both endings (they would clash with its git and feed routes); case matters, as in GitLab. */
+const RESERVED_ENDING = /\.(git|atom)$/;
+/** Namespace::URL_MAX_LENGTH. */
+const PART_MAX = 255;
+
+/**
+ * Why `path` cannot be a GitLab group path or project path (full path, parts joined by "/"), or
+ * undefined. Beyond GitLab's format, "." and ".." are refused outright: in a request URL they are
+ * path steps, so `group: ".."` would address the instance's variables and `"."` `/groups/variables`.
+ */
+export function gitlabPathProblem(kind: OwnerKind, path: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return `"${path}" is a URL; give the ${kind}'s path as GitLab shows it after the host, such as platform/api`;
+  const parts = path.split('/');
+  if (kind === 'project' && parts.length < 2) return `a project path names its group too, such as platform/${path}`;
+  for (const [index, part] of parts.entries()) {
+    const own = kind === 'project' && index === parts.length - 1;
+    const problem = pathPartProblem(part, own);
+    if (problem) return `part ${index + 1} of "${path}" ${problem}`;
+  }
+  return undefined;
+}
+
+function pathPartProblem(part: string, projectPart: boolean): string | undefined {
+  if (part === '') return 'is empty (a leading, trailing or double "/")';
+  if (/^\.+$/.test(part)) return `("${part}") is not a name: "." and ".." in a request URL would address another API endpoint`;
+  if (part.length > PART_MAX) return `is longer than GitLab's ${PART_MAX} characters`;
+  if (RESERVED_ENDING.test(part)) return `("${part}") ends in ".git" or ".atom", which GitLab does not allow in a path`;
+  if (projectPart ? !PROJECT_PART.test(part) : !NAMESPACE_PART.test(part)) {
+    const ending = projectPart ? '' : " or end in '.'";
+    return `("${part}") can contain only letters, digits, '_', '-' and '.', and cannot start with '-'${ending}`;
+  }
+  return undefined;
+}
 
 export const registrySchema = z
   .strictObject({
@@ -73,8 +115,8 @@ export const extraVariableSchema = z.strictObject({
 
 export const targetSchema = z
   .strictObject({
-    project: idOrPath(PROJECT_PATH, 'a path or id').optional(),
-    group: idOrPath(GROUP_PATH, 'a path or id').optional(),
+    project: idOrPath('project').optional(),
+    group: idOrPath('group').optional(),
     instance: z.literal(true, { error: 'expected true' }).optional(),
     registries: z.array(z.string()).min(1, 'list at least one registry, or omit to use all').optional(),
     variable: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'").default('DOCKER_AUTH_CONFIG'),
@@ -150,8 +192,40 @@ export const gitlabSchema = z
 export const secretsSchema = z.strictObject({
   prefix: z.string().regex(SECRET_PREFIX, 'expected Secrets Manager name characters [A-Za-z0-9/_+=.@-]'),
   kmsKeyId: z.string().min(1).optional(),
-  tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+  tags: z
+    .record(z.string(), z.string({ error: 'expected a string (quote numbers and booleans)' }))
+    .superRefine(checkSecretTags)
+    .optional(),
 });
+
+// ---- Secrets Manager tags: its own limits, so a bad tag fails here and not when a secret is first created ----
+
+/** Tags the tool puts on every secret it creates (store-secrets.ts); a configured tag of the same key replaces it. */
+const OWN_TAG_KEYS = ['managed-by'];
+const MAX_TAGS = 50;
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** AWS reserves the prefix in any case, for keys and values alike. */
+const RESERVED_TAG_PREFIX = /^aws:/i;
+
+function checkSecretTags(tags: Record<string, string>, ctx: z.RefinementCtx): void {
+  const problem = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const count = new Set([...OWN_TAG_KEYS, ...Object.keys(tags)]).size;
+  if (count > MAX_TAGS) problem([], `${count} tags with the tool's own ${OWN_TAG_KEYS.join(', ')}; Secrets Manager allows ${MAX_TAGS} per secret`);
+  for (const [key, value] of Object.entries(tags)) {
+    const keyProblem = tagTextProblem(key, 1, 128);
+    if (keyProblem) problem([key], `tag key ${keyProblem}`);
+    const valueProblem = tagTextProblem(value, 0, 256);
+    if (valueProblem) problem([key], `tag value ${valueProblem}`);
+  }
+}
+
+function tagTextProblem(text: string, min: number, max: number): string | undefined {
+  const length = [...text].length;
+  if (length < min || length > max) return `must be ${min}-${max} characters, is ${length}`;
+  if (RESERVED_TAG_PREFIX.test(text)) return `"${text}" starts with "aws:", which AWS reserves for itself`;
+  if (!TAG_CHARACTERS.test(text)) return `"${text}" may contain only letters, digits, spaces and _ . : / = + - @ (Secrets Manager's rule)`;
+  return undefined;
+}
 
 const HELPER_VERSION = /^\d+\.\d+\.\d+$/;
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText, validateConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
@@ -104,6 +105,99 @@ describe('Function: validateConfig', () => {
 
   it('allows http only with allowInsecureHttp', () => {
     expect(validateConfig(withChange((c) => Object.assign(c.gitlab, { url: 'http://127.0.0.1:8080', allowInsecureHttp: true }))).gitlab.url).toBe('http://127.0.0.1:8080');
+  });
+});
+
+describe('GitLab paths (Gitlab::PathRegex)', () => {
+  const targetProblem = (target: Record<string, unknown>) => problemsOf(withChange((c: Mutable) => (c.targets = [target]))).join('\n');
+
+  it.each([
+    [{ group: '..' }, 'targets[0].group: expected a path or id: part 1 of ".." ("..") is not a name: "." and ".." in a request URL would address another API endpoint'],
+    [{ group: '.' }, 'targets[0].group: expected a path or id: part 1 of "." (".") is not a name'],
+    [{ group: 'platform/..' }, 'part 2 of "platform/.." ("..") is not a name'],
+    [{ project: 'platform/.' }, 'targets[0].project: expected a path or id: part 2 of "platform/." (".") is not a name'],
+    [{ group: '/platform' }, 'part 1 of "/platform" is empty (a leading, trailing or double "/")'],
+    [{ group: 'platform//team' }, 'part 2 of "platform//team" is empty'],
+    [{ project: 'platform/api/' }, 'part 3 of "platform/api/" is empty'],
+    [{ group: '-platform' }, `part 1 of "-platform" ("-platform") can contain only letters, digits, '_', '-' and '.', and cannot start with '-' or end in '.'`],
+    [{ group: 'platform.' }, `("platform.") can contain only letters, digits, '_', '-' and '.', and cannot start with '-' or end in '.'`],
+    [{ project: 'platform/-api' }, `("-api") can contain only letters, digits, '_', '-' and '.', and cannot start with '-'`],
+    [{ project: 'platform/my api' }, `("my api") can contain only letters, digits`],
+    [{ project: 'platform/api.git' }, 'part 2 of "platform/api.git" ("api.git") ends in ".git" or ".atom", which GitLab does not allow in a path'],
+    [{ group: 'feeds.atom' }, '("feeds.atom") ends in ".git" or ".atom"'],
+    [
+      { project: 'https://gitlab.example.com/platform/api' },
+      `"https://gitlab.example.com/platform/api" is a URL; give the project's path as GitLab shows it after the host, such as platform/api`,
+    ],
+    [{ project: 'api' }, 'targets[0].project: expected a path or id: a project path names its group too, such as platform/api'],
+    [{ group: `${'g'.repeat(256)}` }, "is longer than GitLab's 255 characters"],
+  ])('refuses %j', (target, expected) => {
+    expect(targetProblem(target)).toContain(expected);
+  });
+
+  it.each([
+    { group: 'platform' },
+    { group: '_infra/.config/team-a' },
+    { group: 'a' },
+    { group: 'Platform.Tools/x_1' },
+    { project: 'platform/api' },
+    { project: 'platform/api.' },
+    { project: 'platform/.dotfiles' },
+    { project: 'platform/sub/app.GIT' },
+    { project: 123 },
+    { group: '456' },
+  ])('accepts %j, a path GitLab allows', (target) => {
+    expect(validateConfig(withChange((c: Mutable) => (c.targets = [target]))).targets).toHaveLength(1);
+  });
+
+  it('accepts only group paths that address /groups/<path>/variables, whatever the characters', () => {
+    const base = 'https://gitlab.example.com/api/v4/';
+    const path = fc.stringMatching(/^[a-z./_-]{1,12}$/);
+    let accepted = 0;
+    fc.assert(
+      fc.property(path, (group) => {
+        let valid = true;
+        try {
+          validateConfig(withChange((c: Mutable) => (c.targets = [{ group }])));
+        } catch {
+          valid = false;
+        }
+        if (!valid) return;
+        accepted++;
+        // What gitbeaker sends: the id URL-encoded into the resource path.
+        const encoded = encodeURIComponent(group);
+        expect(new URL(`groups/${encoded}/variables/X`, base).pathname).toBe(`/api/v4/groups/${encoded}/variables/X`);
+      }),
+      { numRuns: 500, examples: [['..'], ['.'], ['a']] },
+    );
+    expect(accepted).toBeGreaterThan(0);
+  });
+});
+
+describe('Secrets Manager tags', () => {
+  const tagProblems = (tags: Record<string, unknown>) => problemsOf(withChange((c: Mutable) => (c.secrets.tags = tags))).join('\n');
+  const manyTags = (count: number, first = 0) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`t${first + index}`, 'v']));
+
+  it.each([
+    [{ 'aws:owner': 'me' }, 'secrets.tags["aws:owner"]: tag key "aws:owner" starts with "aws:", which AWS reserves for itself'],
+    [{ 'AWS:Owner': 'me' }, 'tag key "AWS:Owner" starts with "aws:"'],
+    [{ owner: 'aws:me' }, 'secrets.tags.owner: tag value "aws:me" starts with "aws:"'],
+    [{ 'bad!key': 'x' }, `secrets.tags["bad!key"]: tag key "bad!key" may contain only letters, digits, spaces and _ . : / = + - @ (Secrets Manager's rule)`],
+    [{ team: 'a,b' }, 'secrets.tags.team: tag value "a,b" may contain only letters'],
+    [{ '': 'x' }, 'tag key must be 1-128 characters, is 0'],
+    [{ ['k'.repeat(129)]: 'x' }, 'tag key must be 1-128 characters, is 129'],
+    [{ team: 'v'.repeat(257) }, 'secrets.tags.team: tag value must be 0-256 characters, is 257'],
+    [{ cost: 12 }, 'secrets.tags.cost: expected a string (quote numbers and booleans)'],
+    [manyTags(50), "secrets.tags: 51 tags with the tool's own managed-by; Secrets Manager allows 50 per secret"],
+  ])('refuses %j', (tags, expected) => {
+    expect(tagProblems(tags)).toContain(expected);
+  });
+
+  it('accepts what Secrets Manager accepts: letters of any script, spaces, the allowed signs, an empty value, 50 tags with its own', () => {
+    const tags = { 'Équipe Plateforme': 'Zürich @ eu-west-1: a/b=c+d_e.f-g', 'cost-centre': '', ...manyTags(47) };
+    expect(validateConfig(withChange((c: Mutable) => (c.secrets.tags = tags))).secrets?.tags).toEqual(tags);
+    // A configured managed-by replaces the tool's, so it does not count twice.
+    expect(validateConfig(withChange((c: Mutable) => (c.secrets.tags = { 'managed-by': 'platform', ...manyTags(49) }))).secrets?.tags).toHaveProperty('managed-by', 'platform');
   });
 });
 
