@@ -62,6 +62,22 @@ function expiryAlarms(schedule, marginSeconds, windowParam) {
   return { windowHours, thresholdSeconds, marginSeconds: margin, latestStalledFireSeconds: latestStalledFire };
 }
 
+/**
+ * `none` (reserve nothing) or a whole number of at least 1. Lambda accepts 0 and then throttles every
+ * invocation, the schedule's included: a stack that deploys and never runs.
+ */
+function reservedConcurrency(value) {
+  const text = String(value).trim();
+  if (text === 'none') return undefined;
+  if (!/^\d+$/.test(text)) throw new StackParameterError(`reservedConcurrency must be a whole number of at least 1 or "none", got "${text}"`);
+  if (Number(text) < 1) {
+    throw new StackParameterError(
+      `reservedConcurrency 0 would throttle every invocation, the schedule's included, so the refresh would never run: use 1 (one run at a time, the default) or "none"`,
+    );
+  }
+  return Number(text);
+}
+
 /** Registry accounts reached without a role: the function's own role mints their tokens, so it must be allowed to pull. */
 function repositoryArns(registry) {
   const account = registry.accountId ?? '${AWS::AccountId}';
@@ -80,8 +96,14 @@ function pushRegistries(config) {
   return names;
 }
 
+/**
+ * What Secrets Manager asks KMS for on the caller's behalf with a customer managed key: GenerateDataKey for
+ * the data key of each new version (CreateSecret, PutSecretValue), Decrypt to read one (GetSecretValue).
+ * It never calls Encrypt for these (envelope encryption); only UpdateSecret's re-encryption under a new
+ * key does, which an operator runs, not this function.
+ */
 function kmsStatement(kmsKeyId) {
-  const actions = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'];
+  const actions = ['kms:Decrypt', 'kms:GenerateDataKey'];
   const alias = /^(?:arn:[^:]+:kms:[^:]*:\d*:)?(alias\/.+)$/.exec(kmsKeyId);
   // A policy on an alias ARN grants nothing: allow the keys this alias points at.
   if (alias) {
@@ -290,7 +312,8 @@ function deriveStack(config, params) {
   const names = {
     refreshFunction: `${params.service}-${params.stage}-refresh`,
     helperFunction: `${params.service}-${params.stage}-helperUrl`,
-    dashboard: `${params.service}-${params.stage}`,
+    // Dashboards are account-wide: without the region, a second region's stack of the same stage would take this one over (and delete it on removal).
+    dashboard: `${params.service}-${params.stage}-\${AWS::Region}`,
   };
   const createsTopic = !params.alertTopicArn;
   const alert = createsTopic ? { topic: { Ref: 'AlertTopic' }, key: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] } } : { topic: params.alertTopicArn };
@@ -300,8 +323,7 @@ function deriveStack(config, params) {
   const gitlabTokenAlarmSeconds = Number(params.gitlabTokenAlarmDays) * 86400;
   if (!Number.isFinite(gitlabTokenAlarmSeconds) || gitlabTokenAlarmSeconds <= 0)
     throw new StackParameterError(`gitlabTokenAlarmDays must be a positive number, got "${params.gitlabTokenAlarmDays}"`);
-  const reserved = String(params.reservedConcurrency);
-  if (reserved !== 'none' && !/^\d+$/.test(reserved)) throw new StackParameterError(`reservedConcurrency must be a whole number or "none", got "${reserved}"`);
+  const reserved = reservedConcurrency(params.reservedConcurrency);
 
   const resources = {
     ...(createsTopic ? alertTopicResources(params.stage) : {}),
@@ -325,19 +347,19 @@ function deriveStack(config, params) {
     },
     Dashboard: {
       Type: 'AWS::CloudWatch::Dashboard',
-      Properties: { DashboardName: names.dashboard, DashboardBody: sub(dashboardBody(params.stage, names, alarms, gitlabTokenAlarmSeconds)) },
+      Properties: { DashboardName: sub(names.dashboard), DashboardBody: sub(dashboardBody(params.stage, names, alarms, gitlabTokenAlarmSeconds)) },
     },
   };
   const outputs = {
     HelperBucketName: { Description: 'Bucket for `ecr-gitlab-refresher helper publish --bucket`', Value: helperBucket },
-    DashboardName: { Description: 'CloudWatch dashboard of the refresher', Value: names.dashboard },
+    DashboardName: { Description: 'CloudWatch dashboard of the refresher', Value: sub(names.dashboard) },
     DashboardUrl: { Value: sub(`https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards:name=${names.dashboard}`) },
   };
   const extensions = {
     // osls adds DependsOn on the function's role, which its Fn::GetAtt already implies: harmless, and not ours to remove.
     RefreshLambdaFunction: {
       Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } },
-      ...(reserved === 'none' ? {} : { Properties: { ReservedConcurrentExecutions: Number(reserved) } }),
+      ...(reserved === undefined ? {} : { Properties: { ReservedConcurrentExecutions: reserved } }),
     },
     HelperUrlLambdaFunction: { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } } },
   };
@@ -393,6 +415,7 @@ module.exports = {
   },
   deriveStack,
   expiryAlarms,
+  reservedConcurrency,
   scheduleHours,
   StackParameterError,
 };

@@ -165,7 +165,8 @@ describe('serverless (osls) package', () => {
 
     it('has a dashboard for the run, the expiry against its alarm, GitLab traffic and helper-url, named in the outputs', () => {
       const dashboard = resources.Dashboard?.Properties;
-      expect(dashboard?.DashboardName).toBe('ecr-gitlab-refresher-dev');
+      // Dashboards are account-wide: the region in the name keeps a second region's stack off this one.
+      expect(dashboard?.DashboardName).toEqual({ 'Fn::Sub': 'ecr-gitlab-refresher-dev-${AWS::Region}' });
       const body = JSON.parse(dashboard?.DashboardBody['Fn::Sub']);
       const titles = body.widgets.map((widget: { properties: { title: string } }) => widget.properties.title);
       expect(titles).toEqual(
@@ -180,7 +181,8 @@ describe('serverless (osls) package', () => {
       const expiry = body.widgets.find((widget: { properties: { title: string } }) => widget.properties.title.startsWith('Hours until'));
       expect(expiry.properties.annotations.horizontal[0].value).toBe(9);
       expect(JSON.stringify(body)).toContain('"Stage","dev"');
-      expect(template.Outputs.DashboardName.Value).toBe('ecr-gitlab-refresher-dev');
+      expect(template.Outputs.DashboardName.Value).toEqual({ 'Fn::Sub': 'ecr-gitlab-refresher-dev-${AWS::Region}' });
+      expect(template.Outputs.DashboardUrl.Value['Fn::Sub']).toMatch(/#dashboards:name=ecr-gitlab-refresher-dev-\$\{AWS::Region\}$/);
     });
 
     it('keeps logs for 30 days; the deployment bucket blocks public access and requires TLS', () => {
@@ -249,10 +251,17 @@ describe('serverless (osls) package', () => {
     expect(template.Resources.RefreshLambdaFunction.Properties.ReservedConcurrentExecutions).toBeUndefined();
     expect(template.Resources.TokenExpiryAlarm.Properties.Threshold).toBe(4 * HOUR + 3 * HOUR);
     // An IAM statement on an alias ARN grants nothing: the keys behind the alias are allowed instead.
-    expect(byAction(statements, 'kms:Encrypt')[0]).toMatchObject({
-      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' },
-      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/ecr' } },
-    });
+    // Secrets Manager needs GenerateDataKey (new versions) and Decrypt (reads) of the secrets key, never Encrypt.
+    expect(byAction(statements, 'kms:GenerateDataKey')).toEqual([
+      {
+        role: 'RefreshRole',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' },
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/ecr' } },
+      },
+    ]);
+    expect(byAction(statements, 'kms:Encrypt')).toEqual([]);
     expect(byAction(statements, 'ecr:BatchGetImage')[0]?.Resource).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:eu-west-1:${AWS::AccountId}:repository/team/app' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:eu-west-1:${AWS::AccountId}:repository/team/web-*' },
@@ -286,6 +295,12 @@ describe('serverless (osls) package', () => {
     const { output, code } = await packageTemplate(['--stage', 'dev', '--param=schedule=rate(8 hours)']);
     expect(code).not.toBe(0);
     expect(output).toContain('schedule "rate(8 hours)" is too slow');
+  });
+
+  it('refuses reservedConcurrency 0 (every invocation throttled, the schedule never runs), before anything is uploaded', async () => {
+    const { output, code } = await packageTemplate(['--stage', 'dev', '--param=reservedConcurrency=0']);
+    expect(code).not.toBe(0);
+    expect(output).toContain('reservedConcurrency 0 would throttle every invocation');
   });
 
   it('fails packaging with the field path when the config is invalid', async () => {
@@ -375,7 +390,7 @@ describe('serverless deploy against moto', () => {
     // moto's Lambda keeps x86_64 whatever the template says; the template test checks arm64.
     expect(refresh.Configuration).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 600 });
     expect(refresh.Configuration?.Environment?.Variables?.STAGE).toBe('dev');
-    const dashboard = await new CloudWatchClient(motoClientConfig(moto.url)).send(new GetDashboardCommand({ DashboardName: STACK }));
+    const dashboard = await new CloudWatchClient(motoClientConfig(moto.url)).send(new GetDashboardCommand({ DashboardName: `${STACK}-us-east-1` }));
     expect(JSON.parse(dashboard.DashboardBody ?? '{}').widgets.length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 

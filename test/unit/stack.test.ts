@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const { expiryAlarms, scheduleHours } = require('../../build/stack.cjs') as {
+const { expiryAlarms, scheduleHours, reservedConcurrency } = require('../../build/stack.cjs') as {
   expiryAlarms: (schedule: string, margin: number, window?: string) => { windowHours: number; thresholdSeconds: number; latestStalledFireSeconds: number };
   scheduleHours: (schedule: string) => number | undefined;
+  reservedConcurrency: (value: unknown) => number | undefined;
 };
 
 describe('Function: scheduleHours', () => {
@@ -37,5 +38,27 @@ describe('Function: expiryAlarms', () => {
     expect(() => expiryAlarms('cron(0 */6 * * ? *)', 10_800)).toThrowError(/expiryAlarmWindowHours/);
     expect(expiryAlarms('cron(0 */6 * * ? *)', 10_800, '7')).toMatchObject({ windowHours: 7, thresholdSeconds: 6 * 3600 + 10_800 });
     expect(() => expiryAlarms('rate(6 hours)', 20_000)).toThrowError(/leaves healthy runs under the alarm threshold/);
+  });
+});
+
+describe('Function: reservedConcurrency', () => {
+  it.each([
+    ['none', undefined],
+    ['1', 1],
+    [1, 1],
+    ['5', 5],
+  ])('%j → %j', (value, expected) => {
+    expect(reservedConcurrency(value)).toBe(expected);
+  });
+
+  it('refuses 0, which deploys a function that every invocation (the schedule too) finds throttled', () => {
+    expect(() => reservedConcurrency(0)).toThrowError(
+      'reservedConcurrency 0 would throttle every invocation, the schedule\'s included, so the refresh would never run: use 1 (one run at a time, the default) or "none"',
+    );
+    expect(() => reservedConcurrency('0')).toThrowError('reservedConcurrency 0 would throttle every invocation');
+  });
+
+  it.each(['-1', '1.5', 'one', ''])('refuses %j', (value) => {
+    expect(() => reservedConcurrency(value)).toThrowError(`reservedConcurrency must be a whole number of at least 1 or "none", got "${value}"`);
   });
 });
