@@ -28,6 +28,11 @@ export class AwsCallError extends Error {
   override name = 'AwsCallError';
 }
 
+/** AWS refused a call for lack of permission (HTTP 403); `message` names the action and the resource. */
+export class AccessDeniedError extends AwsCallError {
+  override name = 'AccessDeniedError';
+}
+
 /** A target cannot be written safely; its variable is left exactly as it was. */
 export class UnsafeMergeError extends Error {
   override name = 'UnsafeMergeError';

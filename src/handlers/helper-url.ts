@@ -4,7 +4,7 @@ import type { Config, HelperConfig } from '../config/schema.js';
 import { checksumKey, helperKey, parseSha256File, pinnedDigest } from '../core/helper/artifacts.js';
 import { type HelperRequest, HelperRequestError, parseHelperRequest } from '../core/helper/request.js';
 import { configuredRegistryHosts, homeFromArn } from '../core/hosts.js';
-import { describeError } from '../errors.js';
+import { AccessDeniedError, describeError } from '../errors.js';
 import { helperRequestMetric } from '../observability/metrics.js';
 import { buildObservability } from '../observability/setup.js';
 
@@ -53,8 +53,9 @@ export function resetHelperUrlCache(): void {
 
 /**
  * GET /?arch=amd64|arm64[&version=V][&format=json] → 302 to a short-lived presigned URL of a verified
- * copy of docker-credential-ecr-login (or JSON with `Accept: application/json`). Behind a Function URL
- * with AWS_IAM auth: only signed callers with lambda:InvokeFunctionUrl get here.
+ * copy of docker-credential-ecr-login (or JSON with `Accept: application/json`); HEAD answers the same
+ * without a body. Behind a Function URL with AWS_IAM auth: only signed callers with
+ * lambda:InvokeFunctionUrl get here.
  */
 export async function handler(event: FunctionUrlEvent, context: { awsRequestId?: string; invokedFunctionArn?: string } = {}): Promise<FunctionUrlResult> {
   const caller = event.requestContext?.authorizer?.iam;
@@ -69,9 +70,11 @@ export async function handler(event: FunctionUrlEvent, context: { awsRequestId?:
     process.stdout.write(`${JSON.stringify(helperRequestMetric(result.statusCode, process.env.STAGE ?? 'local', new Date()))}\n`);
     return result;
   };
+  const method = event.requestContext?.http?.method ?? 'GET';
+  // HEAD is GET without the body (RFC 9110): the same checks, status and headers.
+  const respond = (result: FunctionUrlResult) => answer(method === 'HEAD' ? { ...result, body: '' } : result);
   try {
-    const method = event.requestContext?.http?.method ?? 'GET';
-    if (method !== 'GET') throw new HelperRequestError(405, `method ${method} is not allowed; use GET`);
+    if (method !== 'GET' && method !== 'HEAD') throw new HelperRequestError(405, `method ${method} is not allowed; use GET (or HEAD)`);
     const { helper, registries, store } = await helperSetup();
     const request = parseHelperRequest(event.queryStringParameters ?? {}, header(event, 'accept'), helper);
     const sha256 = await verifiedDigest(store, helper, request);
@@ -83,15 +86,15 @@ export async function handler(event: FunctionUrlEvent, context: { awsRequestId?:
       // The registry hosts this deployment manages, for the runner's credHelpers (no list to keep by hand).
       const home = homeFromArn(context.invokedFunctionArn) ?? { accountId: caller?.accountId ?? '', partition: 'aws' };
       const hosts = configuredRegistryHosts(registries, home);
-      return answer(json(200, { url, sha256, version: request.version, arch: request.arch, expiresAt, hosts }));
+      return respond(json(200, { url, sha256, version: request.version, arch: request.arch, expiresAt, hosts }));
     }
-    return answer({ statusCode: 302, headers: { Location: url, 'X-Checksum-Sha256': sha256, 'Cache-Control': 'no-store' }, body: '' });
+    return respond({ statusCode: 302, headers: { Location: url, 'X-Checksum-Sha256': sha256, 'Cache-Control': 'no-store' }, body: '' });
   } catch (error) {
     const status = error instanceof HelperRequestError ? error.statusCode : 500;
     const message = error instanceof HelperRequestError ? error.message : 'internal error; see the function logs';
     logger[status >= 500 ? 'error' : 'warn']('helper request refused', { ...who, status, error: describeError(error) });
-    const extra: Record<string, string> = status === 405 ? { Allow: 'GET' } : {};
-    return answer(json(status, { error: message }, extra));
+    const extra: Record<string, string> = status === 405 ? { Allow: 'GET, HEAD' } : {};
+    return respond(json(status, { error: message }, extra));
   }
 }
 
@@ -107,12 +110,25 @@ async function verifiedDigest(store: S3HelperStore, helper: HelperConfig, reques
       404,
       `${request.version}/linux-${request.arch} is not published; run: ecr-gitlab-refresher helper publish --version ${request.version} --arch ${request.arch} (if it is, this function may not list the bucket: it needs s3:ListBucket)`,
     );
-  const fromFile = parseSha256File((await store.readText(checksumKey(request.version, request.arch))) ?? '');
+  const fromFile = parseSha256File((await readChecksumFile(store, checksumKey(request.version, request.arch))) ?? '');
   const pinned = pinnedDigest(request.version, request.arch, helper);
   if (!object.sha256 || !fromFile || object.sha256 !== fromFile || (pinned && pinned !== object.sha256)) {
     throw new HelperRequestError(409, `stored digest of ${request.version}/linux-${request.arch} does not match its checksum file or the pinned digest; republish it`);
   }
   return object.sha256;
+}
+
+/** The .sha256 file; S3 refusing it is this function's permission problem (500), not a tampered bucket (409). */
+async function readChecksumFile(store: S3HelperStore, key: string): Promise<string | undefined> {
+  try {
+    return await store.readText(key);
+  } catch (error) {
+    if (!(error instanceof AccessDeniedError)) throw error;
+    throw new HelperRequestError(
+      500,
+      `S3 refused to let this function read ${key} (403): its role needs s3:GetObject on that key, and s3:ListBucket on the bucket (without it a missing file is refused the same way)`,
+    );
+  }
 }
 
 function header(event: FunctionUrlEvent, name: string): string | undefined {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -176,7 +177,7 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
     expect((await handler(event({ arch: 'amd64', version: '0.5.0' }))).statusCode).toBe(404);
     const post = await handler({ ...event({ arch: 'amd64' }), requestContext: { http: { method: 'POST' } } });
     expect(post.statusCode).toBe(405);
-    expect(post.headers.Allow).toBe('GET');
+    expect(post.headers.Allow).toBe('GET, HEAD');
   });
 
   it('refuses to serve an object whose digest no longer matches the pin, and logs who asked', async () => {
@@ -197,5 +198,102 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
     }
     const log = JSON.parse(lines.find((line) => line.includes('helper request refused')) as string);
     expect(log).toMatchObject({ callerArn: 'arn:aws:sts::123456789012:assumed-role/runner/i-0abc', status: 409 });
+  });
+});
+
+/**
+ * helper-url over objects put straight into moto's S3 (no helper binary needed), and a loopback stand-in
+ * for S3 in front of moto that refuses one key with S3's own 403 AccessDenied answer.
+ */
+describe('helper-url: HEAD, and S3 refusing the checksum file', () => {
+  const BYTES = 'not really a helper binary';
+  const SHA = createHash('sha256').update(BYTES).digest('hex');
+  let moto: MotoServer;
+  let restore: () => void;
+  let refusing: Server;
+  let refusingUrl = '';
+  let bucket = '';
+  const request = (method: string, query: Record<string, string>) => ({
+    queryStringParameters: query,
+    headers: {},
+    requestContext: {
+      requestId: 'r2',
+      http: { method, sourceIp: '10.0.0.2' },
+      authorizer: { iam: { userArn: 'arn:aws:sts::123456789012:assumed-role/runner/i-0def', accountId: '123456789012' } },
+    },
+  });
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restore = useMotoEnv(moto.url);
+    process.env.LOG_LEVEL = 'error';
+    refusing = createServer((incoming, outgoing) => {
+      if (incoming.method === 'GET' && (incoming.url ?? '').split('?')[0]?.endsWith('.sha256')) {
+        outgoing.writeHead(403, { 'content-type': 'application/xml' });
+        outgoing.end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R1</RequestId><HostId>H1</HostId></Error>',
+        );
+        return;
+      }
+      const upstream = httpRequest(`${moto.url}${incoming.url}`, { method: incoming.method, headers: incoming.headers }, (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      });
+      incoming.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    restore();
+    delete process.env.LOG_LEVEL;
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    refusing.close();
+    await moto.stop();
+  });
+  beforeEach(async () => {
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    bucket = `helpers-${Math.random().toString(36).slice(2, 8)}`;
+    await createBucket(moto.url, bucket);
+    const s3 = new S3Client({ forcePathStyle: true });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: BYTES, Metadata: { sha256: SHA } }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${KEY}.sha256`, Body: `${SHA}  docker-credential-ecr-login\n` }));
+    process.env.REFRESHER_CONFIG = writeHelperConfig(bucket, SHA);
+    resetHelperUrlCache();
+  });
+
+  it('answers HEAD like GET without the body: 302 with the checksum, 200 JSON headers, 404, 400', async () => {
+    const queries: Array<Record<string, string>> = [{ arch: 'amd64' }, { arch: 'amd64', format: 'json' }, { arch: 'amd64', version: '0.5.0' }, { arch: 'mips' }];
+    for (const query of queries) {
+      const get = await handler(request('GET', query));
+      const head = await handler(request('HEAD', query));
+      expect(head.statusCode, JSON.stringify(query)).toBe(get.statusCode);
+      expect(Object.keys(head.headers).sort()).toEqual(Object.keys(get.headers).sort());
+      expect(head.body).toBe('');
+    }
+    const head = await handler(request('HEAD', { arch: 'amd64' }));
+    expect(head).toMatchObject({ statusCode: 302, headers: { 'X-Checksum-Sha256': SHA, Location: expect.stringContaining(KEY) } });
+    expect((await handler(request('GET', { arch: 'amd64', format: 'json' }))).body).toContain(SHA);
+  });
+
+  it('refuses other methods with 405, naming GET and HEAD', async () => {
+    const put = await handler(request('PUT', { arch: 'amd64' }));
+    expect(put.statusCode).toBe(405);
+    expect(put.headers.Allow).toBe('GET, HEAD');
+    expect(JSON.parse(put.body).error).toBe('method PUT is not allowed; use GET (or HEAD)');
+  });
+
+  it('reports S3 refusing the .sha256 file as its own permission problem (500 naming s3:GetObject on the key), not as tampering (409)', async () => {
+    process.env.AWS_ENDPOINT_URL_S3 = refusingUrl;
+    resetHelperUrlCache();
+    const answer = await handler(request('GET', { arch: 'amd64' }));
+    expect(answer.statusCode).toBe(500);
+    expect(JSON.parse(answer.body).error).toBe(
+      `S3 refused to let this function read ${KEY}.sha256 (403): its role needs s3:GetObject on that key, and s3:ListBucket on the bucket (without it a missing file is refused the same way)`,
+    );
+    // The same objects through moto itself: served, so nothing but the 403 made the difference.
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    resetHelperUrlCache();
+    expect((await handler(request('GET', { arch: 'amd64' }))).statusCode).toBe(302);
   });
 });

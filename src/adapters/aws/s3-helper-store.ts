@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { AwsCallError } from '../../errors.js';
+import { AccessDeniedError, AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 
 export interface StoredObject {
@@ -26,11 +26,17 @@ export class S3HelperStore {
     }
   }
 
+  /**
+   * The object's text, or undefined when S3 says it is not there (404). A 403 is not "missing" here: it
+   * throws AccessDeniedError, since a permission problem must not read as a file that vanished.
+   */
   async readText(key: string): Promise<string | undefined> {
     try {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return await object.Body?.transformToString();
     } catch (error) {
+      const status = httpStatus(error);
+      if (status === 403) throw new AccessDeniedError(`s3:GetObject s3://${this.bucket}/${key}: ${awsErrorMessage(error)}`);
       if (isNotFound(error)) return undefined;
       throw new AwsCallError(`s3:GetObject s3://${this.bucket}/${key}: ${awsErrorMessage(error)}`);
     }
@@ -63,8 +69,12 @@ export class S3HelperStore {
 
 /** S3 answers a missing key with 403 instead of 404 when the caller may not list the bucket: both mean "not there" here. */
 function isNotFound(error: unknown): boolean {
-  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  const status = httpStatus(error);
   return error instanceof NotFound || error instanceof NoSuchKey || status === 404 || status === 403;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 }
 
 /** Path-style addressing when an emulator endpoint is set (`bucket.localhost` does not resolve). */
