@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registryHostKeys } from '../core/hosts.js';
+import { OWN_SECRET_TAGS } from '../core/secret-records.js';
 
 /** Patterns are AWS's and GitLab's own rules, so a typo fails here and not at 3 a.m. in a Lambda. */
 const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -200,8 +201,6 @@ export const secretsSchema = z.strictObject({
 
 // ---- Secrets Manager tags: its own limits, so a bad tag fails here and not when a secret is first created ----
 
-/** Tags the tool puts on every secret it creates (store-secrets.ts); a configured tag of the same key replaces it. */
-const OWN_TAG_KEYS = ['managed-by'];
 const MAX_TAGS = 50;
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** AWS reserves the prefix in any case, for keys and values alike. */
@@ -209,8 +208,9 @@ const RESERVED_TAG_PREFIX = /^aws:/i;
 
 function checkSecretTags(tags: Record<string, string>, ctx: z.RefinementCtx): void {
   const problem = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  const count = new Set([...OWN_TAG_KEYS, ...Object.keys(tags)]).size;
-  if (count > MAX_TAGS) problem([], `${count} tags with the tool's own ${OWN_TAG_KEYS.join(', ')}; Secrets Manager allows ${MAX_TAGS} per secret`);
+  const own = Object.keys(OWN_SECRET_TAGS);
+  const count = new Set([...own, ...Object.keys(tags)]).size;
+  if (count > MAX_TAGS) problem([], `${count} tags with the tool's own ${own.join(', ')}; Secrets Manager allows ${MAX_TAGS} per secret`);
   for (const [key, value] of Object.entries(tags)) {
     const keyProblem = tagTextProblem(key, 1, 128);
     if (keyProblem) problem([key], `tag key ${keyProblem}`);

@@ -20,6 +20,7 @@ import type {
   StoredVariable,
   TokenMinter,
 } from './ports.js';
+import { secretChecks } from './secret-checks.js';
 import { scanShadowing } from './shadowing.js';
 import { expiryState, hostExpiries, storedValueWarnings } from './status.js';
 import type { VariableSpec } from './variables.js';
@@ -110,21 +111,7 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
     }
   }
   checks.push(...(await pullChecks(config, identity.value.account, ports)));
-  if (config.secrets) {
-    const name = `${config.secrets.prefix}docker-config`;
-    const exists = await attempt(() => ports.aws.secretExists(name));
-    checks.push(
-      exists.ok
-        ? { check: 'secrets-prefix', subject: config.secrets.prefix, status: 'ok', detail: exists.value ? `${name} exists` : `${name} will be created on the first refresh` }
-        : {
-            check: 'secrets-prefix',
-            subject: config.secrets.prefix,
-            status: 'fail',
-            detail: exists.error,
-            fix: `allow secretsmanager:DescribeSecret/CreateSecret/PutSecretValue on secret:${config.secrets.prefix}*`,
-          },
-    );
-  }
+  checks.push(...(await secretChecks(config, ports.aws)));
   if (ports.readTokenSecret) {
     const token = await attempt(ports.readTokenSecret);
     if (token.ok) ports.onSecret(token.value);

@@ -122,10 +122,19 @@ export interface PullProbe {
 export type PullProbeResult = { outcome: 'allowed'; detail: string } | { outcome: 'denied'; detail: string } | { outcome: 'unknown'; detail: string };
 
 /** Read-only AWS lookups for `doctor`. */
+/** What DescribeSecret tells `doctor` about a secret the refresh writes. */
+export interface SecretDescription {
+  /** Set while the secret is scheduled for deletion: every write to it fails until it is restored. */
+  deletedDate?: Date;
+  /** As Secrets Manager reports it (key id, key ARN or alias ARN); undefined for the AWS managed key aws/secretsmanager. */
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+}
+
 export interface AwsInspector {
   callerIdentity(): Promise<{ account: string; arn: string }>;
-  /** Whether a secret exists; throws when the caller may not even describe it. */
-  secretExists(name: string): Promise<boolean>;
+  /** The secret's state, key and tags; undefined when there is none; throws when the caller may not describe it. */
+  describeSecret(name: string): Promise<SecretDescription | undefined>;
   assumeRole(role: AwsRole): Promise<void>;
   /** Asks ECR for an image that does not exist (BatchGetImage): authorisation is checked before the lookup. */
   probePull(probe: PullProbe): Promise<PullProbeResult>;

@@ -4,7 +4,7 @@ import { mapWithConcurrency } from './concurrency.js';
 import { type HostCredential, mergeDockerAuth, parseDockerConfig, serialiseDockerConfig } from './docker-auth.js';
 import type { MintedSlot } from './mint.js';
 import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
-import { assertSecretSize, COMBINED_SECRET_SUFFIX, hostSecretName, hostSecretValue } from './secret-records.js';
+import { assertSecretSize, COMBINED_SECRET_SUFFIX, hostSecretName, hostSecretValue, secretTags } from './secret-records.js';
 import type { SecretResult } from './summary.js';
 
 /** Secrets Manager shares 50 writes/s per region across all write APIs: stay far below it. */
@@ -31,7 +31,7 @@ export async function storeSecrets(input: StoreSecretsInput, store: SecretStore,
   const options: SecretWriteOptions = {
     description: 'ECR registry credentials, managed by ecr-gitlab-refresher; do not edit',
     kmsKeyId: settings.kmsKeyId,
-    tags: { 'managed-by': 'ecr-gitlab-refresher', ...settings.tags },
+    tags: secretTags(settings),
   };
   const writes = minted.map((slot) => ({
     name: hostSecretName(settings.prefix, slot.registry, slot.region, publicRegistries.has(slot.registry)),

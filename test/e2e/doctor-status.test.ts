@@ -1,3 +1,4 @@
+import { DeleteSecretCommand, RestoreSecretCommand, SecretsManagerClient, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
@@ -166,6 +167,50 @@ describe('CLI: doctor', () => {
       /^WARN {2}runner-overrides project:platform\/api DOCKER_AUTH_CONFIG: credHelpers sends .*\n {6}fix: delete those credHelpers entries, or set helpers: drop-for-managed-hosts/m,
     );
     expect(run.stdout).not.toContain(expiring);
+  });
+});
+
+describe('CLI: doctor on the secrets the refresh writes', () => {
+  it('fails a secret scheduled for deletion and warns about one that keeps an old key and tags, each with the command that fixes it', async () => {
+    expect((await runCliProcess(['refresh', '--config', sandbox.configPath], sandbox.env)).code).toBe(0);
+    const secrets = new SecretsManagerClient({});
+    const deleted = 'ecr-gitlab-refresher/prod/us-east-1';
+    await secrets.send(new DeleteSecretCommand({ SecretId: deleted, RecoveryWindowInDays: 7 }));
+    try {
+      // The secrets were created before the config named a key and tags.
+      const path = `${sandbox.configPath}.secrets.json`;
+      const config = structuredClone(sandbox.config) as { secrets: Record<string, unknown> };
+      config.secrets = { ...config.secrets, kmsKeyId: 'alias/ecr-refresher', tags: { team: 'platform' } };
+      (await import('node:fs')).writeFileSync(path, JSON.stringify(config));
+
+      const run = await runCliProcess(['doctor', '--config', path, '--json'], sandbox.env);
+      expect(run.code).toBe(2);
+      const checks = JSON.parse(run.stdout).checks as CheckJson[];
+      expect(checks.find((c) => c.check === 'secret' && c.subject === deleted)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^scheduled for deletion on \d{4}-\d\d-\d\dT.*: every refresh fails to write it until it is restored$/),
+        fix: `aws secretsmanager restore-secret --secret-id ${deleted}`,
+      });
+      const combined = 'ecr-gitlab-refresher/docker-config';
+      expect(checks.find((c) => c.check === 'secret-key' && c.subject === combined)).toMatchObject({
+        status: 'warn',
+        fix: `aws secretsmanager update-secret --secret-id ${combined} --kms-key-id alias/ecr-refresher (re-encrypts the current versions; needs kms:Decrypt on the old key and kms:GenerateDataKey on the new)`,
+      });
+      expect(checks.find((c) => c.check === 'secret-tags' && c.subject === combined)).toMatchObject({
+        status: 'warn',
+        detail: 'lacks team=platform: the refresh tags a secret only when it creates it',
+        fix: `aws secretsmanager tag-resource --secret-id ${combined} --tags 'Key=team,Value=platform'`,
+      });
+
+      // The fixes doctor names do fix it.
+      await secrets.send(new RestoreSecretCommand({ SecretId: deleted }));
+      await secrets.send(new TagResourceCommand({ SecretId: combined, Tags: [{ Key: 'team', Value: 'platform' }] }));
+      const after = JSON.parse((await runCliProcess(['doctor', '--config', path, '--json'], sandbox.env)).stdout).checks as CheckJson[];
+      expect(after.filter((c) => c.check === 'secret')).toEqual([]);
+      expect(after.filter((c) => c.check === 'secret-tags').map((c) => c.subject)).not.toContain(combined);
+    } finally {
+      await secrets.send(new RestoreSecretCommand({ SecretId: deleted })).catch(() => undefined);
+    }
   });
 });
 

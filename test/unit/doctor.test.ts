@@ -11,7 +11,7 @@ function ports(probe: (request: PullProbe) => PullProbeResult): DoctorPorts {
   return {
     aws: {
       callerIdentity: async () => ({ account: '999999999999', arn: 'arn:aws:sts::999999999999:assumed-role/ops/me' }),
-      secretExists: async () => true,
+      describeSecret: async () => ({ tags: {} }),
       assumeRole: async () => {},
       probePull: async (request) => probe(request),
     },

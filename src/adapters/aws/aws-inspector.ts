@@ -2,7 +2,7 @@ import { BatchGetImageCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { AwsInspector, AwsRole, PullProbe, PullProbeResult } from '../../core/ports.js';
+import type { AwsInspector, AwsRole, PullProbe, PullProbeResult, SecretDescription } from '../../core/ports.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 import type { RoleCredentials } from './role-credentials.js';
@@ -28,12 +28,13 @@ export class SdkAwsInspector implements AwsInspector {
     }
   }
 
-  async secretExists(name: string): Promise<boolean> {
+  async describeSecret(name: string): Promise<SecretDescription | undefined> {
     try {
-      await this.secrets.send(new DescribeSecretCommand({ SecretId: name }));
-      return true;
+      const secret = await this.secrets.send(new DescribeSecretCommand({ SecretId: name }));
+      const tags = Object.fromEntries((secret.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+      return { deletedDate: secret.DeletedDate, kmsKeyId: secret.KmsKeyId || undefined, tags };
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return false;
+      if (error instanceof ResourceNotFoundException) return undefined;
       throw new AwsCallError(`secretsmanager:DescribeSecret ${name}: ${awsErrorMessage(error)}`);
     }
   }
