@@ -4,9 +4,9 @@ import { mapWithConcurrency } from './concurrency.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
 import { recordedExpiry } from './formats.js';
 import { registryHostMatcher } from './hosts.js';
-import { configuredRegistries, PUBLIC_REGION, targetSelector, variableRef } from './plan.js';
+import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { hostSecretName } from './secret-records.js';
+import { hostSecretNames } from './secret-names.js';
 import type { TargetWarning } from './summary.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 
@@ -106,10 +106,7 @@ export function storedValueWarnings(spec: VariableSpec, stored: StoredVariable, 
 }
 
 async function collectSecretStatus(config: Config, secrets: SecretStore, now: number): Promise<SecretStatusEntry[]> {
-  const prefix = config.secrets?.prefix ?? '';
-  const names = config.registries.flatMap((registry) =>
-    registry.public ? [hostSecretName(prefix, registry.name, PUBLIC_REGION, true)] : (registry.regions ?? []).map((region) => hostSecretName(prefix, registry.name, region, false)),
-  );
+  const names = hostSecretNames(config).map((secret) => secret.name);
   return mapWithConcurrency(names, 4, async function secretStatus(name): Promise<SecretStatusEntry> {
     try {
       const value = await secrets.read(name);

@@ -212,8 +212,19 @@ describe('serverless (osls) package', () => {
     });
 
     it('grants least privilege: "*" only for the token actions, pull on the repositories the own role mints for', () => {
-      const statements = statementsOf(template);
-      expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+      const all = statementsOf(template);
+      // The secrets prefix (ecr-gitlab-refresher/) covers the token secret (ecr-gitlab-refresher/gitlab-token):
+      // without rotation, writing it is denied outright.
+      expect(all.filter((statement) => statement.Effect !== 'Allow')).toEqual([
+        {
+          role: 'RefreshRole',
+          Effect: 'Deny',
+          Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'],
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr-gitlab-refresher/gitlab-token-??????' },
+        },
+      ]);
+      const statements = all.filter((statement) => statement.Effect === 'Allow');
+      expect(statements.length).toBeGreaterThan(5);
       const wildcard = statements.filter((statement) => JSON.stringify(statement.Resource) === '"*"');
       expect(wildcard.map((statement) => [statement.role, statement.Action])).toEqual([
         ['RefreshRole', ['ecr:GetAuthorizationToken']],
@@ -265,8 +276,9 @@ describe('serverless (osls) package', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:us-east-1:333333333333:repository/*' },
     ]);
     expect(byAction(statements, 'secretsmanager:PutSecretValue').map((statement) => statement.Resource)).toContainEqual({
-      'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-*',
+      'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-??????',
     });
+    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([]);
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
   });
 
