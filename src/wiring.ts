@@ -75,8 +75,10 @@ export function gitlabOptions(config: Config, token: GitLabStoreOptions['token']
 export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<{ deps: RefreshDeps; stats: TransportStats }> {
   const { logger, redactor } = observability;
   const connection = await connectGitLab(config, runtime, redactor);
+  const roles = new RoleCredentials();
   const deps: RefreshDeps = {
-    minter: new EcrTokenMinter(new RoleCredentials()),
+    minter: new EcrTokenMinter(roles),
+    callerAccount: () => roles.callerAccount(),
     variables: new GitLabVariableStore(connection.options),
     secretStore: connection.secretStore,
     clock: { now: Date.now },
