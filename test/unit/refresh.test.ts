@@ -278,6 +278,30 @@ describe('Function: assertSecretSize', () => {
     expect(variables.get(push)?.protected).toBe(true);
   });
 
+  it('writes a covered variable only with a send-by time counted from before its list, so a long paged list is read again', async () => {
+    let now = Date.parse('2026-11-22T06:00:00Z');
+    const listStarted: number[] = [];
+    const row = { key: 'DOCKER_AUTH_CONFIG', environmentScope: '*', value: '{}', hidden: false, masked: false, protected: false, raw: true, variableType: 'env_var' as const, description: null };
+    const discovery = {
+      descendants: async () => [{ kind: 'project' as const, id: 7, fullPath: 'platform/slow' }],
+      fullPath: async () => 'platform',
+      variables: async () => {
+        listStarted.push(now);
+        now += 6_000; // many pages
+        return [row];
+      },
+    };
+    const variables = new MemoryVariableStore();
+    variables.set({ owner: { kind: 'project', id: '7' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: '*' }, { value: '{}' });
+    const summary = await runRefresh(aConfig({ targets: [{ group: 'platform', coverShadowing: true }] }), { dryRun: false }, deps({ variables, discovery, clock: { now: () => now } }));
+    expect(summary.targets.find((t) => t.via)).toMatchObject({ target: 'project:platform/slow', status: 'updated' });
+    const covered = variables.writes.find((write) => write.key.startsWith('project:7'));
+    expect(listStarted).toHaveLength(1);
+    // The transport refuses to send after sendBy and the variable is read again: here the limit is already past.
+    expect(covered?.conditions.sendBy).toBe((listStarted[0] as number) + 5_000);
+    expect(covered?.conditions.sendBy).toBeLessThan(now);
+  });
+
   describe('a registry without accountId manages exactly the caller account', () => {
     const config = aConfig({ registries: [{ name: 'own', regions: ['us-east-1'] }], targets: [{ project: 'platform/api', helpers: 'drop-for-managed-hosts' }] });
     const own = '999999999999.dkr.ecr.us-east-1.amazonaws.com';
