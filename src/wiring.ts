@@ -27,7 +27,7 @@ export async function resolveGitLabToken(config: Config, env: NodeJS.ProcessEnv,
   if (!config.gitlab.tokenSecretId) {
     throw new ConfigError(['gitlab.tokenSecretId: required unless GITLAB_TOKEN is set in the environment']);
   }
-  const secret = new SecretsManagerTokenSecret(secrets, config.gitlab.tokenSecretId);
+  const secret = new SecretsManagerTokenSecret(secrets.client, config.gitlab.tokenSecretId);
   return { token: await secret.read(), secret };
 }
 
