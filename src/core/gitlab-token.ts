@@ -145,10 +145,14 @@ async function waitForOtherRotation(secret: TokenSecret, deps: GitLabTokenDeps):
 
 /** What another run's rotation left, if anything: an unknown outcome, a successor to go on with, or a rotation still running. */
 function settledByOthers(state: TokenSecretState, secret: TokenSecret, deps: GitLabTokenDeps, expiresAt?: string): Promise<GitLabTokenResult> | undefined {
-  if (state.unknownSince !== undefined) return Promise.resolve({ expiresAt, ...unknownOutcome(secret, `a rotation at ${new Date(state.unknownSince).toISOString()} got no answer`) });
+  if (state.unknownSince !== undefined)
+    return Promise.resolve({ expiresAt, ...unknownOutcome(secret, `a rotation at ${new Date(state.unknownSince).toISOString()} got no answer`) });
   if (state.changed) return adoptToken(secret, deps);
   if (isFreshLock(state, deps.clock.now())) {
-    return Promise.resolve({ expiresAt, note: `another run has been rotating the token since ${new Date(state.lockedAt as number).toISOString()} and has not finished; not rotating` });
+    return Promise.resolve({
+      expiresAt,
+      note: `another run has been rotating the token since ${new Date(state.lockedAt as number).toISOString()} and has not finished; not rotating`,
+    });
   }
   return undefined;
 }
@@ -181,7 +185,10 @@ async function adoptToken(secret: TokenSecret, deps: GitLabTokenDeps): Promise<G
   } catch (error) {
     deps.logger.warn("could not read the adopted token's expiry", { error: describeError(error) });
   }
-  return { expiresAt, note: `${secret.id} holds another token than this run started with (another run rotated it, or it was replaced by hand); not rotating, and this run goes on with that token` };
+  return {
+    expiresAt,
+    note: `${secret.id} holds another token than this run started with (another run rotated it, or it was replaced by hand); not rotating, and this run goes on with that token`,
+  };
 }
 
 async function storeWithRetries(secret: TokenSecret, token: string, lock: string, deps: GitLabTokenDeps): Promise<{ ok: true } | { ok: false; error: string }> {

@@ -162,7 +162,12 @@ describe('serverless (osls) package', () => {
       expect((stalled.EvaluationPeriods + 1) * HOUR).toBeLessThanOrEqual(9 * HOUR);
       expect(alarms.GitLabTokenExpiryAlarm).toMatchObject({ MetricName: 'SecondsUntilGitLabTokenExpiry', Threshold: 14 * 86400, TreatMissingData: 'notBreaching' });
       // A rotate without an answer may have revoked the token: one such run is enough to page.
-      expect(alarms.GitLabTokenRotationUnknownAlarm).toMatchObject({ MetricName: 'GitLabTokenRotationUnknown', Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(alarms.GitLabTokenRotationUnknownAlarm).toMatchObject({
+        MetricName: 'GitLabTokenRotationUnknown',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
       // The stage is a dimension: a dev stack never feeds prod's alarms.
       for (const name of ['TokenExpiryAlarm', 'RefreshStalledAlarm', 'GitLabTokenExpiryAlarm', 'GitLabTokenRotationUnknownAlarm', 'TargetsFailedAlarm']) {
         expect(alarms[name]?.Dimensions).toEqual([

@@ -101,7 +101,10 @@ describe('GitLab token rotation (gitlab.rotateToken)', () => {
     const run = await refresh();
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary.gitlabToken).toMatchObject({ outcomeUnknown: true, error: expect.stringMatching(/^token rotation outcome unknown: .*create a new token and store it in ecr-gitlab-refresher\/rotating-token/) });
+    expect(summary.gitlabToken).toMatchObject({
+      outcomeUnknown: true,
+      error: expect.stringMatching(/^token rotation outcome unknown: .*create a new token and store it in ecr-gitlab-refresher\/rotating-token/),
+    });
     expect(summary.gitlabToken.error).not.toMatch(/unchanged/);
     expect(rotateRequests().length - before).toBe(1);
     // GitLab applied it: the old token is revoked, and its successor reached nobody.
@@ -111,7 +114,10 @@ describe('GitLab token rotation (gitlab.rotateToken)', () => {
     // The next run cannot use the old token, says why, and above all never rotates it again (that would revoke the family).
     const next = await refresh();
     expect(next.code).toBe(1);
-    expect(JSON.parse(next.stdout).gitlabToken).toMatchObject({ outcomeUnknown: true, error: expect.stringMatching(/^token rotation outcome unknown: a rotation at .* got no answer/) });
+    expect(JSON.parse(next.stdout).gitlabToken).toMatchObject({
+      outcomeUnknown: true,
+      error: expect.stringMatching(/^token rotation outcome unknown: a rotation at .* got no answer/),
+    });
     expect(rotateRequests().length - before).toBe(1);
     expect(sandbox.gitlab.activeTokensOfFamily(token)).toHaveLength(1);
 

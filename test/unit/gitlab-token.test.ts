@@ -128,14 +128,15 @@ describe('Function: checkGitLabToken', () => {
     expect(events).toEqual(['state', 'lock from v1']);
   });
 
-  it.each([
-    ['another run took the lock first', { lockLost: true }, /changed while this run prepared the rotation/, ['state', 'lock from v1', 'state']],
-  ])('never rotates when %s', async (_case, options, note, expected) => {
-    const { deps, events } = setup(soon, options as SetupOptions);
-    const result = await checkGitLabToken(rotating, deps);
-    expect(result).toEqual({ expiresAt: '2026-12-01', note: expect.stringMatching(note) });
-    expect(events).toEqual(expected);
-  });
+  it.each([['another run took the lock first', { lockLost: true }, /changed while this run prepared the rotation/, ['state', 'lock from v1', 'state']]])(
+    'never rotates when %s',
+    async (_case, options, note, expected) => {
+      const { deps, events } = setup(soon, options as SetupOptions);
+      const result = await checkGitLabToken(rotating, deps);
+      expect(result).toEqual({ expiresAt: '2026-12-01', note: expect.stringMatching(note) });
+      expect(events).toEqual(expected);
+    },
+  );
 
   it("waits for another run's rotation, then goes on with the token it stored instead of rotating again", async () => {
     const { deps, events } = setup(soon, { states: [{ lockedAt: NOW - 1_000 }, { lockedAt: NOW - 1_000 }, { changed: true }] });
@@ -167,9 +168,15 @@ describe('Function: checkGitLabToken', () => {
   });
 
   it('reports an unanswered rotation as unknown, never as unchanged, and keeps the lock so no run rotates the old token again', async () => {
-    const { deps, events } = setup(soon, { rotateFails: new AmbiguousOutcomeError('POST /api/v4/personal_access_tokens/self/rotate failed: socket hang up; it may or may not have been applied') });
+    const { deps, events } = setup(soon, {
+      rotateFails: new AmbiguousOutcomeError('POST /api/v4/personal_access_tokens/self/rotate failed: socket hang up; it may or may not have been applied'),
+    });
     const result = await checkGitLabToken(rotating, deps);
-    expect(result).toMatchObject({ expiresAt: '2026-12-01', outcomeUnknown: true, error: expect.stringMatching(/^token rotation outcome unknown: .*create a new token and store it in gl\/token/) });
+    expect(result).toMatchObject({
+      expiresAt: '2026-12-01',
+      outcomeUnknown: true,
+      error: expect.stringMatching(/^token rotation outcome unknown: .*create a new token and store it in gl\/token/),
+    });
     expect(result.error).not.toMatch(/unchanged/);
     expect(events).toEqual(['state', 'lock from v1', 'rotate 2027-02-20', 'mark unknown lock-1']);
   });
@@ -177,7 +184,10 @@ describe('Function: checkGitLabToken', () => {
   it('keeps saying the outcome is unknown on later runs, and never rotates the old token again', async () => {
     const { deps, events } = setup(soon, { states: [{ unknownSince: NOW - 3_600_000 }] });
     const result = await checkGitLabToken(rotating, deps);
-    expect(result).toMatchObject({ outcomeUnknown: true, error: expect.stringMatching(/^token rotation outcome unknown: a rotation at 2026-11-22T05:00:00.000Z got no answer; .*store it in gl\/token/) });
+    expect(result).toMatchObject({
+      outcomeUnknown: true,
+      error: expect.stringMatching(/^token rotation outcome unknown: a rotation at 2026-11-22T05:00:00.000Z got no answer; .*store it in gl\/token/),
+    });
     expect(events).toEqual(['state']);
   });
 

@@ -281,7 +281,17 @@ describe('Function: assertSecretSize', () => {
   it('writes a covered variable only with a send-by time counted from before its list, so a long paged list is read again', async () => {
     let now = Date.parse('2026-11-22T06:00:00Z');
     const listStarted: number[] = [];
-    const row = { key: 'DOCKER_AUTH_CONFIG', environmentScope: '*', value: '{}', hidden: false, masked: false, protected: false, raw: true, variableType: 'env_var' as const, description: null };
+    const row = {
+      key: 'DOCKER_AUTH_CONFIG',
+      environmentScope: '*',
+      value: '{}',
+      hidden: false,
+      masked: false,
+      protected: false,
+      raw: true,
+      variableType: 'env_var' as const,
+      description: null,
+    };
     const discovery = {
       descendants: async () => [{ kind: 'project' as const, id: 7, fullPath: 'platform/slow' }],
       fullPath: async () => 'platform',
@@ -293,7 +303,11 @@ describe('Function: assertSecretSize', () => {
     };
     const variables = new MemoryVariableStore();
     variables.set({ owner: { kind: 'project', id: '7' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: '*' }, { value: '{}' });
-    const summary = await runRefresh(aConfig({ targets: [{ group: 'platform', coverShadowing: true }] }), { dryRun: false }, deps({ variables, discovery, clock: { now: () => now } }));
+    const summary = await runRefresh(
+      aConfig({ targets: [{ group: 'platform', coverShadowing: true }] }),
+      { dryRun: false },
+      deps({ variables, discovery, clock: { now: () => now } }),
+    );
     expect(summary.targets.find((t) => t.via)).toMatchObject({ target: 'project:platform/slow', status: 'updated' });
     const covered = variables.writes.find((write) => write.key.startsWith('project:7'));
     expect(listStarted).toHaveLength(1);

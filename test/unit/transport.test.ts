@@ -116,7 +116,9 @@ describe('Function: serverDelay', () => {
       const { fetchImpl, seen } = scripted(responses);
       const send = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 4 }), requestTimeoutMs: 1000, fetchImpl, wait: async () => {} });
       const call = () =>
-        writePolicy.run({ once: true }, () => send('personal_access_tokens/self/rotate', { method: 'POST', prefixUrl: 'https://gitlab.example.com/api/v4', headers: { 'private-token': TOKEN } }));
+        writePolicy.run({ once: true }, () =>
+          send('personal_access_tokens/self/rotate', { method: 'POST', prefixUrl: 'https://gitlab.example.com/api/v4', headers: { 'private-token': TOKEN } }),
+        );
       return { call, seen };
     };
 
