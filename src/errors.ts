@@ -62,6 +62,15 @@ export class DiscoveryLimitError extends Error {
 }
 
 /**
+/**
+ * A request that must not be repeated (a token rotate) got no clear answer: the connection dropped, it
+ * timed out, or GitLab answered 5xx. Whether GitLab applied it is unknown.
+ */
+export class AmbiguousOutcomeError extends Error {
+  override name = 'AmbiguousOutcomeError';
+}
+
+/**
  * Work the run had no time to send (nothing was changed by it): `subject` names the request, and
  * `resumesAt` (epoch ms) is when GitLab's rate limit would have let it go, if that is why.
  */

@@ -2,7 +2,8 @@ import type { Config, SecretsConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import type { AwsInspector, SecretDescription } from './ports.js';
-import { COMBINED_SECRET_SUFFIX, hostSecretNames, secretTags } from './secret-records.js';
+import { writtenSecretNames } from './secret-names.js';
+import { secretTags } from './secret-records.js';
 
 /** A doctor check line (doctor.ts's Check, restated so this module does not import doctor). */
 export interface SecretCheck {
@@ -23,7 +24,7 @@ const DESCRIBE_CONCURRENCY = 4;
 export async function secretChecks(config: Config, aws: Pick<AwsInspector, 'describeSecret'>): Promise<SecretCheck[]> {
   const settings = config.secrets;
   if (!settings) return [];
-  const names = [...hostSecretNames(settings.prefix, config.registries), `${settings.prefix}${COMBINED_SECRET_SUFFIX}`];
+  const names = writtenSecretNames(config).map((secret) => secret.name);
   type Described = { name: string; secret: SecretDescription | undefined } | { name: string; error: string };
   const described = await mapWithConcurrency(names, DESCRIBE_CONCURRENCY, async (name): Promise<Described> => {
     try {
