@@ -50,6 +50,8 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore, cl
     status: 'failed',
   };
   let lastRead: StoredVariable | undefined;
+  /** A write that failed in a way that is retried (StaleReadError): it may have been sent and applied. */
+  let retriedWrite: unknown;
   try {
     if (credentials.length === 0) {
       throw new UnsafeMergeError('none of its registries could be minted in this run; the variable was left as it was');
@@ -74,12 +76,19 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore, cl
       } catch (error) {
         if (error instanceof MaskRefusedError && !maskRefused) maskRefused = true;
         else if (!(error instanceof StaleReadError && attempt < MAX_WRITE_ATTEMPTS)) throw error;
+        else retriedWrite = error;
       }
     }
   } catch (error) {
-    const message = error instanceof OutOfTimeError ? outOfTimeMessage(error.resumesAt) : describeError(error);
+    const message = error instanceof OutOfTimeError ? outOfTimeAfter(error, retriedWrite) : describeError(error);
     return { ...base, expiresAt: expiryHeld(spec, lastRead), error: message };
   }
+}
+
+/** "Not attempted" only while no write of this variable may have gone out; after one, the outcome is unknown. */
+function outOfTimeAfter(error: OutOfTimeError, retriedWrite: unknown): string {
+  if (retriedWrite === undefined) return outOfTimeMessage(error.resumesAt);
+  return `${describeError(retriedWrite)}; then ${outOfTimeReason(error.resumesAt)}: whether GitLab applied the earlier write is unknown, so check the variable or run again`;
 }
 
 /**

@@ -164,6 +164,26 @@ describe('Function: runRefresh', () => {
     expect(variables.writes).toEqual([]);
   });
 
+  it('does not call a variable "not attempted" when a write of it went out before time ran out: its outcome is unknown', async () => {
+    const variables = new MemoryVariableStore();
+    let reads = 0;
+    const flaky = {
+      read: async (ref: Parameters<MemoryVariableStore['read']>[0]) => {
+        if (++reads > 1) throw new OutOfTimeError(Date.parse('2026-11-22T07:00:00Z'), 'GET /api/v4/projects/platform%2Fapi/variables/DOCKER_AUTH_CONFIG');
+        return variables.read(ref);
+      },
+      write: async () => {
+        throw new StaleReadError('POST /api/v4/projects/platform%2Fapi/variables failed: request timed out; reading again before retrying the write');
+      },
+    };
+    const summary = await runRefresh(aConfig(), { dryRun: false }, deps({ variables: flaky }));
+    expect(summary.targets[0]).toMatchObject({
+      status: 'failed',
+      error:
+        'StaleReadError: POST /api/v4/projects/platform%2Fapi/variables failed: request timed out; reading again before retrying the write; then not attempted: out of time (rate limit resets at 2026-11-22T07:00:00.000Z): whether GitLab applied the earlier write is unknown, so check the variable or run again',
+    });
+  });
+
   it('fails a target when none of its registries minted, leaving its value alone', async () => {
     const minter = new FakeMinter();
     minter.failRegions = new Set(['us-east-1', 'eu-west-1']);
