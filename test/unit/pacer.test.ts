@@ -239,6 +239,14 @@ describe('Method: acquire with a deadline', () => {
     expect(error.resumesAt).toBeUndefined();
   });
 
+  it('waits for a free place only until the deadline', async () => {
+    const clock = new FakeClock(START);
+    const pacer = new AdaptivePacer({ maxConcurrency: 1, now: clock.now, wait: clock.sleep });
+    await pacer.acquire(); // in flight, and its answer never comes
+    await expect(clock.run(pacer.acquire(START + 5_000))).rejects.toThrowError(/^not attempted: out of time$/);
+    expect(clock.now()).toBe(START + 5_000);
+  });
+
   it('waits for a pause that ends before the deadline, and leaves no timer behind', async () => {
     const { clock, pacer, answer } = pacerAt();
     await answer(429, { 'retry-after': '20' });

@@ -146,6 +146,15 @@ describe('Function: createGitLabTransport', () => {
     expect(clock()).toBe(start);
   });
 
+  it('ends an attempt at the deadline rather than after its own timeout (the Lambda would be killed before its summary)', async () => {
+    const hanging = (async (_url: URL, init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)))) as unknown as typeof fetch;
+    const send = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 1 }), requestTimeoutMs: 60_000, fetchImpl: hanging, deadline: Date.now() + 200 });
+    const error = await send('projects/1/variables/X', { method: 'PUT', prefixUrl: 'https://gitlab.example.com/api/v4' }).catch((caught) => caught);
+    expect(error).toBeInstanceOf(GitLabApiError);
+    expect(error.message).toBe('PUT /api/v4/projects/1/variables/X failed: request timed out; no time left to retry');
+  });
+
   it('sends the token only as a header, and never puts it in an error', async () => {
     const { call, seen } = setup([json(401, { message: '401 Unauthorized' })]);
     const error = (await call().catch((caught) => caught)) as Error;

@@ -104,7 +104,7 @@ export class AdaptivePacer {
         const now = this.now();
         if (this.inFlight >= this.limit) {
           if (deadline !== undefined && now >= deadline) throw new OutOfTimeError();
-          await this.waitForAnswer();
+          await this.waitForAnswer(deadline === undefined ? undefined : deadline - now);
           continue;
         }
         const next = this.nextSend(now);

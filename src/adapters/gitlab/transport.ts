@@ -87,7 +87,9 @@ export function createGitLabTransport(options: TransportOptions) {
       let response: Answer | undefined;
       let failure = new GitLabApiError(`${label} failed`, undefined);
       try {
-        response = await fetchWithin(fetchImpl, url, { method, headers: request.headers, body: request.body }, request.signal, options.requestTimeoutMs);
+        // An attempt ends by the deadline too: past it the Lambda would be killed before its summary.
+        const timeoutMs = options.deadline === undefined ? options.requestTimeoutMs : Math.min(options.requestTimeoutMs, options.deadline - now());
+        response = await fetchWithin(fetchImpl, url, { method, headers: request.headers, body: request.body }, request.signal, timeoutMs);
       } catch (error) {
         if (request.signal?.aborted) throw new GitLabApiError(`${label}: gave up, the overall query timeout was reached`, undefined);
         failure = new GitLabApiError(`${label} failed: ${networkReason(error)}`, undefined);
