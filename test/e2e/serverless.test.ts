@@ -339,7 +339,8 @@ describe('serverless (osls) package', () => {
     expect(output).toContain('registries[0].accountId: expected a 12-digit account id');
   });
 
-  it.skipIf(!hasBinary('cfn-lint'))('passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config', async () => {
+  // Two packagings and two cfn-lint runs: about 40 s alone, over a minute beside the rest of the suite.
+  it.skipIf(!hasBinary('cfn-lint'))('passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config', { timeout: 180_000 }, async () => {
     const dev = await packageTemplate(['--stage', 'dev']);
     const maximal = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL);
     for (const { dir } of [dev, maximal]) {
@@ -350,7 +351,7 @@ describe('serverless (osls) package', () => {
     }
   });
 
-  it('invokes the bundled handler locally with the dry-run event', async () => {
+  it('invokes the bundled handler locally with the dry-run event', { timeout: 180_000 }, async () => {
     const run = await runServerless(['invoke', 'local', '-f', 'refresh', '--path', 'events/dry-run.json', `--param=config=${sandbox.configPath}`], sandbox.env);
     expect(run.code, run.output).toBe(0);
     const summary = JSON.parse(run.output.slice(run.output.indexOf('{\n')));
