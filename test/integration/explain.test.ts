@@ -218,7 +218,7 @@ describe('Property: explain agrees with the oracle (GitLab rules computed by the
           for (const r of rows) gitlab.putVariable(owner, dac(toolValue(FRESH, `host${value++}.example.com`), { environment_scope: r.scope, protected: r.protected }));
         };
         if (w.instance !== undefined) define('instance', [{ scope: '*', protected: w.instance }]);
-        groupIds.forEach((id, index) => define({ group: id }, w.groups[index] ?? []));
+        for (const [index, id] of groupIds.entries()) define({ group: id }, w.groups[index] ?? []);
         define({ project }, w.project);
 
         const report = await explain({ project: projectPath, environment: w.environment, ref: w.ref });
