@@ -112,7 +112,7 @@ export async function explainPull(request: ExplainRequest, ports: ExplainPorts):
   const job = { environment: request.environment, ref: parseJobRef(refText) };
   const judged = await judgeProtection(ports.gitlab, project, levels, job, request.protectedRef);
   const notes: string[] = [
-    `pipeline, trigger, schedule and manual-job variables named ${AUTH_VARIABLE} would override every CI/CD setting below; a .gitlab-ci.yml one loses to them`,
+    `pipeline, trigger, schedule and manual-job variables named ${AUTH_VARIABLE} would override every CI/CD setting shown here; a .gitlab-ci.yml one loses to them`,
     "the Runner also reads its own user's ~/.docker/config.json and the job's GitLab registry credentials; across those sources the longest matching path wins",
   ];
   const base = {
