@@ -96,7 +96,8 @@ describe('docs/troubleshooting.md: the explain examples are real output', () => 
     expect(exitCode).toBe(EXAMPLES[name]?.exitCode);
     const page = readFileSync(DOC, 'utf8');
     expect(page).toMatch(block(name));
-    if (process.env.UPDATE_DOCS) writeFileSync(DOC, page.replace(block(name), (_all, open, _old, close) => `${open}${text}${close}`));
-    else expect(block(name).exec(page)?.[2]).toBe(text);
+    if (!process.env.UPDATE_DOCS) return expect(block(name).exec(page)?.[2]).toBe(text);
+    const updated = page.replace(block(name), (_all, open, _old, close) => `${open}${text}${close}`);
+    writeFileSync(DOC, updated);
   });
 });
