@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCliProcess } from '../support/cli-process.js';
 import { ACCESS, GitLabEmulator } from '../support/gitlab-emulator.js';
-import { freePort } from '../support/moto.js';
+import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/htpasswd-registry.js';
 import { writeOciImage } from '../support/oci-image.js';
 import { hasBinary } from '../support/system-tools.js';
 
@@ -24,7 +24,7 @@ const PASSWORD = 'fresh-registry-password-0001';
  */
 describe.skipIf(missing.length > 0)('explain --probe against a real registry, compared with skopeo and the Docker CLI', () => {
   let gitlab: GitLabEmulator;
-  let registry: ChildProcess;
+  let registry: HtpasswdRegistry;
   let address: string;
   let work: string;
   let configPath: string;
@@ -49,26 +49,8 @@ describe.skipIf(missing.length > 0)('explain --probe against a real registry, co
       }),
     );
 
-    address = `127.0.0.1:${await freePort()}`;
-    writeFileSync(join(work, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', 'AWS', PASSWORD]));
-    writeFileSync(
-      join(work, 'registry.yml'),
-      stringify({
-        version: 0.1,
-        log: { level: 'error' },
-        storage: { filesystem: { rootdirectory: join(work, 'data') } },
-        http: { addr: address },
-        auth: { htpasswd: { realm: 'test', path: join(work, 'htpasswd') } },
-      }),
-    );
-    registry = spawn('docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      const status = await fetch(`http://${address}/v2/`)
-        .then((r) => r.status)
-        .catch(() => 0);
-      if (status === 401) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    registry = await startHtpasswdRegistry(work, PASSWORD);
+    address = registry.address;
     const seed = authFile('seed', PASSWORD);
     const push = spawnSync(
       'skopeo',
@@ -81,7 +63,7 @@ describe.skipIf(missing.length > 0)('explain --probe against a real registry, co
   }, 120_000);
 
   afterAll(async () => {
-    registry?.kill();
+    registry?.stop();
     await gitlab?.stop();
   });
 

@@ -156,6 +156,19 @@ describe('explain against the GitLab emulator: hand-written worlds', () => {
     expect(report.verdict.exitCode).toBe(0);
   });
 
+  it('the emulator answers the lookups as GitLab does (namespace, default branch, parent id, protected rules paged, unknown refs 404)', async () => {
+    const get = (path: string) => fetch(`${gitlab.url}/api/v4${path}`, { headers: { 'PRIVATE-TOKEN': ADMIN } });
+    expect(await (await get('/projects/corp%2Fteam%2Fapp')).json()).toMatchObject({ default_branch: 'main', namespace: { kind: 'group', full_path: 'corp/team' } });
+    expect(await (await get('/groups/corp%2Fteam')).json()).toMatchObject({ full_path: 'corp/team', parent_id: ids.corp });
+    gitlab.protectRefs(ids.app as number, { tags: Array.from({ length: 25 }, (_, i) => `t${i}-*`) });
+    const first = await get('/projects/corp%2Fteam%2Fapp/protected_tags');
+    expect(first.headers.get('x-total')).toBe('25');
+    expect(first.headers.get('link')).toContain('rel="next"');
+    const missing = await get('/projects/corp%2Fteam%2Fapp/repository/branches/nope%2Fx');
+    expect([missing.status, await missing.json()]).toEqual([404, { message: '404 Branch Not Found' }]);
+    expect((await get('/projects/corp%2Fteam%2Fapp/repository/branches/main')).status).toBe(200);
+  });
+
   it('only reads: no request but GETs', async () => {
     gitlab.putVariable({ project: ids.app as number }, dac(toolValue(FRESH), { protected: true }));
     gitlab.requests.length = 0;
