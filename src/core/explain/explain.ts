@@ -75,7 +75,7 @@ export async function explainPull(request: ExplainRequest, ports: ExplainPorts):
       { ...base, candidates, jobSecret: { source: secret.source, readable: secret.value !== undefined }, received: `job secret ${secret.source}` },
       secret.value === undefined
         ? { cannotTell: `the job secret ${secret.source} decides, and explain cannot read its value` }
-        : { value: secret.value, raw: true, variableType: 'file' },
+        : { value: secret.value, raw: true, masked: true, variableType: 'file' },
       image,
       ports,
       request,
@@ -105,7 +105,7 @@ export async function explainPull(request: ExplainRequest, ports: ExplainPorts):
   if (winner.hidden || winner.value === null) {
     return finish({ ...base, candidates, received }, { cannotTell: `the winning variable is hidden: GitLab never returns its value` }, image, ports, request);
   }
-  return finish({ ...base, candidates, received }, { value: winner.value, raw: winner.raw, variableType: winner.variableType }, image, ports, request);
+  return finish({ ...base, candidates, received }, { value: winner.value, raw: winner.raw, masked: winner.masked, variableType: winner.variableType }, image, ports, request);
 }
 
 async function readLevels(gitlab: JobVariableSource, project: ProjectInfo): Promise<LevelVariables[]> {
@@ -256,7 +256,15 @@ function noValueVerdict(levels: LevelVariables[]): Verdict {
   };
 }
 
-type Received = { value: string; raw: boolean; variableType: 'env_var' | 'file' } | { cannotTell: string; fix?: string };
+/** The value the Runner gets, with the settings that change how it is read. */
+interface ReceivedValue {
+  value: string;
+  raw: boolean;
+  masked: boolean;
+  variableType: 'env_var' | 'file';
+}
+
+type Received = ReceivedValue | { cannotTell: string; fix?: string };
 
 type Base = Omit<ExplainReport, 'verdict' | 'runner' | 'validity' | 'probe'>;
 
@@ -270,9 +278,11 @@ async function finish(base: Base, received: Received, image: ImageReference, por
   return { ...base, runner, validity, probe, verdict };
 }
 
-function readReceived(received: { value: string; raw: boolean; variableType: 'env_var' | 'file' }, image: ImageReference) {
+function readReceived(received: ReceivedValue, image: ImageReference) {
   const asStored = readAsRunner(received.value, image.text);
-  const kind = received.variableType === 'file' ? 'file variable: the Runner uses its content for the pull' : 'variable';
+  const type = received.variableType === 'file' ? 'file variable (the Runner uses its content for the pull; in the job script it is a path)' : 'variable';
+  // Masking changes job logs only; the Runner reads the value the same way.
+  const kind = received.masked ? `masked ${type} (masking only hides it in job logs)` : type;
   if (received.raw) return { reading: asStored, runner: runnerReport(asStored, `raw ${kind}: used as stored`) };
   const expansion = expandAsRunner(received.value);
   const reading = readAsRunner(expansion.value, image.text);
