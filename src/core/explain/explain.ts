@@ -124,7 +124,7 @@ async function readLevels(gitlab: JobVariableSource, project: ProjectInfo): Prom
 }
 
 /** `a/b/c` → `a`, `a/b`, `a/b/c`: root first, as GitLab sends group variables. */
-export function ancestorPaths(fullPath: string): string[] {
+function ancestorPaths(fullPath: string): string[] {
   const parts = fullPath.split('/');
   return parts.map((_, index) => parts.slice(0, index + 1).join('/'));
 }

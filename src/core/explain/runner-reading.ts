@@ -106,7 +106,8 @@ export interface Expansion {
 }
 
 /**
- * Expands a non-raw value like the Runner: `$$` is `$`, `$NAME` and `${NAME}` become the job's
+ * Expands a non-raw value like the Runner (`Variables.Expand` in its `common/spec/variables.go`, Go's
+ * `os.Expand` over the job's variables): `$$` is `$`, `$NAME` and `${NAME}` become the job's
  * variable (empty when undefined; taken as undefined here), `$1`…`$9`, `$*`, `$#`, `$@`, `$!`, `$?`, `$-`
  * become empty, `${}` disappears, and a `$` before anything else stays.
  */

@@ -142,7 +142,7 @@ export function validityVerdict(validity: Validity): Verdict {
 }
 
 /** Exactly what the Runner would hand the registry for this entry (Docker's precedence: identity token, then registry token, then user/password). */
-export function probeCredentials(credentials: EntryCredentials): ProbeCredentials {
+function probeCredentials(credentials: EntryCredentials): ProbeCredentials {
   if (credentials.identityToken) return { kind: 'identity-token', username: credentials.username, token: credentials.identityToken };
   if (credentials.registryToken) return { kind: 'registry-token', token: credentials.registryToken };
   return { kind: 'basic', username: credentials.username, password: credentials.password };
