@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../support/moto.js';
 import { type Sandbox, startSandbox } from '../support/sandbox.js';
 import { runServerless } from '../support/serverless.js';
-import { hasBinary } from '../support/system-tools.js';
+import { itWithBinaries } from '../support/system-tools.js';
 
 type Resource = { Type: string; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
 type Statement = { role: string; Effect: string; Action: string | string[]; Resource: any; Condition?: any };
@@ -298,7 +298,7 @@ describe('serverless (osls) package', () => {
     expect(output).toContain('registries[0].accountId: expected a 12-digit account id');
   });
 
-  it.skipIf(!hasBinary('cfn-lint'))('passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config', async () => {
+  itWithBinaries('passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config', ['cfn-lint'], async () => {
     const dev = await packageTemplate(['--stage', 'dev']);
     const maximal = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL);
     for (const { dir } of [dev, maximal]) {

@@ -5,15 +5,13 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { handler, resetHelperUrlCache } from '../../src/handlers/helper-url.js';
-import { createBucket, DEBIAN_HELPER, HELPER_VERSION, helperBinaryMissing, helperDigest, writeHelperConfig } from '../support/helper-env.js';
+import { createBucket, DEBIAN_HELPER, HELPER_BINARIES, HELPER_VERSION, helperDigest, writeHelperConfig } from '../support/helper-env.js';
 import { type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
-
-const missing = helperBinaryMissing();
-if (missing) console.warn(`helper-publish-serve: skipped, ${missing}`);
+import { describeWithBinaries } from '../support/system-tools.js';
 
 const KEY = `docker-credential-ecr-login/${HELPER_VERSION}/linux-amd64/docker-credential-ecr-login`;
 
-describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, the Debian helper binary)', () => {
+describeWithBinaries('helper publish → helper-url (moto S3, the Debian helper binary)', HELPER_BINARIES, () => {
   let moto: MotoServer;
   let restore: () => void;
   let digest: string;
