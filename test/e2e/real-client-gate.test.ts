@@ -26,7 +26,9 @@ describe('real-client tests whose binary is missing', () => {
     const run = await runFixture({ CI: 'true' });
     const output = run.stdout + run.stderr;
     expect(run.code).toBe(1);
-    expect(output).toContain('a suite that needs a missing binary: missing no-such-real-client-binary (install no-such-real-client-binary); with CI=true a real-client test may not be skipped');
+    expect(output).toContain(
+      'a suite that needs a missing binary: missing no-such-real-client-binary (install no-such-real-client-binary); with CI=true a real-client test may not be skipped',
+    );
     expect(output).toContain('a test that needs a missing binary: missing no-such-real-client-binary');
     expect(output).toMatch(/2 failed \| 1 passed/);
   });
