@@ -74,9 +74,9 @@ export function describeWithBinaries(name: string, binaries: string[], body: () 
 }
 
 /** it() with the same rule as describeWithBinaries. */
-export function itWithBinaries(name: string, binaries: string[], body: () => unknown): void {
+export function itWithBinaries(name: string, binaries: string[], body: () => unknown, timeout?: number): void {
   const missing = missingBinaries(binaries);
-  if (!missing) return void it(name, body);
+  if (!missing) return void it(name, body, timeout);
   if (realClientsRequired()) return void it(name, refusal(name, missing));
   console.warn(`skipped "${name}": ${missing}`);
   it.skip(name, body);
