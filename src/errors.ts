@@ -69,6 +69,11 @@ export class OutOfTimeError extends Error {
   override name = 'OutOfTimeError';
 }
 
+/** `helper publish` uploaded an artefact, but reading it back does not show the digest it was uploaded with. */
+export class HelperVerificationError extends Error {
+  override name = 'HelperVerificationError';
+}
+
 /**
  * Turns anything thrown into a one-line message that is safe to log: only `name` and `message`
  * are read, never `cause`, request objects or headers (gitbeaker and the AWS SDK attach those).
