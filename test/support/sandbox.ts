@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stringify } from 'yaml';
-import { ACCESS, GitLabEmulator } from './gitlab-emulator.js';
+import { ACCESS, GitLabEmulator, type Serving } from './gitlab-emulator.js';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from './moto.js';
 
 export const SANDBOX_TOKEN = 'glpat-sandboxTokenValue0123456789';
@@ -31,10 +31,10 @@ export interface Sandbox {
  * subgroup, existing DOCKER_AUTH_CONFIG values with a Docker Hub entry and a credential helper that
  * must survive, a scoped variable, and the GitLab token stored in Secrets Manager.
  */
-export async function startSandbox(options: { configOverrides?: (config: Record<string, unknown>) => void } = {}): Promise<Sandbox> {
+export async function startSandbox(options: { configOverrides?: (config: Record<string, unknown>) => void; serving?: Serving } = {}): Promise<Sandbox> {
   const moto = await startMoto();
   const gitlab = new GitLabEmulator();
-  await gitlab.start();
+  await gitlab.start(options.serving);
   const env = motoEnv(moto.url);
 
   const refresher = gitlab.addUser('refresher-bot', { admin: true });

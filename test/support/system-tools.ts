@@ -7,6 +7,8 @@ export const SYSTEM_PACKAGES: Record<string, string> = {
   htpasswd: 'apache2-utils',
   'docker-credential-ecr-login': 'amazon-ecr-credential-helper',
   shellcheck: 'shellcheck',
+  // Test certificate authorities for the private-network tests (test/support/test-pki.ts).
+  openssl: 'openssl',
 };
 
 export function hasBinary(name: string): boolean {

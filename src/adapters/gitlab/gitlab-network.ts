@@ -52,16 +52,20 @@ export async function createGitLabNetwork(options: GitLabNetworkOptions): Promis
 
 async function dispatchingFetch(proxy: URL | undefined, options: GitLabNetworkOptions): Promise<typeof fetch> {
   const { Agent, ProxyAgent, fetch: undiciFetch } = await import('undici');
-  const trust = options.caCertificates.length > 0 ? { ca: [...defaultCaCertificates(options.env), ...options.caCertificates] } : {};
+  const trust = options.caCertificates.length > 0 ? { ca: trustedCaCertificates(options.caCertificates, options.env) } : {};
   const dispatcher = proxy ? new ProxyAgent({ uri: proxy.href, requestTls: trust, proxyTls: trust }) : new Agent({ connect: trust });
   const viaDispatcher = (input: URL | string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher });
   return viaDispatcher as unknown as typeof fetch;
 }
 
 /**
- * What node trusts by default: `tls.getCACertificates('default')` where it exists (node 22.15+, the
- * Lambda runtime), else its bundled roots plus NODE_EXTRA_CA_CERTS, as node itself adds them.
+ * What node trusts by default, then the extra CAs: `tls.getCACertificates('default')` where it exists
+ * (node 22.15+, the Lambda runtime), else node's bundled roots plus NODE_EXTRA_CA_CERTS, as node adds them.
  */
+export function trustedCaCertificates(extra: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  return [...defaultCaCertificates(env), ...extra];
+}
+
 function defaultCaCertificates(env: NodeJS.ProcessEnv): string[] {
   const getter = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
   if (getter) return getter('default');
