@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -253,6 +254,20 @@ describe('Config: gitlab.url shape and extra CA certificates', () => {
     expect(loadConfigFile(join(dir, 'config.yml')).gitlab.caCertificatesPem).toBe(ca.caPem.trim());
     writeFileSync(join(dir, 'bad.yml'), JSON.stringify({ ...base, gitlab: { url: 'https://gitlab.example.com', caCertificatesFile: 'config.yml' } }));
     expect(() => loadConfigFile(join(dir, 'bad.yml'))).toThrowError('gitlab.caCertificatesFile: config.yml holds no PEM certificate');
+  });
+
+  it('checks the CA file at packaging too, with the field path (what serverless package prints)', () => {
+    const { loadRefresherConfig } = createRequire(import.meta.url)('../../build/refresher-config.cjs') as {
+      loadRefresherConfig: (file: string) => { gitlab: { caCertificatesPem?: string } };
+    };
+    writeFileSync(join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n');
+    writeFileSync(join(dir, 'packaged.yml'), JSON.stringify({ ...base, gitlab: { url: 'https://gitlab.example.com', caCertificatesFile: 'key.pem' } }));
+    expect(() => loadRefresherConfig(join(dir, 'packaged.yml'))).toThrowError(
+      /Invalid refresher config .*packaged\.yml:\n {2}gitlab\.caCertificatesFile: key\.pem holds a private key/,
+    );
+    writeFileSync(join(dir, 'ca.pem'), ca.caPem);
+    writeFileSync(join(dir, 'packaged.yml'), JSON.stringify({ ...base, gitlab: { url: 'https://gitlab.example.com', caCertificatesFile: 'ca.pem' } }));
+    expect(loadRefresherConfig(join(dir, 'packaged.yml')).gitlab.caCertificatesPem).toBe(ca.caPem.trim());
   });
 
   it('adds the secret certificates to the file ones, and names the secret when it holds none', async () => {
