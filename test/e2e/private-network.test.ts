@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { Check } from '../../src/core/doctor.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { type ConnectProxy, startConnectProxy } from '../support/connect-proxy.js';
 import { motoClientConfig } from '../support/moto.js';
@@ -18,14 +19,6 @@ let ca: TestCa;
 let sandbox: Sandbox;
 let proxy: ConnectProxy;
 const CA_SECRET = 'network/internal-ca';
-
-interface CheckJson {
-  check: string;
-  subject?: string;
-  status: string;
-  detail: string;
-  fix?: string;
-}
 
 beforeAll(async () => {
   ca = createTestCa('Example Internal Root CA');
@@ -82,7 +75,7 @@ describe('GitLab over HTTPS with a certificate from an internal CA, under /gitla
   it('doctor without the CA fails the GitLab check with the TLS cause in detail and the fix in its own column', async () => {
     const run = await cli(['doctor', '--config', sandbox.configPath, '--json']);
     expect(run.code).toBe(2);
-    const { checks } = JSON.parse(run.stdout) as { checks: CheckJson[] };
+    const { checks } = JSON.parse(run.stdout) as { checks: Check[] };
     expect(checks.find((check) => check.check === 'gitlab-network')).toMatchObject({ status: 'ok', detail: 'direct (no proxy variable applies)' });
     const gitlab = checks.find((check) => check.check === 'gitlab-token');
     expect(gitlab).toMatchObject({ status: 'fail', detail: expect.stringContaining('GitLabNetworkError: GET /gitlab/api/v4/user failed: the TLS certificate of 127.0.0.1:') });
@@ -103,7 +96,7 @@ describe('GitLab over HTTPS with a certificate from an internal CA, under /gitla
   it('doctor with the CA: the extra CA is listed, GitLab answers, and group discovery pages through Link headers under the path', async () => {
     const path = configWith({ caCertificatesFile: 'internal-ca.pem' }, 'with-ca-doctor');
     const run = await cli(['doctor', '--config', path, '--json']);
-    const { checks } = JSON.parse(run.stdout) as { checks: CheckJson[] };
+    const { checks } = JSON.parse(run.stdout) as { checks: Check[] };
     expect(checks.find((check) => check.check === 'gitlab-network')?.detail).toBe('direct (no proxy variable applies); trusts 1 extra CA certificate besides the default ones');
     expect(checks.find((check) => check.check === 'gitlab-ca')).toMatchObject({ subject: 'CN=Example Internal Root CA', status: 'ok' });
     expect(checks.find((check) => check.check === 'gitlab-token')).toMatchObject({ status: 'ok', detail: 'authenticated as refresher-bot (administrator)' });
@@ -156,7 +149,7 @@ describe('GitLab behind an egress proxy (HTTPS_PROXY / NO_PROXY)', () => {
     proxy.refuseWith = 407;
     const path = configWith({ caCertificatesFile: 'internal-ca.pem' }, 'proxy-refuses');
     const run = await cli(['doctor', '--config', path, '--json'], { HTTPS_PROXY: `http://ops:proxy-Secret-1@127.0.0.1:${new URL(proxy.url).port}` });
-    const { checks } = JSON.parse(run.stdout) as { checks: CheckJson[] };
+    const { checks } = JSON.parse(run.stdout) as { checks: Check[] };
     expect(checks.find((check) => check.check === 'gitlab-network')?.detail).toMatch(/^through the proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\)/);
     const gitlab = checks.find((check) => check.check === 'gitlab-token');
     expect(gitlab).toMatchObject({

@@ -51,6 +51,13 @@ const maximalFiles = (): Record<string, string> => {
   return { 'internal-ca.pem': internalCa.caPem };
 };
 
+/** The maximal config packaged once for the tests that read it (a package costs seconds). */
+let maximalPackage: ReturnType<typeof packageTemplate> | undefined;
+const packageMaximal = () => {
+  maximalPackage ??= packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL, maximalFiles());
+  return maximalPackage;
+};
+
 async function packageTemplate(args: string[], config?: unknown, files: Record<string, string> = {}): Promise<{ dir: string; template: any; output: string; code: number | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
   const extra: string[] = [];
@@ -259,7 +266,7 @@ describe('serverless (osls) package', () => {
   });
 
   it('derives the rest from a maximal config: existing topic and bucket, KMS alias, push and pull grants, rotation, VPC, internal CA', async () => {
-    const { template, output, code, dir } = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL, maximalFiles());
+    const { template, output, code, dir } = await packageMaximal();
     expect(code, output).toBe(0);
     // VPC: on the refresh function only (runners call helperUrl from anywhere), with exactly Lambda's ENI actions.
     expect(template.Resources.RefreshLambdaFunction.Properties.VpcConfig).toEqual({ SubnetIds: SUBNETS, SecurityGroupIds: [SECURITY_GROUP] });
@@ -351,16 +358,20 @@ describe('serverless (osls) package', () => {
     expect(output).toContain('registries[0].accountId: expected a 12-digit account id');
   });
 
-  it.skipIf(!hasBinary('cfn-lint'))('passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config (VPC included)', async () => {
-    const dev = await packageTemplate(['--stage', 'dev']);
-    const maximal = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL, maximalFiles());
-    for (const { dir } of [dev, maximal]) {
-      const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
-      const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
-      expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
-      expect(lint.status).toBe(0);
-    }
-  });
+  it.skipIf(!hasBinary('cfn-lint'))(
+    'passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config (VPC included)',
+    async () => {
+      const dev = await packageTemplate(['--stage', 'dev']);
+      const maximal = await packageMaximal();
+      for (const { dir } of [dev, maximal]) {
+        const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
+        const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
+        expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
+        expect(lint.status).toBe(0);
+      }
+    },
+    180_000,
+  );
 
   it('invokes the bundled handler locally with the dry-run event', async () => {
     const run = await runServerless(['invoke', 'local', '-f', 'refresh', '--path', 'events/dry-run.json', `--param=config=${sandbox.configPath}`], sandbox.env);
