@@ -99,12 +99,13 @@ describe('serverless (osls) package', () => {
     let dir: string;
     const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
+    // A package takes seconds, or minutes on a machine shared with other test runs.
     beforeAll(async () => {
       const packaged = await packageTemplate(['--stage', 'dev']);
       expect(packaged.code, packaged.output).toBe(0);
       ({ template, dir } = packaged);
       resources = template.Resources;
-    });
+    }, 180_000);
 
     it('holds no CloudFormation conditions: what was packaged is what deploys', () => {
       expect(template.Conditions).toBeUndefined();
@@ -328,7 +329,7 @@ describe('serverless (osls) package', () => {
       'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-*',
     });
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
-  });
+  }, 180_000);
 
   it('packages a config without a helper section: helper-url may only write its logs', async () => {
     const { template, output, code } = await packageTemplate(['--stage', 'x'], {
