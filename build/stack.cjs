@@ -140,9 +140,13 @@ function vpcConfig(subnetParam, securityGroupParam) {
   return { SubnetIds: [...new Set(subnets)], SecurityGroupIds: [...new Set(groups)] };
 }
 
+/** A secret by name or ARN; `-??????` is the six characters Secrets Manager appends, and matches nothing longer. */
 function secretArn(id) {
-  return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-*`);
+  return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`);
 }
+
+/** What must never be done to the GitLab token secret unless rotation is on, nor to the CA secret (the secrets prefix may cover them). */
+const TOKEN_SECRET_WRITES = ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'];
 
 /** Least privilege for the refresh function, from what the config actually uses. */
 function refreshStatements(config, names, alert, vpc) {
@@ -177,11 +181,19 @@ function refreshStatements(config, names, alert, vpc) {
   }
   if (config.gitlab.tokenSecretId) {
     // Writing the token secret is needed only to store a rotated token.
-    const actions = config.gitlab.rotateToken ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'] : ['secretsmanager:GetSecretValue'];
+    // Rotation writes a lock version and moves AWSCURRENT by compare-and-swap (UpdateSecretVersionStage).
+    const actions = config.gitlab.rotateToken
+      ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']
+      : ['secretsmanager:GetSecretValue'];
     statements.push({ Effect: 'Allow', Action: actions, Resource: secretArn(config.gitlab.tokenSecretId) });
+    // The prefix grant above may cover the token secret (ecr-gitlab-refresher/gitlab-token): an explicit deny wins.
+    if (!config.gitlab.rotateToken && config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: secretArn(config.gitlab.tokenSecretId) });
   }
   if (config.gitlab.caCertificatesSecretId) {
-    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArn(config.gitlab.caCertificatesSecretId) });
+    const caSecret = secretArn(config.gitlab.caCertificatesSecretId);
+    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: caSecret });
+    // What GitLab is trusted with is never the function's to change, even inside the secrets prefix.
+    if (config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: caSecret });
   }
   if (vpc) statements.push({ Effect: 'Allow', Action: VPC_ENI_ACTIONS, Resource: '*' });
   return statements;

@@ -19,7 +19,8 @@ import { connectGitLab, gitlabCaCertificates, gitlabOptions, resolveGitLabToken 
 /** Adapters for `status`: reads only. */
 export async function buildStatusDeps(config: Config, runtime: RuntimeOptions, observability: Observability) {
   const { options, secretStore } = await connectGitLab(config, runtime, observability.redactor);
-  return { variables: new GitLabVariableStore(options), secrets: config.secrets ? secretStore : undefined };
+  const roles = new RoleCredentials();
+  return { variables: new GitLabVariableStore(options), secrets: config.secrets ? secretStore : undefined, callerAccount: () => roles.callerAccount() };
 }
 
 /**

@@ -81,8 +81,9 @@ async function statusCommand(command: CliCommand, io: CliIo): Promise<number> {
   const observability = buildObservability(runtime);
   try {
     const config = loadConfigFile(command.configPath);
-    const { variables, secrets } = await buildStatusDeps(config, runtime, observability);
-    const report = await collectStatus(config, variables, secrets, Date.now());
+    const { variables, secrets, callerAccount } = await buildStatusDeps(config, runtime, observability);
+    const account = await callerAccount().catch(() => undefined);
+    const report = await collectStatus(config, variables, secrets, Date.now(), account);
     io.stdout(observability.redactor.scrub(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report)));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (error) {

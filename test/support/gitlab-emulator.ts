@@ -42,6 +42,10 @@ interface TokenInfo {
   /** `YYYY-MM-DD`; a token stops working at the start of that day (UTC). */
   expiresAt?: string;
   revoked: boolean;
+  /** Tokens rotated from one another share a family (GitLab's reuse detection revokes all of it). */
+  family: number;
+  /** Set once the token was rotated: its successor. */
+  rotatedTo?: string;
 }
 
 export interface Faults {
@@ -162,8 +166,15 @@ export class GitLabEmulator {
     return id;
   }
 
-  addToken(token: string, userId: number, scopes: string[] = ['api'], name = 'refresher', options: { expiresAt?: string } = {}): void {
-    this.tokens.set(token, { id: this.nextId++, userId, scopes, name, expiresAt: options.expiresAt, revoked: false });
+  addToken(token: string, userId: number, scopes: string[] = ['api'], name = 'refresher', options: { expiresAt?: string; family?: number } = {}): void {
+    const id = this.nextId++;
+    this.tokens.set(token, { id, userId, scopes, name, expiresAt: options.expiresAt, revoked: false, family: options.family ?? id });
+  }
+
+  /** Every token of a family that still works (rotation leaves exactly one). */
+  activeTokensOfFamily(token: string): string[] {
+    const family = this.tokens.get(token)?.family;
+    return [...this.tokens].filter(([, info]) => info.family === family && !info.revoked).map(([value]) => value);
   }
 
   /** The stored record of a token, for tests (revoked, expiry). */
@@ -259,6 +270,7 @@ export class GitLabEmulator {
   resetFaults(): void {
     this.faults = structuredClone(NO_FAULTS);
     this.injected.length = 0;
+    this.dropsAfterApply.length = 0;
     this.window.clear();
   }
 
@@ -280,6 +292,7 @@ export class GitLabEmulator {
       return;
     }
     const token = this.tokenOf(request);
+    if (method === 'POST' && url.pathname.endsWith('/personal_access_tokens/self/rotate')) this.detectReuse(token);
     const throttled = this.throttle(token);
     if (throttled) return this.send(response, record, 429, 'Retry later\n', throttled);
     const rateHeaders = this.rateHeaders(token);
@@ -294,6 +307,11 @@ export class GitLabEmulator {
     }
     try {
       const result = this.route(method, url, body, token);
+      if (this.takeDropAfterApply(method, url.pathname)) {
+        record.status = -2;
+        request.socket.destroy();
+        return;
+      }
       this.send(response, record, result.status, result.body, { ...rateHeaders, ...result.headers });
     } catch (error) {
       if (error instanceof HttpError) return this.send(response, record, error.status, error.body, rateHeaders);
@@ -537,6 +555,31 @@ export class GitLabEmulator {
     });
   }
 
+  // ---- answers lost after GitLab applied the request, and token reuse detection ----------------
+
+  private readonly dropsAfterApply: Array<{ match: (method: string, path: string) => boolean; times: number }> = [];
+
+  /** The next `times` matching requests are applied, then their connection is destroyed without an answer. */
+  dropAfterApply(match: (method: string, path: string) => boolean, times = 1): void {
+    this.dropsAfterApply.push({ match, times });
+  }
+
+  private takeDropAfterApply(method: string, path: string): boolean {
+    const drop = this.dropsAfterApply.find((candidate) => candidate.times > 0 && candidate.match(method, path));
+    if (drop) drop.times--;
+    return drop !== undefined;
+  }
+
+  /**
+   * GitLab (issue 524639): a rotate sent with a token that was already rotated revokes the whole token
+   * family, the successor nobody may have received included. The request itself then fails with 401.
+   */
+  private detectReuse(token: string | undefined): void {
+    const info = token ? this.tokens.get(token) : undefined;
+    if (!info?.rotatedTo) return;
+    for (const other of this.tokens.values()) if (other.family === info.family) other.revoked = true;
+  }
+
   // ---- identity and permissions ---------------------------------------------------------------
 
   private authenticate(token: string | undefined): TokenInfo {
@@ -566,7 +609,8 @@ export class GitLabEmulator {
     }
     auth.revoked = true;
     const successor = `glpat-rotated${Math.random().toString(36).slice(2).padEnd(20, '0')}`;
-    this.addToken(successor, auth.userId, auth.scopes, auth.name, { expiresAt: requested });
+    auth.rotatedTo = successor;
+    this.addToken(successor, auth.userId, auth.scopes, auth.name, { expiresAt: requested, family: auth.family });
     return { status: 200, body: { ...tokenBody(this.tokens.get(successor) as TokenInfo), token: successor } };
   }
 
