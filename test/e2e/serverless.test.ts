@@ -355,7 +355,8 @@ describe('serverless (osls) package', () => {
     expect(byAction(statements, 'secretsmanager:PutSecretValue').map((statement) => statement.Resource)).toContainEqual({
       'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-??????',
     });
-    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([]);
+    // Rotation is on, so the token secret is writable: the only Deny keeps the CA secret read-only.
+    expect(statements.filter((statement) => statement.Effect === 'Deny').map((statement) => statement.Resource)).toEqual([caSecret]);
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
   }, 180_000);
 
