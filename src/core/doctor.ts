@@ -1,5 +1,5 @@
 import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { type CoverSource, coverRefusal, coverSource } from './cover-shadowing.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
@@ -15,6 +15,7 @@ import type {
   DescendantOwner,
   GitLabDiscovery,
   GitLabInspector,
+  GitLabRouteReport,
   GitLabTokenApi,
   GitLabTokenInfo,
   GitLabUser,
@@ -46,6 +47,8 @@ export interface DoctorPorts {
   variables: CiVariableStore;
   /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
   readTokenSecret?: () => Promise<string>;
+  /** How GitLab is reached: proxy route and extra CA certificates (docs/network.md). */
+  gitlabRoute?: () => Promise<GitLabRouteReport>;
   onSecret: (secret: string) => void;
   now: () => number;
 }
@@ -63,6 +66,7 @@ export function doctorExitCode(checks: Check[]): 0 | 1 | 2 {
 export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Check[]> {
   const checks: Check[] = [{ check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets` }];
   checks.push(...(await awsChecks(config, ports)));
+  if (ports.gitlabRoute) checks.push(...(await gitlabNetworkChecks(config, ports.gitlabRoute)));
   const user = await gitlabIdentityChecks(config, ports, checks);
   if (!user) return checks;
   const duplicates = await findDuplicateTargets(config.targets, (kind, id) => ports.discovery.fullPath(kind, id));
@@ -235,7 +239,9 @@ function pullFix(registry: RegistryConfig, account: string | undefined, minterAc
 async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: Check[]): Promise<GitLabUser | undefined> {
   const user = await attempt(() => ports.gitlab.currentUser());
   if (!user.ok) {
-    checks.push({ check: 'gitlab-token', status: 'fail', detail: user.error, fix: 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
+    // A network failure or a 401 names its own fix (DNS, TLS, proxy, token).
+    const { detail, fix } = describeProblem(user.cause);
+    checks.push({ check: 'gitlab-token', status: 'fail', detail, fix: fix ?? 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
     return undefined;
   }
   checks.push({ check: 'gitlab-token', status: 'ok', detail: `authenticated as ${user.value.username}${user.value.isAdmin ? ' (administrator)' : ''}` });
@@ -260,6 +266,32 @@ async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: 
   }
   if (token.ok) checks.push(tokenExpiryCheck(token.value, config, ports.now()));
   return user.value;
+}
+
+/** How GitLab is reached and which extra CAs it is trusted with, before the first GitLab request. */
+async function gitlabNetworkChecks(config: Config, route: () => Promise<GitLabRouteReport>): Promise<Check[]> {
+  const report = await attempt(route);
+  if (!report.ok) {
+    const { detail, fix } = describeProblem(report.cause);
+    return [
+      {
+        check: 'gitlab-network',
+        status: 'fail',
+        detail,
+        fix: fix ?? 'check gitlab.caCertificatesSecretId (it exists, holds PEM certificates, and secretsmanager:GetSecretValue is allowed) and the proxy variables',
+      },
+    ];
+  }
+  const checks: Check[] = [{ check: 'gitlab-network', subject: config.gitlab.url, status: 'ok', detail: report.value.route }];
+  const source = [config.gitlab.caCertificatesFile, config.gitlab.caCertificatesSecretId && `secret ${config.gitlab.caCertificatesSecretId}`].filter(Boolean).join(' and ');
+  for (const certificate of report.value.caCertificates) {
+    checks.push(
+      certificate.expired
+        ? { check: 'gitlab-ca', subject: certificate.subject, status: 'warn', detail: `expired on ${certificate.expiresAt}`, fix: `replace it in ${source}` }
+        : { check: 'gitlab-ca', subject: certificate.subject, status: 'ok', detail: `trusted for GitLab until ${certificate.expiresAt} (from ${source})` },
+    );
+  }
+  return checks;
 }
 
 /** WARN within this many days of the token's expiry. */
@@ -438,12 +470,12 @@ function mergeProblem(value: string): string | undefined {
   }
 }
 
-type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: string; cause: unknown };
 
 async function attempt<T>(work: () => Promise<T>): Promise<Attempt<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    return { ok: false, error: describeError(error) };
+    return { ok: false, error: describeError(error), cause: error };
   }
 }

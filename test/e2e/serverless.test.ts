@@ -13,6 +13,7 @@ import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../suppor
 import { type Sandbox, startSandbox } from '../support/sandbox.js';
 import { ROOT, runServerless } from '../support/serverless.js';
 import { itWithBinaries } from '../support/system-tools.js';
+import { createTestCa, type TestCa } from '../support/test-pki.js';
 
 type Resource = { Type: string; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
 type Statement = { role: string; Effect: string; Action: string | string[]; Resource: any; Condition?: any };
@@ -22,7 +23,13 @@ const HOUR = 3600;
 
 /** A config that uses every option the stack derives something from. */
 const MAXIMAL = {
-  gitlab: { url: 'https://g.example.com', tokenSecretId: 'gl/token', rotateToken: { daysBefore: 14 } },
+  gitlab: {
+    url: 'https://g.example.com/gitlab',
+    tokenSecretId: 'gl/token',
+    rotateToken: { daysBefore: 14 },
+    caCertificatesFile: 'internal-ca.pem',
+    caCertificatesSecretId: 'gl/internal-ca',
+  },
   registries: [
     { name: 'own', regions: ['eu-west-1'], repositories: ['team/app', 'team/web-*'] },
     { name: 'build', accountId: '333333333333', regions: ['eu-west-1', 'us-east-1'] },
@@ -33,11 +40,28 @@ const MAXIMAL = {
   targets: [{ group: 'g', registries: ['own', 'shared', 'public'], variables: [{ name: 'ECR_PUSH', variableType: 'file', registries: ['build'], access: 'push' }] }],
   helper: { bucket: 'existing-helpers', versions: ['0.12.0'], defaultVersion: '0.12.0' },
 };
-const MAXIMAL_PARAMS = ['--param=alertTopicArn=arn:aws:sns:us-east-1:111111111111:ops', '--param=reservedConcurrency=none', '--param=schedule=rate(4 hours)'];
+const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'];
+const SECURITY_GROUP = 'sg-0123456789abcdef0';
+const VPC_PARAMS = [`--param=vpcSubnetIds=${SUBNETS.join(',')}`, `--param=vpcSecurityGroupIds=${SECURITY_GROUP}`];
+const MAXIMAL_PARAMS = ['--param=alertTopicArn=arn:aws:sns:us-east-1:111111111111:ops', '--param=reservedConcurrency=none', '--param=schedule=rate(4 hours)', ...VPC_PARAMS];
+/** The internal CA of the maximal config (gitlab.caCertificatesFile), made for this run. */
+let internalCa: TestCa | undefined;
+const maximalFiles = (): Record<string, string> => {
+  internalCa ??= createTestCa('Packaged Internal CA');
+  return { 'internal-ca.pem': internalCa.caPem };
+};
 
-async function packageTemplate(args: string[], config?: unknown): Promise<{ dir: string; template: any; output: string; code: number | null }> {
+/** The maximal config packaged once for the tests that read it (a package costs seconds). */
+let maximalPackage: ReturnType<typeof packageTemplate> | undefined;
+const packageMaximal = () => {
+  maximalPackage ??= packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL, maximalFiles());
+  return maximalPackage;
+};
+
+async function packageTemplate(args: string[], config?: unknown, files: Record<string, string> = {}): Promise<{ dir: string; template: any; output: string; code: number | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
   const extra: string[] = [];
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   if (config !== undefined) {
     writeFileSync(join(dir, 'config.yml'), stringify(config));
     extra.push(`--param=config=${join(dir, 'config.yml')}`);
@@ -71,7 +95,10 @@ describe('serverless (osls) package', () => {
   beforeAll(async () => {
     sandbox = await startSandbox();
   });
-  afterAll(() => sandbox.stop());
+  afterAll(async () => {
+    internalCa?.dispose();
+    await sandbox.stop();
+  });
 
   describe('the packaged CloudFormation template (config/dev.yml, default parameters)', () => {
     let resources: Record<string, Resource>;
@@ -79,12 +106,13 @@ describe('serverless (osls) package', () => {
     let dir: string;
     const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
+    // A package takes seconds, or minutes on a machine shared with other test runs.
     beforeAll(async () => {
       const packaged = await packageTemplate(['--stage', 'dev']);
       expect(packaged.code, packaged.output).toBe(0);
       ({ template, dir } = packaged);
       resources = template.Resources;
-    });
+    }, 180_000);
 
     it('holds no CloudFormation conditions: what was packaged is what deploys', () => {
       expect(template.Conditions).toBeUndefined();
@@ -284,9 +312,44 @@ describe('serverless (osls) package', () => {
     });
   });
 
-  it('derives the rest from a maximal config: existing topic and bucket, KMS alias, push and pull grants, rotation', async () => {
-    const { template, output, code } = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL);
+  it('derives the rest from a maximal config: existing topic and bucket, KMS alias, push and pull grants, rotation, VPC, internal CA', async () => {
+    const { template, output, code, dir } = await packageMaximal();
     expect(code, output).toBe(0);
+    // VPC: on the refresh function only (runners call helperUrl from anywhere), with exactly Lambda's ENI actions.
+    expect(template.Resources.RefreshLambdaFunction.Properties.VpcConfig).toEqual({ SubnetIds: SUBNETS, SecurityGroupIds: [SECURITY_GROUP] });
+    expect(template.Resources.HelperUrlLambdaFunction.Properties.VpcConfig).toBeUndefined();
+    const ec2 = statementsOf(template).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('ec2:')));
+    expect(ec2).toEqual([
+      {
+        role: 'RefreshRole',
+        Effect: 'Allow',
+        Action: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        Resource: '*',
+      },
+    ]);
+    // The CA secret is readable, and never writable (the secrets prefix grants writes); the CA file travels inside the code.
+    const caSecret = { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/internal-ca-??????' };
+    expect(statementsOf(template).filter((statement) => JSON.stringify(statement.Resource).includes('gl/internal-ca'))).toEqual([
+      { role: 'RefreshRole', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: caSecret },
+      {
+        role: 'RefreshRole',
+        Effect: 'Deny',
+        Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'],
+        Resource: caSecret,
+      },
+    ]);
+    const bundle = execFileSync('unzip', ['-p', join(dir, 'out', 'refresh.zip')], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
+    const caBody = (internalCa as TestCa).caPem.split('\n')[1] as string;
+    expect(caBody.length).toBeGreaterThan(20);
+    expect(bundle).toContain(caBody);
+    expect(JSON.stringify(template.Resources.RefreshLambdaFunction.Properties.Environment)).not.toContain(caBody);
     const statements = statementsOf(template);
     expect(template.Resources.AlertTopic).toBeUndefined();
     expect(template.Resources.AlertTopicKey).toBeUndefined();
@@ -313,9 +376,10 @@ describe('serverless (osls) package', () => {
     expect(byAction(statements, 'secretsmanager:PutSecretValue').map((statement) => statement.Resource)).toContainEqual({
       'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-??????',
     });
-    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([]);
+    // Rotation is on, so the token secret is writable: the only Deny keeps the CA secret read-only.
+    expect(statements.filter((statement) => statement.Effect === 'Deny').map((statement) => statement.Resource)).toEqual([caSecret]);
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
-  });
+  }, 180_000);
 
   it('packages a config without a helper section: helper-url may only write its logs', async () => {
     const { template, output, code } = await packageTemplate(['--stage', 'x'], {
@@ -345,23 +409,23 @@ describe('serverless (osls) package', () => {
     expect(output).toContain('registries[0].accountId: expected a 12-digit account id');
   });
 
-  const LINTED: Array<[string, string[], unknown]> = [
-    ['config/dev.yml', ['--stage', 'dev'], undefined],
-    ['the maximal config', ['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL],
+  const LINTED: Array<[string, () => Promise<{ dir: string }>]> = [
+    ['config/dev.yml', () => packageTemplate(['--stage', 'dev'])],
+    ['the maximal config (VPC and CA included)', packageMaximal],
   ];
-  for (const [label, args, config] of LINTED) {
+  for (const [label, packaged] of LINTED) {
     // A packaging and a cfn-lint run: past a minute on a loaded two-core machine.
     itWithBinaries(
       `passes cfn-lint with no errors and no warnings, for ${label}`,
       ['cfn-lint'],
       async () => {
-        const { dir } = await packageTemplate(args, config);
+        const { dir } = await packaged();
         const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
         const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
         expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
         expect(lint.status).toBe(0);
       },
-      120_000,
+      180_000,
     );
   }
 
@@ -432,10 +496,15 @@ describe('serverless deploy against moto', () => {
     expect(JSON.parse(dashboard.DashboardBody ?? '{}').widgets.length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 
-  it('deploys again with a changed parameter (UPDATE_COMPLETE), and serverless info names the stack', async () => {
-    const run = await deploy('--param=logRetentionDays=14');
+  it('deploys again with changed parameters, the refresh function now in a VPC (UPDATE_COMPLETE), and serverless info names the stack', async () => {
+    const run = await deploy('--param=logRetentionDays=14', ...VPC_PARAMS);
     expect(run.code, run.output).toBe(0);
     expect((await stack())?.StackStatus).toBe('UPDATE_COMPLETE');
+    const lambda = new LambdaClient(motoClientConfig(moto.url));
+    const refresh = await lambda.send(new GetFunctionCommand({ FunctionName: `${STACK}-refresh` }));
+    expect(refresh.Configuration?.VpcConfig).toMatchObject({ SubnetIds: SUBNETS, SecurityGroupIds: [SECURITY_GROUP] });
+    const helper = await lambda.send(new GetFunctionCommand({ FunctionName: `${STACK}-helperUrl` }));
+    expect(helper.Configuration?.VpcConfig?.SubnetIds ?? []).toEqual([]);
     const info = await runServerless(['info', '--stage', 'dev'], env);
     expect(info.code, info.output).toBe(0);
     expect(info.output).toMatch(/service: ecr-gitlab-refresher\s+stage: dev\s+region: us-east-1\s+stack: ecr-gitlab-refresher-dev/);

@@ -5,7 +5,7 @@ import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stringify } from 'yaml';
 import { startEcrExpiryProxy } from './ecr-expiry-proxy.js';
-import { ACCESS, GitLabEmulator } from './gitlab-emulator.js';
+import { ACCESS, GitLabEmulator, type Serving } from './gitlab-emulator.js';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from './moto.js';
 
 export const SANDBOX_TOKEN = 'glpat-sandboxTokenValue0123456789';
@@ -36,6 +36,8 @@ export interface SandboxOptions {
    * moto's fixed 2015-01-01: moto is reached through a proxy that rewrites only that field.
    */
   tokenLifetimeSeconds?: number;
+  /** How the GitLab emulator is served: over TLS, under a path prefix. */
+  serving?: Serving;
 }
 
 /** AWS's lifetime of an ECR token. */
@@ -74,7 +76,7 @@ async function withTokenExpiry(moto: MotoServer, lifetime: number | undefined): 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const moto = await withTokenExpiry(await startMoto(), options.tokenLifetimeSeconds);
   const gitlab = new GitLabEmulator();
-  await gitlab.start();
+  await gitlab.start(options.serving);
   const env = motoEnv(moto.url);
 
   const refresher = gitlab.addUser('refresher-bot', { admin: true });

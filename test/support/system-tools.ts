@@ -10,6 +10,8 @@ export const SYSTEM_PACKAGES: Record<string, string> = {
   shellcheck: 'shellcheck',
   jq: 'jq',
   docker: 'docker.io',
+  // Test certificate authorities for the private-network tests (test/support/test-pki.ts).
+  openssl: 'openssl',
 };
 
 /** Binaries no Debian package provides here: installed by hand (README: tests). */
