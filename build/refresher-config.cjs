@@ -11,7 +11,11 @@ let parser;
 function loadParser() {
   if (!parser) {
     const output = buildSync({
-      entryPoints: [path.join(root, 'src/config/parse.ts')],
+      stdin: {
+        contents: "export { parseConfigText } from './src/config/parse.ts'; export { withCaCertificatesFile } from './src/config/ca-certificates.ts';",
+        resolveDir: root,
+        loader: 'ts',
+      },
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -32,7 +36,10 @@ class RefresherConfigError extends Error {
   }
 }
 
-/** The validated config object, or a RefresherConfigError listing every "path: reason". */
+/**
+ * The validated config object with the files it names read and checked (the CA bundle is then part of
+ * the config the function bundles), or a RefresherConfigError listing every "path: reason".
+ */
 function loadRefresherConfig(file) {
   const absolute = path.resolve(root, file);
   let text;
@@ -42,7 +49,8 @@ function loadRefresherConfig(file) {
     throw new RefresherConfigError(file, [`cannot read the file (${error.code}); create it or pass --param="config=PATH"`]);
   }
   try {
-    return loadParser().parseConfigText(text, file);
+    const { parseConfigText, withCaCertificatesFile } = loadParser();
+    return withCaCertificatesFile(parseConfigText(text, file), path.dirname(absolute));
   } catch (error) {
     if (error && error.name === 'ConfigError') throw new RefresherConfigError(file, error.problems);
     throw error;

@@ -118,16 +118,60 @@ function kmsStatement(kmsKeyId) {
   return { Effect: 'Allow', Action: actions, Resource: resource };
 }
 
+// ---- VPC (docs/network.md) -------------------------------------------------------------------------
+
+/**
+ * What Lambda itself does with the function's role to attach it to a VPC: AWSLambdaVPCAccessExecutionRole's
+ * EC2 actions (its logs actions the role has already). Describe* work only on "*", and AWS warns that a
+ * narrower DeleteNetworkInterface can cut the function off its VPC, so all are on "*" as in that policy.
+ */
+const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+
+/** A list parameter: a comma-separated string (--param="vpcSubnetIds=subnet-a,subnet-b") or a YAML list. */
+function idList(value) {
+  const items = Array.isArray(value) ? value : String(value ?? '').split(',');
+  return items.map((item) => String(item).trim()).filter(Boolean);
+}
+
+/**
+ * The refresh function's VpcConfig from the vpcSubnetIds and vpcSecurityGroupIds parameters, or undefined
+ * when both are empty (the default: no VPC). helperUrl never gets one: runners call it from anywhere.
+ */
+function vpcConfig(subnetParam, securityGroupParam) {
+  const subnets = idList(subnetParam);
+  const groups = idList(securityGroupParam);
+  if (subnets.length === 0 && groups.length === 0) return undefined;
+  if (subnets.length === 0 || groups.length === 0) {
+    throw new StackParameterError('vpcSubnetIds and vpcSecurityGroupIds go together: give both (docs/network.md), or neither to keep the function out of a VPC');
+  }
+  const badSubnet = subnets.find((id) => !SUBNET_ID.test(id));
+  if (badSubnet) throw new StackParameterError(`vpcSubnetIds: "${badSubnet}" is not a subnet id such as subnet-0a1b2c3d4e5f67890`);
+  const badGroup = groups.find((id) => !SECURITY_GROUP_ID.test(id));
+  if (badGroup) throw new StackParameterError(`vpcSecurityGroupIds: "${badGroup}" is not a security group id such as sg-0a1b2c3d4e5f67890`);
+  if (subnets.length > 16) throw new StackParameterError(`vpcSubnetIds: Lambda takes at most 16 subnets, got ${subnets.length}`);
+  if (groups.length > 5) throw new StackParameterError(`vpcSecurityGroupIds: Lambda takes at most 5 security groups, got ${groups.length}`);
+  return { SubnetIds: [...new Set(subnets)], SecurityGroupIds: [...new Set(groups)] };
+}
+
 /** A secret by name or ARN; `-??????` is the six characters Secrets Manager appends, and matches nothing longer. */
 function secretArn(id) {
   return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`);
 }
 
-/** What must never be done to the GitLab token secret unless rotation is on (the secrets prefix may cover it). */
+/** What must never be done to the GitLab token secret unless rotation is on, nor to the CA secret (the secrets prefix may cover them). */
 const TOKEN_SECRET_WRITES = ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'];
 
 /** Least privilege for the refresh function, from what the config actually uses. */
-function refreshStatements(config, names, alert) {
+function refreshStatements(config, names, alert, vpc) {
   const statements = [
     {
       Effect: 'Allow',
@@ -167,6 +211,13 @@ function refreshStatements(config, names, alert) {
     // The prefix grant above may cover the token secret (ecr-gitlab-refresher/gitlab-token): an explicit deny wins.
     if (!config.gitlab.rotateToken && config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: secretArn(config.gitlab.tokenSecretId) });
   }
+  if (config.gitlab.caCertificatesSecretId) {
+    const caSecret = secretArn(config.gitlab.caCertificatesSecretId);
+    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: caSecret });
+    // What GitLab is trusted with is never the function's to change, even inside the secrets prefix.
+    if (config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: caSecret });
+  }
+  if (vpc) statements.push({ Effect: 'Allow', Action: VPC_ENI_ACTIONS, Resource: '*' });
   return statements;
 }
 
@@ -333,6 +384,11 @@ function deriveStack(config, params) {
   if (!Number.isFinite(gitlabTokenAlarmSeconds) || gitlabTokenAlarmSeconds <= 0)
     throw new StackParameterError(`gitlabTokenAlarmDays must be a positive number, got "${params.gitlabTokenAlarmDays}"`);
   const reserved = reservedConcurrency(params.reservedConcurrency);
+  const vpc = vpcConfig(params.vpcSubnetIds, params.vpcSecurityGroupIds);
+  const refreshProperties = {
+    ...(reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved }),
+    ...(vpc ? { VpcConfig: vpc } : {}),
+  };
 
   const resources = {
     ...(createsTopic ? alertTopicResources(params.stage) : {}),
@@ -368,7 +424,7 @@ function deriveStack(config, params) {
     // osls adds DependsOn on the function's role, which its Fn::GetAtt already implies: harmless, and not ours to remove.
     RefreshLambdaFunction: {
       Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } },
-      ...(reserved === undefined ? {} : { Properties: { ReservedConcurrentExecutions: reserved } }),
+      ...(Object.keys(refreshProperties).length > 0 ? { Properties: refreshProperties } : {}),
     },
     HelperUrlLambdaFunction: { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } } },
   };
@@ -377,7 +433,7 @@ function deriveStack(config, params) {
     // osls takes an existing topic as its ARN, and the stack's own as a typed reference.
     onFailure: createsTopic ? { type: 'sns', arn: alert.topic } : alert.topic,
     helperBucket,
-    refreshStatements: refreshStatements(config, names, alert),
+    refreshStatements: refreshStatements(config, names, alert, vpc),
     helperStatements: helperStatements(config, names, createsBucket ? undefined : config.helper?.bucket),
     metricDimensions: dimensions(params.stage),
     expiryAlarm: {
@@ -414,6 +470,8 @@ async function resolveParams(resolveVariable) {
     expiryAlarmWindowHours: await param('expiryAlarmWindowHours', ''),
     gitlabTokenAlarmDays: await param('gitlabTokenAlarmDays', 14),
     reservedConcurrency: await param('reservedConcurrency', 1),
+    vpcSubnetIds: await param('vpcSubnetIds', ''),
+    vpcSecurityGroupIds: await param('vpcSecurityGroupIds', ''),
   };
 }
 
@@ -426,5 +484,6 @@ module.exports = {
   expiryAlarms,
   reservedConcurrency,
   scheduleHours,
+  vpcConfig,
   StackParameterError,
 };

@@ -3,13 +3,19 @@ import { EcrTokenMinter } from './adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from './adapters/aws/role-credentials.js';
 import { SecretsManagerStore } from './adapters/aws/secrets-manager-store.js';
 import { GitLabDiscoveryApi } from './adapters/gitlab/discovery.js';
+import { createGitLabNetwork, type GitLabNetwork } from './adapters/gitlab/gitlab-network.js';
 import { GitLabApiInspector } from './adapters/gitlab/inspector.js';
+import { GitLabJobVariables } from './adapters/gitlab/job-variables.js';
 import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { GitLabVariableStore } from './adapters/gitlab/variable-store.js';
+import { HttpRegistryProbe } from './adapters/registry/registry-probe.js';
+import { summarizeCaCertificates } from './config/ca-certificates.js';
 import type { Config } from './config/schema.js';
 import type { DoctorPorts } from './core/doctor.js';
+import type { ExplainPorts } from './core/explain/explain.js';
+import type { GitLabRouteReport } from './core/ports.js';
 import type { Observability, RuntimeOptions } from './observability/setup.js';
-import { connectGitLab, gitlabOptions, resolveGitLabToken } from './wiring.js';
+import { connectGitLab, gitlabCaCertificates, gitlabOptions, resolveGitLabToken } from './wiring.js';
 
 // The CLI's read-only commands; kept apart from wiring.ts so the refresh function never bundles them.
 
@@ -22,7 +28,8 @@ export async function buildStatusDeps(config: Config, runtime: RuntimeOptions, o
 
 /**
  * Adapters for `doctor`. The token is resolved once; a missing or unreadable token secret becomes a
- * check result (and GitLab checks then report 401), not a crash.
+ * check result (and GitLab checks then report 401), not a crash. So does an unusable CA secret or proxy
+ * variable: GitLab is then reached without them, and its checks show what that gives.
  */
 export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<DoctorPorts> {
   const { redactor } = observability;
@@ -34,7 +41,10 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     () => '',
   );
   redactor.add(resolved);
-  const options = gitlabOptions(config, resolved);
+  const secrets = new SecretsManagerStore();
+  const { network, report } = await connectDoctorNetwork(config, runtime.env, secrets);
+  if (network.route.kind === 'proxy' && network.route.proxy.password) redactor.add(decodeURIComponent(network.route.proxy.password));
+  const options = gitlabOptions(config, resolved, { network });
   return {
     aws: new SdkAwsInspector(roles),
     minter: new EcrTokenMinter(roles),
@@ -43,7 +53,31 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     variables: new GitLabVariableStore(options),
     readTokenSecret: config.gitlab.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
     token: new GitLabSelfTokenApi(options),
+    gitlabRoute: report,
     onSecret: (secret) => redactor.add(secret),
     now: Date.now,
   };
+}
+
+/** Adapters for `explain`: GitLab reads only, and the registry probe (used only with --probe). */
+export async function buildExplainPorts(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<ExplainPorts> {
+  const { options } = await connectGitLab(config, runtime, observability.redactor);
+  return { gitlab: new GitLabJobVariables(options), registry: new HttpRegistryProbe(), now: Date.now };
+}
+
+/** The GitLab network for doctor, and the report of it; a failure to set it up is kept for the report. */
+async function connectDoctorNetwork(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  secrets: SecretsManagerStore,
+): Promise<{ network: GitLabNetwork; report: () => Promise<GitLabRouteReport> }> {
+  try {
+    const certificates = await gitlabCaCertificates(config, secrets);
+    const network = await createGitLabNetwork({ url: config.gitlab.url, caCertificates: certificates, env });
+    return { network, report: async () => ({ route: network.describeRoute(), caCertificates: summarizeCaCertificates(certificates, Date.now()) }) };
+  } catch (error) {
+    const withoutCas = { url: config.gitlab.url, caCertificates: [] };
+    const fallback = await createGitLabNetwork({ ...withoutCas, env }).catch(() => createGitLabNetwork({ ...withoutCas, env: {} }));
+    return { network: fallback, report: () => Promise.reject(error) };
+  }
 }

@@ -189,6 +189,21 @@ export const gitlabSchema = z
       })
       .refine((rotation) => rotation.lifetimeDays > rotation.daysBefore + 1, { error: 'lifetimeDays must exceed daysBefore by more than a day, or every run rotates' })
       .optional(),
+    // Private networks (docs/network.md): extra CAs are added to the public ones, never replace them.
+    caCertificatesFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'PEM file with extra CA certificates to trust for GitLab (an internal CA), relative to this config file. Checked by validate-config and at packaging, and bundled into the function. Added to the public CAs, never replacing them.',
+      ),
+    caCertificatesSecretId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Secrets Manager secret (name or ARN) whose SecretString holds extra PEM CA certificates to trust for GitLab, read at the start of every run; the stack grants GetSecretValue on exactly this secret. Adds to caCertificatesFile.',
+      ),
   })
   .superRefine((gitlab, ctx) => {
     const protocol = URL.canParse(gitlab.url) ? new URL(gitlab.url).protocol : '';
@@ -197,7 +212,28 @@ export const gitlabSchema = z
     } else if (protocol !== 'http:' && protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected an http(s) URL' });
     }
+    const shape = gitlabUrlShapeProblem(gitlab.url);
+    if (shape) ctx.addIssue({ code: 'custom', path: ['url'], message: shape });
   });
+
+/**
+ * The URL is GitLab's root, the page a browser opens (`https://gitlab.example.com`, or
+ * `https://example.com/gitlab` for a GitLab under a path); the API path is added to it.
+ */
+function gitlabUrlShapeProblem(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  if (url.includes('?') || url.includes('#')) return "no query or fragment: give GitLab's root URL, such as https://gitlab.example.com or https://example.com/gitlab";
+  if (parsed.username || parsed.password) return 'no credentials in the URL: the token comes from tokenSecretId (or GITLAB_TOKEN)';
+  if (/\/api\/v4\/?$/i.test(parsed.pathname)) return `drop /api/v4: the tool adds it (${url.replace(/\/api\/v4\/?$/i, '')})`;
+  return undefined;
+}
+
+/** What the config loaders add after validation; never read from the file (strictObject refuses unknown keys). */
+export interface LoadedGitLabFiles {
+  /** The checked PEM text of `caCertificatesFile`, read next to the config file (src/config/ca-certificates.ts). */
+  caCertificatesPem?: string;
+}
 
 export const secretsSchema = z.strictObject({
   prefix: z.string().regex(SECRET_PREFIX, 'expected Secrets Manager name characters [A-Za-z0-9/_+=.@-]'),
@@ -339,7 +375,8 @@ function hostCollision(registries: Array<z.output<typeof registrySchema>>, names
   return undefined;
 }
 
-export type Config = z.output<typeof configSchema>;
+type ParsedConfig = z.output<typeof configSchema>;
+export type Config = Omit<ParsedConfig, 'gitlab'> & { gitlab: ParsedConfig['gitlab'] & LoadedGitLabFiles };
 export type RegistryConfig = Config['registries'][number];
 export type TargetConfig = Config['targets'][number];
 export type GitLabConfig = Config['gitlab'];

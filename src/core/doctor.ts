@@ -1,5 +1,5 @@
 import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { type CoverSource, coverRefusal, coverSource } from './cover-shadowing.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
@@ -7,6 +7,7 @@ import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
 import { secondsUntilTokenExpiry } from './gitlab-token.js';
 import { registryAccount, registryHostMatcher } from './hosts.js';
+import { assignToken } from './mint.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
 import type {
   AwsInspector,
@@ -14,6 +15,7 @@ import type {
   DescendantOwner,
   GitLabDiscovery,
   GitLabInspector,
+  GitLabRouteReport,
   GitLabTokenApi,
   GitLabTokenInfo,
   GitLabUser,
@@ -46,6 +48,8 @@ export interface DoctorPorts {
   variables: CiVariableStore;
   /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
   readTokenSecret?: () => Promise<string>;
+  /** How GitLab is reached: proxy route and extra CA certificates (docs/network.md). */
+  gitlabRoute?: () => Promise<GitLabRouteReport>;
   onSecret: (secret: string) => void;
   now: () => number;
 }
@@ -63,6 +67,7 @@ export function doctorExitCode(checks: Check[]): 0 | 1 | 2 {
 export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Check[]> {
   const checks: Check[] = [{ check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets` }];
   checks.push(...(await awsChecks(config, ports)));
+  if (ports.gitlabRoute) checks.push(...(await gitlabNetworkChecks(config, ports.gitlabRoute)));
   const user = await gitlabIdentityChecks(config, ports, checks);
   if (!user) return checks;
   const duplicates = await findDuplicateTargets(config.targets, (kind, id) => ports.discovery.fullPath(kind, id));
@@ -97,23 +102,9 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
         : { check: 'assume-role', subject: role.arn, status: 'fail', detail: assumed.error, fix: "allow this identity in the role's trust policy (and match externalId)" },
     );
   }
-  for (const call of planMintCalls(config.registries)) {
-    const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : `${PUBLIC_REGION} (public)`}`;
-    const minted = await attempt(() => ports.minter.mint(call.request));
-    if (minted.ok) {
-      ports.onSecret(minted.value.password);
-      checks.push({ check: 'mint', subject, status: 'ok', detail: `token for ${minted.value.host} and every registry of that region it may pull from` });
-    } else {
-      checks.push({
-        check: 'mint',
-        subject,
-        status: 'fail',
-        detail: minted.error,
-        fix: 'grant ecr:GetAuthorizationToken (ECR Public: also sts:GetServiceBearerToken) to the identity that mints',
-      });
-    }
-  }
-  checks.push(...(await pullChecks(config, identity.value.account, ports)));
+  const mint = await mintChecks(config, ports);
+  checks.push(...mint.checks);
+  checks.push(...(await pullChecks(config, identity.value.account, ports, mint.failed)));
   checks.push(...(await secretChecks(config, ports.aws)));
   if (ports.readTokenSecret) {
     const token = await attempt(ports.readTokenSecret);
@@ -133,6 +124,52 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
   return checks;
 }
 
+/**
+ * One line per mint call, naming the hosts refresh writes with its token (the configured accounts' hosts,
+ * which may differ from the minting identity's own). A failed call also answers for the pull probes of its
+ * (registry, region) slots: they are not run, so the failure is reported once, with its fix.
+ */
+async function mintChecks(config: Config, ports: DoctorPorts): Promise<{ checks: Check[]; failed: Set<string> }> {
+  const checks: Check[] = [];
+  const failed = new Set<string>();
+  for (const call of planMintCalls(config.registries)) {
+    const subjects = call.slots.map((slot) => `${slot.registry}@${slot.region}`);
+    const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : `${PUBLIC_REGION} (public)`}`;
+    const minted = await attempt(() => ports.minter.mint(call.request));
+    if (!minted.ok) {
+      for (const name of subjects) failed.add(name);
+      const probes = call.request.kind === 'private' ? `; the pull check of ${subjects.join(', ')} waits for this` : '';
+      checks.push({
+        check: 'mint',
+        subject,
+        status: 'fail',
+        detail: `${minted.error}${probes}`,
+        fix: 'grant ecr:GetAuthorizationToken (ECR Public: also sts:GetServiceBearerToken) to the identity that mints',
+      });
+      continue;
+    }
+    ports.onSecret(minted.value.password);
+    const slots = call.slots.map((slot) => assignToken(slot, minted.value));
+    const unbuilt = slots.filter((slot) => slot.error);
+    if (unbuilt.length > 0) {
+      for (const slot of unbuilt) failed.add(`${slot.registry}@${slot.region}`);
+      checks.push({
+        check: 'mint',
+        subject,
+        status: 'fail',
+        detail: unbuilt.map((slot) => slot.error).join('; '),
+        fix: 'check AWS_ENDPOINT_URL and the region: ECR answered with a registry host that refresh cannot address by account',
+      });
+      continue;
+    }
+    const hosts = [...new Set(slots.map((slot) => slot.credential?.host as string))];
+    const borrowed = hosts.some((host) => host !== minted.value.host);
+    const how = borrowed ? ` with the token minted for ${minted.value.host} (one regional token serves every registry of its region the minting identity may pull from)` : '';
+    checks.push({ check: 'mint', subject, status: 'ok', detail: `refresh writes ${hosts.join(', ')}${how}` });
+  }
+  return { checks, failed };
+}
+
 /** A repository name nobody uses: probing it shows what IAM allows without touching an image. */
 const PROBE_REPOSITORY = 'ecr-gitlab-refresher-doctor-probe';
 
@@ -140,8 +177,11 @@ const PROBE_REPOSITORY = 'ecr-gitlab-refresher-doctor-probe';
  * Whether the identity that mints each registry's token may also pull from it: the token carries that
  * identity's permissions, so a token that mints fine can still be refused every pull.
  */
-async function pullChecks(config: Config, callerAccount: string, ports: DoctorPorts): Promise<Check[]> {
-  const probes = config.registries.filter((registry) => !registry.public).flatMap((registry) => (registry.regions ?? []).map((region) => ({ registry, region })));
+async function pullChecks(config: Config, callerAccount: string, ports: DoctorPorts, mintFailed: Set<string>): Promise<Check[]> {
+  const probes = config.registries
+    .filter((registry) => !registry.public)
+    .flatMap((registry) => (registry.regions ?? []).map((region) => ({ registry, region })))
+    .filter(({ registry, region }) => !mintFailed.has(`${registry.name}@${region}`));
   return mapWithConcurrency(probes, 4, async ({ registry, region }): Promise<Check> => {
     const role = registry.roleArn ? { arn: registry.roleArn, externalId: registry.externalId } : undefined;
     const minterAccount = registry.roleArn ? registryAccount({ roleArn: registry.roleArn }) : callerAccount;
@@ -161,13 +201,13 @@ async function pullChecks(config: Config, callerAccount: string, ports: DoctorPo
         detail: `ecr:BatchGetImage in ${account ?? 'the own account'} (${region}) is allowed: IAM let the probe through to a repository lookup`,
       };
     }
+    // Not a problem found, only one doctor cannot rule out: ok, with the way to a real answer.
     if (result.outcome === 'unknown') {
       return {
         check: 'pull',
         subject,
-        status: 'warn',
-        detail: result.detail,
-        fix: `list an existing repository in registries[].repositories of "${registry.name}" so doctor can probe it`,
+        status: 'ok',
+        detail: `not verified: ${result.detail}; list an existing repository in registries[].repositories of "${registry.name}" so doctor can probe it`,
       };
     }
     return { check: 'pull', subject, status: 'fail', detail: result.detail, fix: pullFix(registry, account, minterAccount, region) };
@@ -186,7 +226,9 @@ function pullFix(registry: RegistryConfig, account: string | undefined, minterAc
 async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: Check[]): Promise<GitLabUser | undefined> {
   const user = await attempt(() => ports.gitlab.currentUser());
   if (!user.ok) {
-    checks.push({ check: 'gitlab-token', status: 'fail', detail: user.error, fix: 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
+    // A network failure or a 401 names its own fix (DNS, TLS, proxy, token).
+    const { detail, fix } = describeProblem(user.cause);
+    checks.push({ check: 'gitlab-token', status: 'fail', detail, fix: fix ?? 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
     return undefined;
   }
   checks.push({ check: 'gitlab-token', status: 'ok', detail: `authenticated as ${user.value.username}${user.value.isAdmin ? ' (administrator)' : ''}` });
@@ -211,6 +253,32 @@ async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: 
   }
   if (token.ok) checks.push(tokenExpiryCheck(token.value, config, ports.now()));
   return user.value;
+}
+
+/** How GitLab is reached and which extra CAs it is trusted with, before the first GitLab request. */
+async function gitlabNetworkChecks(config: Config, route: () => Promise<GitLabRouteReport>): Promise<Check[]> {
+  const report = await attempt(route);
+  if (!report.ok) {
+    const { detail, fix } = describeProblem(report.cause);
+    return [
+      {
+        check: 'gitlab-network',
+        status: 'fail',
+        detail,
+        fix: fix ?? 'check gitlab.caCertificatesSecretId (it exists, holds PEM certificates, and secretsmanager:GetSecretValue is allowed) and the proxy variables',
+      },
+    ];
+  }
+  const checks: Check[] = [{ check: 'gitlab-network', subject: config.gitlab.url, status: 'ok', detail: report.value.route }];
+  const source = [config.gitlab.caCertificatesFile, config.gitlab.caCertificatesSecretId && `secret ${config.gitlab.caCertificatesSecretId}`].filter(Boolean).join(' and ');
+  for (const certificate of report.value.caCertificates) {
+    checks.push(
+      certificate.expired
+        ? { check: 'gitlab-ca', subject: certificate.subject, status: 'warn', detail: `expired on ${certificate.expiresAt}`, fix: `replace it in ${source}` }
+        : { check: 'gitlab-ca', subject: certificate.subject, status: 'ok', detail: `trusted for GitLab until ${certificate.expiresAt} (from ${source})` },
+    );
+  }
+  return checks;
 }
 
 /** WARN within this many days of the token's expiry. */
@@ -389,12 +457,12 @@ function mergeProblem(value: string): string | undefined {
   }
 }
 
-type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: string; cause: unknown };
 
 async function attempt<T>(work: () => Promise<T>): Promise<Attempt<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    return { ok: false, error: describeError(error) };
+    return { ok: false, error: describeError(error), cause: error };
   }
 }

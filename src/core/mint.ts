@@ -39,9 +39,10 @@ export async function mintAll(calls: MintCall[], minter: TokenMinter, logger: Lo
 
 /**
  * One regional token serves every account of that region: the host is the returned one with the
- * slot's account, so other partitions (`amazonaws.com.cn`) keep their suffix.
+ * slot's account, so other partitions (`amazonaws.com.cn`) keep their suffix. Refresh writes exactly this
+ * host; doctor names it.
  */
-function assignToken(slot: RegistrySlot, token: MintedToken): MintedSlot {
+export function assignToken(slot: RegistrySlot, token: MintedToken): MintedSlot {
   const { username, password, expiresAt } = token;
   const mintedBy = hostAccount(token.host);
   if (!slot.accountId) return { ...slot, mintedBy, credential: { host: token.host, username, password, expiresAt } };

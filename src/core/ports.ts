@@ -234,3 +234,11 @@ export interface GitLabDiscovery {
   /** The full path of a project or group named by id or path. */
   fullPath(kind: 'project' | 'group', id: string): Promise<string>;
 }
+
+/** How doctor reaches GitLab (docs/network.md). */
+export interface GitLabRouteReport {
+  /** Direct, through which proxy (never its credentials), or why a proxy is bypassed. */
+  route: string;
+  /** The extra CA certificates trusted for GitLab besides the default ones. */
+  caCertificates: Array<{ subject: string; expiresAt: string; expired: boolean }>;
+}

@@ -1,18 +1,10 @@
 import type { Config, SecretsConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
+import type { Check } from './doctor.js';
 import type { AwsInspector, SecretDescription } from './ports.js';
 import { writtenSecretNames } from './secret-names.js';
 import { secretTags } from './secret-records.js';
-
-/** A doctor check line (doctor.ts's Check, restated so this module does not import doctor). */
-export interface SecretCheck {
-  check: string;
-  subject?: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-  fix?: string;
-}
 
 const DESCRIBE_CONCURRENCY = 4;
 
@@ -21,7 +13,7 @@ const DESCRIBE_CONCURRENCY = 4;
  * one per secret that is scheduled for deletion (fail: every write to it fails) or that keeps a key or
  * tags the config no longer says (warn: the refresh only sets them when it creates a secret).
  */
-export async function secretChecks(config: Config, aws: Pick<AwsInspector, 'describeSecret'>): Promise<SecretCheck[]> {
+export async function secretChecks(config: Config, aws: Pick<AwsInspector, 'describeSecret'>): Promise<Check[]> {
   const settings = config.secrets;
   if (!settings) return [];
   const names = writtenSecretNames(config).map((secret) => secret.name);
@@ -33,7 +25,7 @@ export async function secretChecks(config: Config, aws: Pick<AwsInspector, 'desc
       return { name, error: describeError(error) };
     }
   });
-  const problems: SecretCheck[] = [];
+  const problems: Check[] = [];
   let existing = 0;
   let missing = 0;
   for (const entry of described) {
@@ -56,7 +48,7 @@ export async function secretChecks(config: Config, aws: Pick<AwsInspector, 'desc
   return [{ check: 'secrets-prefix', subject: settings.prefix, status: 'ok', detail: `${existing} of ${names.length} secrets exist${later}` }, ...problems];
 }
 
-function secretProblems(name: string, secret: SecretDescription, settings: SecretsConfig): SecretCheck[] {
+function secretProblems(name: string, secret: SecretDescription, settings: SecretsConfig): Check[] {
   if (secret.deletedDate) {
     return [
       {
@@ -68,7 +60,7 @@ function secretProblems(name: string, secret: SecretDescription, settings: Secre
       },
     ];
   }
-  const problems: SecretCheck[] = [];
+  const problems: Check[] = [];
   const key = keyDifference(name, settings.kmsKeyId, secret.kmsKeyId);
   if (key) problems.push({ check: 'secret-key', subject: name, ...key });
   const wanted = secretTags(settings);
@@ -90,7 +82,7 @@ function secretProblems(name: string, secret: SecretDescription, settings: Secre
  * alias ARN; names of one kind are compared by their last part (`key/<id>`, `alias/<name>`). An alias
  * against a key id cannot be settled without KMS, so it is an ok line that says how to check.
  */
-function keyDifference(name: string, configured: string | undefined, actual: string | undefined): Omit<SecretCheck, 'check' | 'subject'> | undefined {
+function keyDifference(name: string, configured: string | undefined, actual: string | undefined): Omit<Check, 'check' | 'subject'> | undefined {
   if (configured === undefined) return undefined;
   const fix = `aws secretsmanager update-secret --secret-id ${name} --kms-key-id ${configured} (re-encrypts the current versions; needs kms:Decrypt on the old key and kms:GenerateDataKey on the new)`;
   if (actual === undefined) {

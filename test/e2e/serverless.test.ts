@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: CloudFormation templates are untyped JSON
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../support/moto.js';
 import { type Sandbox, startSandbox } from '../support/sandbox.js';
-import { runServerless } from '../support/serverless.js';
-import { hasBinary } from '../support/system-tools.js';
+import { ROOT, runServerless } from '../support/serverless.js';
+import { itWithBinaries } from '../support/system-tools.js';
+import { createTestCa, type TestCa } from '../support/test-pki.js';
 
 type Resource = { Type: string; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
 type Statement = { role: string; Effect: string; Action: string | string[]; Resource: any; Condition?: any };
@@ -22,7 +23,13 @@ const HOUR = 3600;
 
 /** A config that uses every option the stack derives something from. */
 const MAXIMAL = {
-  gitlab: { url: 'https://g.example.com', tokenSecretId: 'gl/token', rotateToken: { daysBefore: 14 } },
+  gitlab: {
+    url: 'https://g.example.com/gitlab',
+    tokenSecretId: 'gl/token',
+    rotateToken: { daysBefore: 14 },
+    caCertificatesFile: 'internal-ca.pem',
+    caCertificatesSecretId: 'gl/internal-ca',
+  },
   registries: [
     { name: 'own', regions: ['eu-west-1'], repositories: ['team/app', 'team/web-*'] },
     { name: 'build', accountId: '333333333333', regions: ['eu-west-1', 'us-east-1'] },
@@ -33,11 +40,28 @@ const MAXIMAL = {
   targets: [{ group: 'g', registries: ['own', 'shared', 'public'], variables: [{ name: 'ECR_PUSH', variableType: 'file', registries: ['build'], access: 'push' }] }],
   helper: { bucket: 'existing-helpers', versions: ['0.12.0'], defaultVersion: '0.12.0' },
 };
-const MAXIMAL_PARAMS = ['--param=alertTopicArn=arn:aws:sns:us-east-1:111111111111:ops', '--param=reservedConcurrency=none', '--param=schedule=rate(4 hours)'];
+const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'];
+const SECURITY_GROUP = 'sg-0123456789abcdef0';
+const VPC_PARAMS = [`--param=vpcSubnetIds=${SUBNETS.join(',')}`, `--param=vpcSecurityGroupIds=${SECURITY_GROUP}`];
+const MAXIMAL_PARAMS = ['--param=alertTopicArn=arn:aws:sns:us-east-1:111111111111:ops', '--param=reservedConcurrency=none', '--param=schedule=rate(4 hours)', ...VPC_PARAMS];
+/** The internal CA of the maximal config (gitlab.caCertificatesFile), made for this run. */
+let internalCa: TestCa | undefined;
+const maximalFiles = (): Record<string, string> => {
+  internalCa ??= createTestCa('Packaged Internal CA');
+  return { 'internal-ca.pem': internalCa.caPem };
+};
 
-async function packageTemplate(args: string[], config?: unknown): Promise<{ dir: string; template: any; output: string; code: number | null }> {
+/** The maximal config packaged once for the tests that read it (a package costs seconds). */
+let maximalPackage: ReturnType<typeof packageTemplate> | undefined;
+const packageMaximal = () => {
+  maximalPackage ??= packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL, maximalFiles());
+  return maximalPackage;
+};
+
+async function packageTemplate(args: string[], config?: unknown, files: Record<string, string> = {}): Promise<{ dir: string; template: any; output: string; code: number | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
   const extra: string[] = [];
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   if (config !== undefined) {
     writeFileSync(join(dir, 'config.yml'), stringify(config));
     extra.push(`--param=config=${join(dir, 'config.yml')}`);
@@ -57,6 +81,13 @@ function statementsOf(template: any): Statement[] {
     );
 }
 
+/** Every file below a directory, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
 const byAction = (statements: Statement[], action: string) => statements.filter((statement) => [statement.Action].flat().includes(action));
 
 describe('serverless (osls) package', () => {
@@ -64,7 +95,10 @@ describe('serverless (osls) package', () => {
   beforeAll(async () => {
     sandbox = await startSandbox();
   });
-  afterAll(() => sandbox.stop());
+  afterAll(async () => {
+    internalCa?.dispose();
+    await sandbox.stop();
+  });
 
   describe('the packaged CloudFormation template (config/dev.yml, default parameters)', () => {
     let resources: Record<string, Resource>;
@@ -72,12 +106,13 @@ describe('serverless (osls) package', () => {
     let dir: string;
     const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
+    // A package takes seconds, or minutes on a machine shared with other test runs.
     beforeAll(async () => {
       const packaged = await packageTemplate(['--stage', 'dev']);
       expect(packaged.code, packaged.output).toBe(0);
       ({ template, dir } = packaged);
       resources = template.Resources;
-    });
+    }, 180_000);
 
     it('holds no CloudFormation conditions: what was packaged is what deploys', () => {
       expect(template.Conditions).toBeUndefined();
@@ -86,10 +121,24 @@ describe('serverless (osls) package', () => {
     });
 
     it('bundles the validated config into the code, not the environment', () => {
+      // The shared registry's role ARN in config/dev.yml: the source never holds it, only the config does.
+      const onlyInConfig = 'arn:aws:iam::210987654321:role/ecr-pull';
+      expect(readFileSync(join(ROOT, 'config/dev.yml'), 'utf8')).toContain(onlyInConfig);
+      expect(filesUnder(join(ROOT, 'src')).filter((file) => readFileSync(file, 'utf8').includes('210987654321'))).toEqual([]);
       const bundle = execFileSync('unzip', ['-p', join(dir, 'out', 'refresh.zip')], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
-      expect(bundle).toContain('gitlab.example.com');
-      expect(JSON.stringify(resources.RefreshLambdaFunction?.Properties.Environment)).not.toContain('gitlab.example.com');
+      expect(bundle).toContain(onlyInConfig);
+      expect(JSON.stringify(resources.RefreshLambdaFunction?.Properties.Environment)).not.toContain('210987654321');
       expect(resources.RefreshLambdaFunction?.Properties.Environment.Variables.STAGE).toBe('dev');
+    });
+
+    it('puts helper-url behind a Function URL with AWS_IAM auth, and grants nobody a public invoke', () => {
+      const urls = ofType('AWS::Lambda::Url');
+      expect(urls.map(([name, url]) => [name, url.Properties])).toEqual([
+        ['HelperUrlLambdaFunctionUrl', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': ['HelperUrlLambdaFunction', 'Arn'] } }],
+      ]);
+      // AuthType NONE would come with a permission for Principal "*" (lambda:InvokeFunctionUrl): there is none.
+      const permissions = ofType('AWS::Lambda::Permission').map(([, permission]) => permission.Properties);
+      expect(permissions.filter((permission) => permission.Principal === '*' || permission.FunctionUrlAuthType === 'NONE')).toEqual([]);
     });
 
     it('schedules the refresh every 6 hours, arm64, nodejs22.x, one at a time; helper-url reserves nothing', () => {
@@ -265,9 +314,44 @@ describe('serverless (osls) package', () => {
     });
   });
 
-  it('derives the rest from a maximal config: existing topic and bucket, KMS alias, push and pull grants, rotation', async () => {
-    const { template, output, code } = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL);
+  it('derives the rest from a maximal config: existing topic and bucket, KMS alias, push and pull grants, rotation, VPC, internal CA', async () => {
+    const { template, output, code, dir } = await packageMaximal();
     expect(code, output).toBe(0);
+    // VPC: on the refresh function only (runners call helperUrl from anywhere), with exactly Lambda's ENI actions.
+    expect(template.Resources.RefreshLambdaFunction.Properties.VpcConfig).toEqual({ SubnetIds: SUBNETS, SecurityGroupIds: [SECURITY_GROUP] });
+    expect(template.Resources.HelperUrlLambdaFunction.Properties.VpcConfig).toBeUndefined();
+    const ec2 = statementsOf(template).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('ec2:')));
+    expect(ec2).toEqual([
+      {
+        role: 'RefreshRole',
+        Effect: 'Allow',
+        Action: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        Resource: '*',
+      },
+    ]);
+    // The CA secret is readable, and never writable (the secrets prefix grants writes); the CA file travels inside the code.
+    const caSecret = { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/internal-ca-??????' };
+    expect(statementsOf(template).filter((statement) => JSON.stringify(statement.Resource).includes('gl/internal-ca'))).toEqual([
+      { role: 'RefreshRole', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: caSecret },
+      {
+        role: 'RefreshRole',
+        Effect: 'Deny',
+        Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'],
+        Resource: caSecret,
+      },
+    ]);
+    const bundle = execFileSync('unzip', ['-p', join(dir, 'out', 'refresh.zip')], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
+    const caBody = (internalCa as TestCa).caPem.split('\n')[1] as string;
+    expect(caBody.length).toBeGreaterThan(20);
+    expect(bundle).toContain(caBody);
+    expect(JSON.stringify(template.Resources.RefreshLambdaFunction.Properties.Environment)).not.toContain(caBody);
     const statements = statementsOf(template);
     expect(template.Resources.AlertTopic).toBeUndefined();
     expect(template.Resources.AlertTopicKey).toBeUndefined();
@@ -301,9 +385,10 @@ describe('serverless (osls) package', () => {
     expect(byAction(statements, 'secretsmanager:PutSecretValue').map((statement) => statement.Resource)).toContainEqual({
       'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-??????',
     });
-    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([]);
+    // Rotation is on, so the token secret is writable: the only Deny keeps the CA secret read-only.
+    expect(statements.filter((statement) => statement.Effect === 'Deny').map((statement) => statement.Resource)).toEqual([caSecret]);
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
-  });
+  }, 180_000);
 
   it('packages a config without a helper section: helper-url may only write its logs', async () => {
     const { template, output, code } = await packageTemplate(['--stage', 'x'], {
@@ -339,17 +424,25 @@ describe('serverless (osls) package', () => {
     expect(output).toContain('registries[0].accountId: expected a 12-digit account id');
   });
 
-  // Two packagings and two cfn-lint runs: about 40 s alone, over a minute beside the rest of the suite.
-  it.skipIf(!hasBinary('cfn-lint'))('passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config', { timeout: 180_000 }, async () => {
-    const dev = await packageTemplate(['--stage', 'dev']);
-    const maximal = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL);
-    for (const { dir } of [dev, maximal]) {
-      const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
-      const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
-      expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
-      expect(lint.status).toBe(0);
-    }
-  });
+  const LINTED: Array<[string, () => Promise<{ dir: string }>]> = [
+    ['config/dev.yml', () => packageTemplate(['--stage', 'dev'])],
+    ['the maximal config (VPC and CA included)', packageMaximal],
+  ];
+  for (const [label, packaged] of LINTED) {
+    // A packaging and a cfn-lint run: past a minute on a loaded two-core machine.
+    itWithBinaries(
+      `passes cfn-lint with no errors and no warnings, for ${label}`,
+      ['cfn-lint'],
+      async () => {
+        const { dir } = await packaged();
+        const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
+        const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
+        expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
+        expect(lint.status).toBe(0);
+      },
+      180_000,
+    );
+  }
 
   it('invokes the bundled handler locally with the dry-run event', { timeout: 180_000 }, async () => {
     const run = await runServerless(['invoke', 'local', '-f', 'refresh', '--path', 'events/dry-run.json', `--param=config=${sandbox.configPath}`], sandbox.env);
@@ -394,10 +487,7 @@ describe('serverless deploy against moto', () => {
     expect(run.output).toContain(`Service deployed to stack ${STACK}`);
     expect((await stack())?.StackStatus).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
     const modelled = (await resources()).filter((resource) => resource.ResourceType && !NOT_MODELLED_BY_MOTO.has(resource.ResourceType));
-    expect(
-      modelled.every((resource) => resource.ResourceStatus?.endsWith('_COMPLETE')),
-      JSON.stringify(modelled),
-    ).toBe(true);
+    expect(modelled.filter((resource) => !resource.ResourceStatus?.endsWith('_COMPLETE'))).toEqual([]);
     expect(modelled.map((resource) => resource.LogicalResourceId)).toEqual(
       expect.arrayContaining([
         'RefreshLambdaFunction',
@@ -421,10 +511,15 @@ describe('serverless deploy against moto', () => {
     expect(JSON.parse(dashboard.DashboardBody ?? '{}').widgets.length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 
-  it('deploys again with a changed parameter (UPDATE_COMPLETE), and serverless info names the stack', async () => {
-    const run = await deploy('--param=logRetentionDays=14');
+  it('deploys again with changed parameters, the refresh function now in a VPC (UPDATE_COMPLETE), and serverless info names the stack', async () => {
+    const run = await deploy('--param=logRetentionDays=14', ...VPC_PARAMS);
     expect(run.code, run.output).toBe(0);
     expect((await stack())?.StackStatus).toBe('UPDATE_COMPLETE');
+    const lambda = new LambdaClient(motoClientConfig(moto.url));
+    const refresh = await lambda.send(new GetFunctionCommand({ FunctionName: `${STACK}-refresh` }));
+    expect(refresh.Configuration?.VpcConfig).toMatchObject({ SubnetIds: SUBNETS, SecurityGroupIds: [SECURITY_GROUP] });
+    const helper = await lambda.send(new GetFunctionCommand({ FunctionName: `${STACK}-helperUrl` }));
+    expect(helper.Configuration?.VpcConfig?.SubnetIds ?? []).toEqual([]);
     const info = await runServerless(['info', '--stage', 'dev'], env);
     expect(info.code, info.output).toBe(0);
     expect(info.output).toMatch(/service: ecr-gitlab-refresher\s+stage: dev\s+region: us-east-1\s+stack: ecr-gitlab-refresher-dev/);

@@ -62,3 +62,26 @@ describe('Function: reservedConcurrency', () => {
     expect(() => reservedConcurrency(value)).toThrowError(`reservedConcurrency must be a whole number of at least 1 or "none", got "${value}"`);
   });
 });
+
+describe('Function: vpcConfig', () => {
+  const { vpcConfig } = require('../../build/stack.cjs') as {
+    vpcConfig: (subnets: unknown, groups: unknown) => { SubnetIds: string[]; SecurityGroupIds: string[] } | undefined;
+  };
+
+  it('is none by default, and takes comma-separated or listed ids', () => {
+    expect(vpcConfig('', '')).toBeUndefined();
+    expect(vpcConfig(' subnet-0a1b2c3d , subnet-0a1b2c3d4e5f60718', 'sg-0123456789abcdef0')).toEqual({
+      SubnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3d4e5f60718'],
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
+    });
+    expect(vpcConfig(['subnet-0a1b2c3d'], ['sg-0123abcd', 'sg-0123abcd'])).toEqual({ SubnetIds: ['subnet-0a1b2c3d'], SecurityGroupIds: ['sg-0123abcd'] });
+  });
+
+  it('refuses half a VPC config and ids that are not ids, naming the parameter', () => {
+    expect(() => vpcConfig('subnet-0a1b2c3d', '')).toThrowError('vpcSubnetIds and vpcSecurityGroupIds go together');
+    expect(() => vpcConfig('', 'sg-0123abcd')).toThrowError('vpcSubnetIds and vpcSecurityGroupIds go together');
+    expect(() => vpcConfig('subnet-xyz', 'sg-0123abcd')).toThrowError('vpcSubnetIds: "subnet-xyz" is not a subnet id');
+    expect(() => vpcConfig('subnet-0a1b2c3d', 'default')).toThrowError('vpcSecurityGroupIds: "default" is not a security group id');
+    expect(() => vpcConfig('subnet-0a1b2c3d', Array.from({ length: 6 }, (_, index) => `sg-0123abc${index}`).join(','))).toThrowError('at most 5 security groups');
+  });
+});
