@@ -7,22 +7,32 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 let parser;
+let profileTrust;
+
+/** A TypeScript module of the project, bundled in memory and loaded as CommonJS. */
+function compile(entry) {
+  const output = buildSync({
+    entryPoints: [path.join(root, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', output.outputFiles[0].text)(module, module.exports, require);
+  return module.exports;
+}
 
 function loadParser() {
-  if (!parser) {
-    const output = buildSync({
-      entryPoints: [path.join(root, 'src/config/parse.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      logLevel: 'silent',
-    });
-    const module = { exports: {} };
-    new Function('module', 'exports', 'require', output.outputFiles[0].text)(module, module.exports, require);
-    parser = module.exports;
-  }
+  if (!parser) parser = compile('src/config/parse.ts');
   return parser;
+}
+
+/** src/core/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
+function loadProfileTrust() {
+  if (!profileTrust) profileTrust = compile('src/core/profile-trust.ts');
+  return profileTrust;
 }
 
 class RefresherConfigError extends Error {
@@ -49,4 +59,4 @@ function loadRefresherConfig(file) {
   }
 }
 
-module.exports = { loadRefresherConfig, RefresherConfigError };
+module.exports = { loadRefresherConfig, loadProfileTrust, RefresherConfigError };

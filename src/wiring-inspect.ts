@@ -7,25 +7,30 @@ import { GitLabApiInspector } from './adapters/gitlab/inspector.js';
 import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { GitLabVariableStore } from './adapters/gitlab/variable-store.js';
 import type { Config } from './config/schema.js';
-import type { DoctorPorts } from './core/doctor.js';
+import type { AwsDoctorPorts, DoctorPorts } from './core/doctor.js';
+import { usesGitLab } from './core/gitlab-mode.js';
 import type { Observability, RuntimeOptions } from './observability/setup.js';
 import { connectGitLab, gitlabOptions, resolveGitLabToken } from './wiring.js';
 
 // The CLI's read-only commands; kept apart from wiring.ts so the refresh function never bundles them.
 
-/** Adapters for `status`: reads only. */
+/** Adapters for `status`: reads only. A config without targets gets no GitLab connection. */
 export async function buildStatusDeps(config: Config, runtime: RuntimeOptions, observability: Observability) {
+  const readsSecrets = config.secrets !== undefined || config.profiles.length > 0;
+  if (!usesGitLab(config)) return { variables: undefined, secrets: readsSecrets ? new SecretsManagerStore() : undefined };
   const { options, secretStore } = await connectGitLab(config, runtime, observability.redactor);
-  return { variables: new GitLabVariableStore(options), secrets: config.secrets ? secretStore : undefined };
+  return { variables: new GitLabVariableStore(options), secrets: readsSecrets ? secretStore : undefined };
 }
 
 /**
  * Adapters for `doctor`. The token is resolved once; a missing or unreadable token secret becomes a
  * check result (and GitLab checks then report 401), not a crash.
  */
-export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<DoctorPorts> {
+export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<DoctorPorts | AwsDoctorPorts> {
   const { redactor } = observability;
   const roles = new RoleCredentials();
+  const onSecret = (secret: string) => redactor.add(secret);
+  if (!usesGitLab(config)) return { aws: new SdkAwsInspector(roles), minter: new EcrTokenMinter(roles), onSecret, now: Date.now };
   const token = resolveGitLabToken(config, runtime.env, new SecretsManagerStore());
   // Settled here so an early failure is not an unhandled rejection; readTokenSecret re-raises it.
   const resolved = await token.then(
@@ -40,9 +45,9 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     gitlab: new GitLabApiInspector(options),
     discovery: new GitLabDiscoveryApi(options),
     variables: new GitLabVariableStore(options),
-    readTokenSecret: config.gitlab.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
+    readTokenSecret: config.gitlab?.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
     token: new GitLabSelfTokenApi(options),
-    onSecret: (secret) => redactor.add(secret),
+    onSecret,
     now: Date.now,
   };
 }

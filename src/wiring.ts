@@ -7,6 +7,7 @@ import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { createGitLabTransport, type TransportStats } from './adapters/gitlab/transport.js';
 import { type GitLabStoreOptions, GitLabVariableStore } from './adapters/gitlab/variable-store.js';
 import type { Config } from './config/schema.js';
+import { gitlabOf, usesGitLab } from './core/gitlab-mode.js';
 import type { RefreshDeps } from './core/refresh.js';
 import { ConfigError } from './errors.js';
 import type { Redactor } from './observability/redactor.js';
@@ -24,10 +25,11 @@ export interface ResolvedToken {
 
 export async function resolveGitLabToken(config: Config, env: NodeJS.ProcessEnv, secrets: SecretsManagerStore): Promise<ResolvedToken> {
   if (env.GITLAB_TOKEN) return { token: env.GITLAB_TOKEN };
-  if (!config.gitlab.tokenSecretId) {
+  const { tokenSecretId } = gitlabOf(config);
+  if (!tokenSecretId) {
     throw new ConfigError(['gitlab.tokenSecretId: required unless GITLAB_TOKEN is set in the environment']);
   }
-  const secret = new SecretsManagerTokenSecret(secrets, config.gitlab.tokenSecretId);
+  const secret = new SecretsManagerTokenSecret(secrets, tokenSecretId);
   return { token: await secret.read(), secret };
 }
 
@@ -62,18 +64,33 @@ export async function connectGitLab(config: Config, runtime: RuntimeOptions, red
 
 /** One paced, retrying transport per run, configured from the gitlab section. */
 export function gitlabOptions(config: Config, token: GitLabStoreOptions['token'], deadline?: number, stats?: TransportStats): GitLabStoreOptions {
+  const gitlab = gitlabOf(config);
   const transport = createGitLabTransport({
-    pacer: new AdaptivePacer({ maxConcurrency: config.gitlab.concurrency, maxRequestsPerSecond: config.gitlab.requestsPerSecond }),
-    requestTimeoutMs: config.gitlab.requestTimeoutSeconds * 1000,
+    pacer: new AdaptivePacer({ maxConcurrency: gitlab.concurrency, maxRequestsPerSecond: gitlab.requestsPerSecond }),
+    requestTimeoutMs: gitlab.requestTimeoutSeconds * 1000,
     deadline,
     stats,
   });
-  return { url: config.gitlab.url, token, transport };
+  return { url: gitlab.url, token, transport };
 }
 
-/** Real adapters for a refresh, from the validated config and the process environment. */
-export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<{ deps: RefreshDeps; stats: TransportStats }> {
+/**
+ * Real adapters for a refresh, from the validated config and the process environment. A config without
+ * targets gets no GitLab connection at all: no token is read and no request can reach GitLab.
+ */
+export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<{ deps: RefreshDeps; stats?: TransportStats }> {
   const { logger, redactor } = observability;
+  if (!usesGitLab(config)) {
+    const deps: RefreshDeps = {
+      minter: new EcrTokenMinter(new RoleCredentials()),
+      secretStore: new SecretsManagerStore(),
+      clock: { now: Date.now },
+      logger,
+      onSecret: (secret) => redactor.add(secret),
+      deadline: runtime.deadline,
+    };
+    return { deps };
+  }
   const connection = await connectGitLab(config, runtime, redactor);
   const deps: RefreshDeps = {
     minter: new EcrTokenMinter(new RoleCredentials()),

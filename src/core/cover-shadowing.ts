@@ -1,5 +1,6 @@
 import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
+import { gitlabOf } from './gitlab-mode.js';
 import type { PlannedVariable, RefreshPlan } from './plan.js';
 import type { DescendantOwner, GitLabDiscovery } from './ports.js';
 import type { TargetWork } from './refresh-target.js';
@@ -42,7 +43,7 @@ export async function coverShadowing(target: TargetConfig, planned: PlannedVaria
   const limit = target.coverShadowing?.maxOwners ?? 0;
   const results: TargetResult[] = [];
   try {
-    await scanShadowing(target, context.config, context.discovery, { limit, concurrency: context.config.gitlab.concurrency }, async (owner, found) => {
+    await scanShadowing(target, context.config, context.discovery, { limit, concurrency: gitlabOf(context.config).concurrency }, async (owner, found) => {
       if ('error' in found) {
         results.push({ target: `${owner.kind}:${owner.fullPath}`, variable: '*', via: `group:${group}`, status: 'failed', error: `could not list its variables: ${found.error}` });
         return;
