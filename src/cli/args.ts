@@ -9,13 +9,15 @@ export interface CliCommand {
   verbose: boolean;
   targets: string[];
   registries: string[];
+  profiles: string[];
 }
 
 export const USAGE = `Usage:
-  ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--registry NAME]... [--json] [--verbose]
+  ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--profile NAME]... [--registry NAME]... [--json] [--verbose]
   ecr-gitlab-refresher validate-config [--config FILE]
   ecr-gitlab-refresher doctor [--config FILE] [--json]     read-only checks of AWS, GitLab and every target
   ecr-gitlab-refresher status [--config FILE] [--json]     what each target holds now and when it expires
+  ecr-gitlab-refresher profile snippet NAME [--region R] [--role-arn ARN]   the .gitlab-ci.yml part for a pull-time profile
   ecr-gitlab-refresher helper publish --version V --bucket B [--arch amd64,arm64] [--from-file PATH] [--sha256 HEX]
   ecr-gitlab-refresher --help | --version
 
@@ -46,6 +48,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
     verbose: values.verbose ?? false,
     targets: values.target ?? [],
     registries: values.registry ?? [],
+    profiles: values.profile ?? [],
   };
 }
 
@@ -61,6 +64,7 @@ function parseWith(argv: string[]) {
       verbose: { type: 'boolean', short: 'v' },
       target: { type: 'string', multiple: true },
       registry: { type: 'string', multiple: true },
+      profile: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
     },

@@ -292,7 +292,8 @@ export const configSchema = z
         seen.add(identity);
       }
     });
-    for (const [first, second] of secretNameCollisions(config)) {
+    // Two profiles with one secret have one name, which checkProfiles reports already.
+    for (const [first, second] of secretNameCollisions(config).filter(([a, b]) => a.path[0] !== 'profiles' || b.path[0] !== 'profiles')) {
       const message = `${second.role} and ${first.role} are one Secrets Manager secret (${second.name}): a run would overwrite one with the other; rename the registry or change secrets.prefix`;
       ctx.addIssue({ code: 'custom', path: second.path, message: `${message} (see ${formatPath(first.path)})` });
       ctx.addIssue({ code: 'custom', path: first.path, message: `${message} (see ${formatPath(second.path)})` });

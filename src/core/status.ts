@@ -7,7 +7,7 @@ import { gitlabPort } from './gitlab-mode.js';
 import { registryHostMatcher } from './hosts.js';
 import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { hostSecretNames, profileSecretNames } from './secret-names.js';
+import { hostSecretNames, profileSecretName, secretsPrefix } from './secret-names.js';
 import type { TargetWarning } from './summary.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 
@@ -111,9 +111,8 @@ export async function collectStatus(config: Config, variables: CiVariableStore |
 
 /** Each profile secret's recorded expiry per host (the refresh writes one record per entry). */
 async function collectProfileStatus(config: Config, secrets: SecretStore, now: number): Promise<ProfileStatusEntry[]> {
-  const names = profileSecretNames(config);
-  return mapWithConcurrency(config.profiles, 4, async function profileStatus(profile, index): Promise<ProfileStatusEntry> {
-    const secret = names[index]?.name ?? profile.name;
+  return mapWithConcurrency(config.profiles, 4, async function profileStatus(profile): Promise<ProfileStatusEntry> {
+    const secret = profileSecretName(secretsPrefix(config), profile.name);
     const base = { profile: profile.name, secret, hosts: [] };
     try {
       const value = await secrets.read(secret);
