@@ -41,7 +41,7 @@ export function renderProfileSnippet(input: SnippetInput): string {
   const q = JSON.stringify;
   const lines = [
     `# ecr-gitlab-refresher profile "${profile.name}": ECR pull credentials for the job's image and services,`,
-    '# read from AWS Secrets Manager before the pull. Save as ci/ecr-profile-' + `${profile.name}.yml, then:`,
+    `# read from AWS Secrets Manager before the pull. Save as ci/ecr-profile-${profile.name}.yml, then:`,
     `#   include: { local: ci/ecr-profile-${profile.name}.yml }`,
     `#   my-job: { extends: ${job}, image: <ECR image of this profile>, script: [...] }`,
     `# Admitted: projects ${profile.projects.join(', ')}; refs ${profile.refs?.join(', ') ?? 'every branch and tag'}.`,

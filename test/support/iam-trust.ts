@@ -44,3 +44,8 @@ function likeToRegExp(pattern: string): RegExp {
   const body = [...pattern].map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${body}$`, 's');
 }
+
+/** Whether an IAM policy's resource pattern (`*`, `?`) names an ARN. */
+export function resourceMatches(pattern: string, arn: string): boolean {
+  return likeToRegExp(pattern).test(arn);
+}

@@ -76,6 +76,7 @@ describe('Config: profiles', () => {
     ['a ref without its type', { name: 'p', registries: ['prod'], projects: ['g/x'], refs: ['main'] }, 'profiles[0].refs[0]: expected branch:NAME or tag:NAME'],
     [
       'a ref with an IAM variable',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
       { name: 'p', registries: ['prod'], projects: ['g/x'], refs: ['branch:${aws:username}'] },
       'profiles[0].refs[0]: expected branch:NAME or tag:NAME',
     ],
