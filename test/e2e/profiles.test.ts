@@ -147,7 +147,8 @@ function stackTemplate(config: Record<string, unknown>): { resources: Record<str
     if (Array.isArray(value)) return value.map(resolve);
     if (value && typeof value === 'object') {
       if (typeof value['Fn::Sub'] === 'string') {
-        return value['Fn::Sub'].replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', MOTO_ACCOUNT).replaceAll('${AWS::Region}', 'us-east-1');
+        const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::AccountId': MOTO_ACCOUNT, 'AWS::Region': 'us-east-1' };
+        return value['Fn::Sub'].replace(/\$\{(AWS::\w+)\}/g, (whole: string, name: string) => pseudo[name] ?? whole);
       }
       return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, resolve(inner)]));
     }
