@@ -5,13 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
+import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
+import { validateConfig } from '../../src/config/parse.js';
+import { trustProblems } from '../../src/core/doctor-profiles.js';
+import { oidcSettings, profileLogicalId, trustConditions } from '../../src/core/profile-trust.js';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../support/moto.js';
-import { type Sandbox, startSandbox } from '../support/sandbox.js';
-import { runServerless } from '../support/serverless.js';
+import { MOTO_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
+import { ROOT, runServerless } from '../support/serverless.js';
 import { hasBinary } from '../support/system-tools.js';
 
 type Resource = { Type: string; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
@@ -32,8 +39,19 @@ const MAXIMAL = {
   secrets: { prefix: 'ecr/', kmsKeyId: 'alias/ecr', tags: { team: 'platform' } },
   targets: [{ group: 'g', registries: ['own', 'shared', 'public'], variables: [{ name: 'ECR_PUSH', variableType: 'file', registries: ['build'], access: 'push' }] }],
   helper: { bucket: 'existing-helpers', versions: ['0.12.0'], defaultVersion: '0.12.0' },
+  // Both modes at once: pull-time profiles beside the GitLab targets (issuer from gitlab.url).
+  profiles: [
+    { name: 'prod', registries: ['own', 'public'], projects: ['g/*'], refs: ['branch:main', 'tag:v*'] },
+    { name: 'build-tools', registries: ['build'], projects: ['g/tools/ci'] },
+  ],
 };
 const MAXIMAL_PARAMS = ['--param=alertTopicArn=arn:aws:sns:us-east-1:111111111111:ops', '--param=reservedConcurrency=none', '--param=schedule=rate(4 hours)'];
+/** Pull-time mode only: no gitlab section, no targets, an existing OIDC provider. */
+const PROFILES_ONLY = {
+  registries: [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }],
+  profiles: [{ name: 'prod', registries: ['prod'], projects: ['platform/*'] }],
+  oidc: { issuer: 'https://gitlab.example.com', providerArn: 'arn:aws:iam::123456789012:oidc-provider/gitlab.example.com' },
+};
 
 async function packageTemplate(args: string[], config?: unknown): Promise<{ dir: string; template: any; output: string; code: number | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
@@ -51,7 +69,7 @@ function statementsOf(template: any): Statement[] {
   return Object.entries(template.Resources as Record<string, Resource>)
     .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
     .flatMap(([role, resource]) =>
-      (resource.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) =>
+      ((resource.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) =>
         policy.PolicyDocument.Statement.map((statement) => ({ ...statement, role })),
       ),
     );
@@ -280,6 +298,90 @@ describe('serverless (osls) package', () => {
     });
     expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([]);
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
+    expectProfileResources(template);
+  });
+
+  /** Per-profile roles, read policies and outputs: trust on the stack-made OIDC provider, one secret read through Secrets Manager only. */
+  function expectProfileResources(template: any): void {
+    const resources = template.Resources;
+    expect(resources.OidcProvider).toEqual({
+      Type: 'AWS::IAM::OIDCProvider',
+      Properties: { Url: 'https://g.example.com', ClientIdList: ['sts.amazonaws.com'], Tags: [{ Key: 'managed-by', Value: 'ecr-gitlab-refresher' }] },
+    });
+    const role = resources.ProfileProdRole;
+    expect(role.DependsOn).toBe('OidcProvider');
+    expect(role.Properties.Path).toBe('/ecr-gitlab-refresher/');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/g.example.com' } },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'g.example.com:aud': 'sts.amazonaws.com' },
+          StringLike: { 'g.example.com:sub': ['project_path:g/*:ref_type:branch:ref:main', 'project_path:g/*:ref_type:tag:ref:v*'] },
+        },
+      },
+    ]);
+    expect(role.Properties.ManagedPolicyArns).toEqual([{ Ref: 'ProfileProdReadPolicy' }]);
+    expect(resources.ProfileProdReadPolicy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr/profiles/prod-??????' },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' },
+        Condition: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/ecr' },
+          StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } },
+        },
+      },
+    ]);
+    expect(resources.ProfileBuildToolsRole.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringLike).toEqual({
+      'g.example.com:sub': ['project_path:g/tools/ci:ref_type:*:ref:*'],
+    });
+    expect(
+      Object.keys(template.Outputs)
+        .filter((key) => key.startsWith('Profile') || key.startsWith('Oidc'))
+        .sort(),
+    ).toEqual([
+      'OidcProviderArn',
+      'ProfileBuildToolsPolicyArn',
+      'ProfileBuildToolsRoleArn',
+      'ProfileBuildToolsSecretName',
+      'ProfileProdPolicyArn',
+      'ProfileProdRoleArn',
+      'ProfileProdSecretName',
+    ]);
+    expect(template.Outputs.ProfileProdSecretName.Value).toBe('ecr/profiles/prod');
+    // The refresh role writes the profile secrets through the secrets prefix grant; nobody else gets a secretsmanager write.
+    const writers = byAction(statementsOf(template), 'secretsmanager:PutSecretValue').filter((statement) => statement.Effect === 'Allow');
+    expect(writers.map((statement) => statement.role)).toEqual(['RefreshRole', 'RefreshRole']);
+  }
+
+  it('packages a config with only profiles (an existing provider, no gitlab section), cfn-lint clean', async () => {
+    const { dir, template, output, code } = await packageTemplate(['--stage', 'x'], PROFILES_ONLY);
+    expect(code, output).toBe(0);
+    expect(template.Resources.OidcProvider).toBeUndefined();
+    expect(template.Resources.ProfileProdRole.DependsOn).toBeUndefined();
+    expect(template.Resources.ProfileProdRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
+    expect(template.Outputs.OidcProviderArn.Value).toBe(PROFILES_ONLY.oidc.providerArn);
+    const refresh = statementsOf(template).filter((statement) => statement.role === 'RefreshRole' && JSON.stringify(statement.Action).includes('secretsmanager'));
+    // No secrets section: the default prefix, profile secrets only; no GitLab token secret to read.
+    expect(refresh).toEqual([
+      {
+        role: 'RefreshRole',
+        Effect: 'Allow',
+        Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr-gitlab-refresher/profiles/*' },
+      },
+    ]);
+    if (!hasBinary('cfn-lint')) return;
+    const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
+    const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
+    expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
   });
 
   it('packages a config without a helper section: helper-url may only write its logs', async () => {
@@ -334,6 +436,18 @@ describe('serverless (osls) package', () => {
 // In this file, not its own: serverless-esbuild builds in the project's .esbuild directory, so two
 // serverless commands must never run at once.
 const STACK = 'ecr-gitlab-refresher-dev';
+
+/** config/dev.yml (GitLab targets) plus pull-time profiles: both modes in one stack. */
+function bothModesConfig(): string {
+  const path = join(tmpdir(), 'ecr-gitlab-refresher-both-modes.yml');
+  const dev = parse(readFileSync(join(ROOT, 'config/dev.yml'), 'utf8'));
+  dev.profiles = [
+    { name: 'prod', registries: ['prod'], projects: ['platform/*'], refs: ['branch:main', 'tag:v*'] },
+    { name: 'public-only', registries: ['public'], projects: ['platform/api'] },
+  ];
+  writeFileSync(path, stringify(dev));
+  return path;
+}
 /** Resource types moto's CloudFormation skips (it says so in its log); the template tests cover them. */
 const NOT_MODELLED_BY_MOTO = new Set(['AWS::CloudWatch::Alarm', 'AWS::Lambda::Url', 'AWS::Lambda::EventInvokeConfig', 'AWS::S3::BucketPolicy']);
 
@@ -391,13 +505,45 @@ describe('serverless deploy against moto', () => {
     expect(JSON.parse(dashboard.DashboardBody ?? '{}').widgets.length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 
-  it('deploys again with a changed parameter (UPDATE_COMPLETE), and serverless info names the stack', async () => {
-    const run = await deploy('--param=logRetentionDays=14');
+  it('deploys again with a changed parameter and profiles added to the targets (both modes), UPDATE_COMPLETE; serverless info names the stack', async () => {
+    const run = await deploy('--param=logRetentionDays=14', `--param=config=${bothModesConfig()}`);
     expect(run.code, run.output).toBe(0);
     expect((await stack())?.StackStatus).toBe('UPDATE_COMPLETE');
     const info = await runServerless(['info', '--stage', 'dev'], env);
     expect(info.code, info.output).toBe(0);
     expect(info.output).toMatch(/service: ecr-gitlab-refresher\s+stage: dev\s+region: us-east-1\s+stack: ecr-gitlab-refresher-dev/);
+    // The roles are in IAM as doctor finds them (path, secret tag) with the trust the config gives.
+    const inspector = new SdkAwsInspector(
+      new RoleCredentials(),
+      undefined,
+      new SecretsManagerClient(motoClientConfig(moto.url)),
+      undefined,
+      new IAMClient(motoClientConfig(moto.url)),
+      async () => 'us-east-1',
+    );
+    const config = validateConfig(parse(readFileSync(bothModesConfig(), 'utf8')));
+    const oidc = oidcSettings(config);
+    if (!oidc) throw new Error('the both-modes config has profiles');
+    const provider = `arn:aws:iam::${MOTO_ACCOUNT}:oidc-provider/gitlab.example.com`;
+    for (const profile of config.profiles) {
+      const roles = await inspector.profileRoles(`ecr-gitlab-refresher/profiles/${profile.name}`);
+      expect(roles).toHaveLength(1);
+      expect(trustProblems(roles[0]?.trustPolicy, provider, trustConditions(profile, oidc))).toEqual([]);
+      expect((await stack())?.Outputs?.find((o) => o.OutputKey === `Profile${profileLogicalId(profile.name)}RoleArn`)?.OutputValue).toBe(roles[0]?.arn);
+    }
+    // moto's CloudFormation skips AWS::IAM::OIDCProvider (it logs so); the template tests and cfn-lint cover it.
+    expect(await inspector.oidcProvider(provider)).toBeUndefined();
+  }, 180_000);
+
+  it('deploys a stack with only profiles (no gitlab section, an existing provider) as another stage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sls-profiles-'));
+    writeFileSync(join(dir, 'config.yml'), stringify(PROFILES_ONLY));
+    const run = await runServerless(['deploy', '--stage', 'profiles', `--param=config=${join(dir, 'config.yml')}`], env);
+    expect(run.code, run.output).toBe(0);
+    const deployed = (await cloudformation.send(new DescribeStacksCommand({ StackName: 'ecr-gitlab-refresher-profiles' }))).Stacks?.[0];
+    expect(deployed?.StackStatus).toBe('CREATE_COMPLETE');
+    expect(deployed?.Outputs?.find((output) => output.OutputKey === 'ProfileProdSecretName')?.OutputValue).toBe('ecr-gitlab-refresher/profiles/prod');
+    expect(deployed?.Outputs?.find((output) => output.OutputKey === 'ProfileProdRoleArn')?.OutputValue).toMatch(/^arn:aws:iam::123456789012:role\/ecr-gitlab-refresher\//);
   }, 180_000);
 
   it('removes the stack, and the helper bucket (retained on purpose) outlives it', async () => {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/parse.js';
 
 const require = createRequire(import.meta.url);
 const { expiryAlarms, scheduleHours } = require('../../build/stack.cjs') as {
@@ -37,5 +38,23 @@ describe('Function: expiryAlarms', () => {
     expect(() => expiryAlarms('cron(0 */6 * * ? *)', 10_800)).toThrowError(/expiryAlarmWindowHours/);
     expect(expiryAlarms('cron(0 */6 * * ? *)', 10_800, '7')).toMatchObject({ windowHours: 7, thresholdSeconds: 6 * 3600 + 10_800 });
     expect(() => expiryAlarms('rate(6 hours)', 20_000)).toThrowError(/leaves healthy runs under the alarm threshold/);
+  });
+});
+
+describe('Function: deriveStack, profiles', () => {
+  const { deriveStack: derive } = require('../../build/stack.cjs') as { deriveStack: (config: unknown, params: Record<string, unknown>) => unknown };
+  const params = { service: 'ecr-gitlab-refresher', stage: 'x', schedule: 'rate(6 hours)', expiryAlarmSeconds: 10800, expiryAlarmWindowHours: '', gitlabTokenAlarmDays: 14, reservedConcurrency: 1, alertTopicArn: '' };
+  const withProjects = (count: number) =>
+    validateConfig({
+      registries: [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }],
+      profiles: [{ name: 'big', registries: ['prod'], projects: Array.from({ length: count }, (_, index) => `g/project-number-${index}`), refs: ['branch:main'] }],
+      oidc: { issuer: 'https://gitlab.example.com' },
+    });
+
+  it("refuses a profile whose trust policy would exceed IAM's default 2,048 characters, and says what to do", () => {
+    expect(() => derive(withProjects(20), params)).not.toThrow();
+    expect(() => derive(withProjects(40), params)).toThrowError(
+      /^profile "big": its role's trust policy is about \d+ characters, over IAM's default limit of 2048: use fewer project or ref patterns \(a group pattern such as platform\/\* instead of each project\), or split the profile$/,
+    );
   });
 });
