@@ -98,7 +98,8 @@ async function statusCommand(command: CliCommand, io: CliIo): Promise<number> {
 function validateConfigCommand(command: CliCommand, io: CliIo): number {
   try {
     const config = loadConfigFile(command.configPath);
-    io.stdout(`${command.configPath}: valid (${config.registries.length} registries, ${config.targets.length} targets, ${config.profiles.length} profiles)\n`);
+    const profiles = config.profiles.length > 0 ? `, ${config.profiles.length} profiles` : '';
+    io.stdout(`${command.configPath}: valid (${config.registries.length} registries, ${config.targets.length} targets${profiles})\n`);
     for (const warning of configWarnings(config)) io.stderr(`warning: ${warning.path}: ${warning.detail}; ${warning.fix}\n`);
     return EXIT.ok;
   } catch (error) {

@@ -54,7 +54,7 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
         .map((target) => target.target)
         .slice(0, 10);
       throw new RefreshFailedError(
-        `refresh finished with failures: ${failed.registries} registries, ${failed.secrets} secrets, ${failed.targets} targets${names.length ? ` (${names.join(', ')})` : ''}, ${failed.profiles} profiles; see the logs of request ${runtime.correlationId}`,
+        `refresh finished with failures: ${failed.registries} registries, ${failed.secrets} secrets, ${failed.targets} targets${names.length ? ` (${names.join(', ')})` : ''}${summary.profiles.length > 0 ? `, ${failed.profiles} profiles` : ''}; see the logs of request ${runtime.correlationId}`,
       );
     }
     return summary;

@@ -309,7 +309,7 @@ describe('serverless (osls) package', () => {
       Properties: { Url: 'https://g.example.com', ClientIdList: ['sts.amazonaws.com'], Tags: [{ Key: 'managed-by', Value: 'ecr-gitlab-refresher' }] },
     });
     const role = resources.ProfileProdRole;
-    expect(role.DependsOn).toBe('OidcProvider');
+    expect([role.DependsOn].flat()).toEqual(['OidcProvider']);
     expect(role.Properties.Path).toBe('/ecr-gitlab-refresher/');
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
@@ -412,16 +412,20 @@ describe('serverless (osls) package', () => {
     expect(output).toContain('registries[0].accountId: expected a 12-digit account id');
   });
 
-  it.skipIf(!hasBinary('cfn-lint'))('passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config', async () => {
-    const dev = await packageTemplate(['--stage', 'dev']);
-    const maximal = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL);
-    for (const { dir } of [dev, maximal]) {
-      const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
-      const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
-      expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
-      expect(lint.status).toBe(0);
-    }
-  });
+  it.skipIf(!hasBinary('cfn-lint'))(
+    'passes cfn-lint with no errors and no warnings, for config/dev.yml and for the maximal config',
+    async () => {
+      const dev = await packageTemplate(['--stage', 'dev']);
+      const maximal = await packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL);
+      for (const { dir } of [dev, maximal]) {
+        const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
+        const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
+        expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
+        expect(lint.status).toBe(0);
+      }
+    },
+    180_000,
+  );
 
   it('invokes the bundled handler locally with the dry-run event', async () => {
     const run = await runServerless(['invoke', 'local', '-f', 'refresh', '--path', 'events/dry-run.json', `--param=config=${sandbox.configPath}`], sandbox.env);
@@ -464,6 +468,17 @@ describe('serverless deploy against moto', () => {
   const stack = async () => (await cloudformation.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0];
   const resources = async (): Promise<StackResourceSummary[]> => (await cloudformation.send(new ListStackResourcesCommand({ StackName: STACK }))).StackResourceSummaries ?? [];
   const physicalId = async (logicalId: string) => (await resources()).find((resource) => resource.LogicalResourceId === logicalId)?.PhysicalResourceId;
+
+  /** doctor's IAM and Secrets Manager reads, against moto. */
+  const motoInspector = () =>
+    new SdkAwsInspector(
+      new RoleCredentials(),
+      undefined,
+      new SecretsManagerClient(motoClientConfig(moto.url)),
+      undefined,
+      new IAMClient(motoClientConfig(moto.url)),
+      async () => 'us-east-1',
+    );
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -513,14 +528,7 @@ describe('serverless deploy against moto', () => {
     expect(info.code, info.output).toBe(0);
     expect(info.output).toMatch(/service: ecr-gitlab-refresher\s+stage: dev\s+region: us-east-1\s+stack: ecr-gitlab-refresher-dev/);
     // The roles are in IAM as doctor finds them (path, secret tag) with the trust the config gives.
-    const inspector = new SdkAwsInspector(
-      new RoleCredentials(),
-      undefined,
-      new SecretsManagerClient(motoClientConfig(moto.url)),
-      undefined,
-      new IAMClient(motoClientConfig(moto.url)),
-      async () => 'us-east-1',
-    );
+    const inspector = motoInspector();
     const config = validateConfig(parse(readFileSync(bothModesConfig(), 'utf8')));
     const oidc = oidcSettings(config);
     if (!oidc) throw new Error('the both-modes config has profiles');
@@ -529,7 +537,7 @@ describe('serverless deploy against moto', () => {
       const roles = await inspector.profileRoles(`ecr-gitlab-refresher/profiles/${profile.name}`);
       expect(roles).toHaveLength(1);
       expect(trustProblems(roles[0]?.trustPolicy, provider, trustConditions(profile, oidc))).toEqual([]);
-      expect((await stack())?.Outputs?.find((o) => o.OutputKey === `Profile${profileLogicalId(profile.name)}RoleArn`)?.OutputValue).toBe(roles[0]?.arn);
+      expect(roles[0]?.arn).toMatch(new RegExp(`^arn:aws:iam::${MOTO_ACCOUNT}:role/ecr-gitlab-refresher/${STACK}-Profile${profileLogicalId(profile.name)}Role-`));
     }
     // moto's CloudFormation skips AWS::IAM::OIDCProvider (it logs so); the template tests and cfn-lint cover it.
     expect(await inspector.oidcProvider(provider)).toBeUndefined();
@@ -541,9 +549,12 @@ describe('serverless deploy against moto', () => {
     const run = await runServerless(['deploy', '--stage', 'profiles', `--param=config=${join(dir, 'config.yml')}`], env);
     expect(run.code, run.output).toBe(0);
     const deployed = (await cloudformation.send(new DescribeStacksCommand({ StackName: 'ecr-gitlab-refresher-profiles' }))).Stacks?.[0];
-    expect(deployed?.StackStatus).toBe('CREATE_COMPLETE');
-    expect(deployed?.Outputs?.find((output) => output.OutputKey === 'ProfileProdSecretName')?.OutputValue).toBe('ecr-gitlab-refresher/profiles/prod');
-    expect(deployed?.Outputs?.find((output) => output.OutputKey === 'ProfileProdRoleArn')?.OutputValue).toMatch(/^arn:aws:iam::123456789012:role\/ecr-gitlab-refresher\//);
+    expect(deployed?.StackStatus).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
+    const [role, ...others] = await motoInspector().profileRoles('ecr-gitlab-refresher/profiles/prod');
+    expect(others).toEqual([]);
+    expect(role?.arn).toMatch(/^arn:aws:iam::123456789012:role\/ecr-gitlab-refresher\/ecr-gitlab-refresher-profiles-ProfileProdRole-/);
+    const trust = role?.trustPolicy as { Statement: Array<{ Principal: unknown }> } | undefined;
+    expect(trust?.Statement[0]?.Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
   }, 180_000);
 
   it('removes the stack, and the helper bucket (retained on purpose) outlives it', async () => {

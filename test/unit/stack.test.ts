@@ -43,7 +43,16 @@ describe('Function: expiryAlarms', () => {
 
 describe('Function: deriveStack, profiles', () => {
   const { deriveStack: derive } = require('../../build/stack.cjs') as { deriveStack: (config: unknown, params: Record<string, unknown>) => unknown };
-  const params = { service: 'ecr-gitlab-refresher', stage: 'x', schedule: 'rate(6 hours)', expiryAlarmSeconds: 10800, expiryAlarmWindowHours: '', gitlabTokenAlarmDays: 14, reservedConcurrency: 1, alertTopicArn: '' };
+  const params = {
+    service: 'ecr-gitlab-refresher',
+    stage: 'x',
+    schedule: 'rate(6 hours)',
+    expiryAlarmSeconds: 10800,
+    expiryAlarmWindowHours: '',
+    gitlabTokenAlarmDays: 14,
+    reservedConcurrency: 1,
+    alertTopicArn: '',
+  };
   const withProjects = (count: number) =>
     validateConfig({
       registries: [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }],
