@@ -34,7 +34,7 @@ export class LocalOidcIssuer {
   }
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       const body =
         request.url === '/.well-known/openid-configuration'
           ? { issuer: this.issuer, jwks_uri: `${this.issuer}/oauth/discovery/keys`, id_token_signing_alg_values_supported: ['RS256'], subject_types_supported: ['public'] }
@@ -44,8 +44,9 @@ export class LocalOidcIssuer {
       response.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body ?? { error: 'not found' }));
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   stop(): Promise<void> {
