@@ -46,10 +46,10 @@ const MAXIMAL = {
   ],
 };
 const MAXIMAL_PARAMS = ['--param=alertTopicArn=arn:aws:sns:us-east-1:111111111111:ops', '--param=reservedConcurrency=none', '--param=schedule=rate(4 hours)'];
-/** Pull-time mode only: no gitlab section, no targets, an existing OIDC provider. */
+/** Pull-time mode only: no gitlab section, no targets, an existing OIDC provider (its own profile name: another stage's secret is another secret). */
 const PROFILES_ONLY = {
   registries: [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }],
-  profiles: [{ name: 'prod', registries: ['prod'], projects: ['platform/*'] }],
+  profiles: [{ name: 'standalone', registries: ['prod'], projects: ['platform/*'] }],
   oidc: { issuer: 'https://gitlab.example.com', providerArn: 'arn:aws:iam::123456789012:oidc-provider/gitlab.example.com' },
 };
 
@@ -90,12 +90,13 @@ describe('serverless (osls) package', () => {
     let dir: string;
     const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
+    // Packaging takes 30-60 s on a busy 2-core machine.
     beforeAll(async () => {
       const packaged = await packageTemplate(['--stage', 'dev']);
       expect(packaged.code, packaged.output).toBe(0);
       ({ template, dir } = packaged);
       resources = template.Resources;
-    });
+    }, 180_000);
 
     it('holds no CloudFormation conditions: what was packaged is what deploys', () => {
       expect(template.Conditions).toBeUndefined();
@@ -365,8 +366,8 @@ describe('serverless (osls) package', () => {
     const { dir, template, output, code } = await packageTemplate(['--stage', 'x'], PROFILES_ONLY);
     expect(code, output).toBe(0);
     expect(template.Resources.OidcProvider).toBeUndefined();
-    expect(template.Resources.ProfileProdRole.DependsOn).toBeUndefined();
-    expect(template.Resources.ProfileProdRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
+    expect(template.Resources.ProfileStandaloneRole.DependsOn).toBeUndefined();
+    expect(template.Resources.ProfileStandaloneRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
     expect(template.Outputs.OidcProviderArn.Value).toBe(PROFILES_ONLY.oidc.providerArn);
     const refresh = statementsOf(template).filter((statement) => statement.role === 'RefreshRole' && JSON.stringify(statement.Action).includes('secretsmanager'));
     // No secrets section: the default prefix, profile secrets only; no GitLab token secret to read.
@@ -382,7 +383,7 @@ describe('serverless (osls) package', () => {
     const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
     const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
     expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
-  });
+  }, 180_000);
 
   it('packages a config without a helper section: helper-url may only write its logs', async () => {
     const { template, output, code } = await packageTemplate(['--stage', 'x'], {
@@ -550,9 +551,9 @@ describe('serverless deploy against moto', () => {
     expect(run.code, run.output).toBe(0);
     const deployed = (await cloudformation.send(new DescribeStacksCommand({ StackName: 'ecr-gitlab-refresher-profiles' }))).Stacks?.[0];
     expect(deployed?.StackStatus).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
-    const [role, ...others] = await motoInspector().profileRoles('ecr-gitlab-refresher/profiles/prod');
+    const [role, ...others] = await motoInspector().profileRoles('ecr-gitlab-refresher/profiles/standalone');
     expect(others).toEqual([]);
-    expect(role?.arn).toMatch(/^arn:aws:iam::123456789012:role\/ecr-gitlab-refresher\/ecr-gitlab-refresher-profiles-ProfileProdRole-/);
+    expect(role?.arn).toMatch(/^arn:aws:iam::123456789012:role\/ecr-gitlab-refresher\/ecr-gitlab-refresher-profiles-ProfileStandaloneRole-/);
     const trust = role?.trustPolicy as { Statement: Array<{ Principal: unknown }> } | undefined;
     expect(trust?.Statement[0]?.Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
   }, 180_000);
