@@ -53,7 +53,18 @@ const PROFILES_ONLY = {
   oidc: { issuer: 'https://gitlab.example.com', providerArn: 'arn:aws:iam::123456789012:oidc-provider/gitlab.example.com' },
 };
 
-async function packageTemplate(args: string[], config?: unknown): Promise<{ dir: string; template: any; output: string; code: number | null }> {
+type Packaged = { dir: string; template: any; output: string; code: number | null };
+const packagedOnce = new Map<string, Promise<Packaged>>();
+
+/** `serverless package` once per (arguments, config): the template tests and cfn-lint read the same output. */
+function packageTemplate(args: string[], config?: unknown): Promise<Packaged> {
+  const key = JSON.stringify([args, config]);
+  const packaged = packagedOnce.get(key) ?? packageFresh(args, config);
+  packagedOnce.set(key, packaged);
+  return packaged;
+}
+
+async function packageFresh(args: string[], config?: unknown): Promise<Packaged> {
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
   const extra: string[] = [];
   if (config !== undefined) {
