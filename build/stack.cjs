@@ -137,7 +137,10 @@ function refreshStatements(config, names, alert) {
   }
   if (config.gitlab?.tokenSecretId) {
     // Writing the token secret is needed only to store a rotated token.
-    const actions = config.gitlab.rotateToken ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'] : ['secretsmanager:GetSecretValue'];
+    // Rotation writes a lock version and moves AWSCURRENT by compare-and-swap (UpdateSecretVersionStage).
+    const actions = config.gitlab.rotateToken
+      ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']
+      : ['secretsmanager:GetSecretValue'];
     statements.push({ Effect: 'Allow', Action: actions, Resource: secretArn(config.gitlab.tokenSecretId) });
     // The prefix grant above may cover the token secret (ecr-gitlab-refresher/gitlab-token): an explicit deny wins.
     if (!config.gitlab.rotateToken && config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: secretArn(config.gitlab.tokenSecretId) });

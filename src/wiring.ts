@@ -29,7 +29,7 @@ export async function resolveGitLabToken(config: Config, env: NodeJS.ProcessEnv,
   if (!tokenSecretId) {
     throw new ConfigError(['gitlab.tokenSecretId: required unless GITLAB_TOKEN is set in the environment']);
   }
-  const secret = new SecretsManagerTokenSecret(secrets, tokenSecretId);
+  const secret = new SecretsManagerTokenSecret(secrets.client, tokenSecretId);
   return { token: await secret.read(), secret };
 }
 
@@ -81,8 +81,10 @@ export function gitlabOptions(config: Config, token: GitLabStoreOptions['token']
 export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<{ deps: RefreshDeps; stats?: TransportStats }> {
   const { logger, redactor } = observability;
   if (!usesGitLab(config)) {
+    const roles = new RoleCredentials();
     const deps: RefreshDeps = {
-      minter: new EcrTokenMinter(new RoleCredentials()),
+      minter: new EcrTokenMinter(roles),
+      callerAccount: () => roles.callerAccount(),
       secretStore: new SecretsManagerStore(),
       clock: { now: Date.now },
       logger,
@@ -92,8 +94,10 @@ export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, 
     return { deps };
   }
   const connection = await connectGitLab(config, runtime, redactor);
+  const roles = new RoleCredentials();
   const deps: RefreshDeps = {
-    minter: new EcrTokenMinter(new RoleCredentials()),
+    minter: new EcrTokenMinter(roles),
+    callerAccount: () => roles.callerAccount(),
     variables: new GitLabVariableStore(connection.options),
     secretStore: connection.secretStore,
     clock: { now: Date.now },

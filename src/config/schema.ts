@@ -115,6 +115,13 @@ export const targetSchema = z
     }
     const names = [target.variable];
     target.variables?.forEach((extra, index) => {
+      if (extra.access === 'push' && extra.protected === false) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variables', index, 'protected'],
+          message: 'push credentials go only into protected variables (GitLab hands those to protected branches and tags only); remove protected: false',
+        });
+      }
       if (names.includes(extra.name)) ctx.addIssue({ code: 'custom', path: ['variables', index, 'name'], message: `variable "${extra.name}" is written twice by this target` });
       names.push(extra.name);
     });

@@ -96,6 +96,8 @@ export interface RefreshProfilesInput {
   slots: MintedSlot[];
   dryRun: boolean;
   now: Date;
+  /** The account registries without accountId reach; unknown: entries not minted now are all kept (none removed). */
+  callerAccount?: string;
 }
 
 /** Writes every planned profile's secret; one profile failing never stops the others. Never throws. */
@@ -104,7 +106,12 @@ export async function refreshProfiles(input: RefreshProfilesInput, store: Secret
   return mapWithConcurrency(input.planned, PROFILE_WRITE_CONCURRENCY, async function refreshOneProfile({ profile, registries }): Promise<ProfileResult> {
     const secret = profileSecretName(prefix, profile.name);
     const base = { profile: profile.name, secret };
-    const isProfileHost = registryHostMatcher(input.config.registries.filter((registry) => profile.registries.includes(registry.name)));
+    // Without the caller's account an own-account registry's hosts are unknown: remove nothing then.
+    const isProfileHost =
+      registryHostMatcher(
+        input.config.registries.filter((registry) => profile.registries.includes(registry.name)),
+        input.callerAccount,
+      ) ?? (() => true);
     const credentials = credentialsFor(input.slots, registries);
     let current: string | undefined;
     try {

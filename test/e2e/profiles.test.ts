@@ -23,11 +23,11 @@ import { runDoctor } from '../../src/core/doctor.js';
 import { buildObservability } from '../../src/wiring.js';
 import { buildDoctorPorts } from '../../src/wiring-inspect.js';
 import { runCliProcess } from '../support/cli-process.js';
+import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/htpasswd-registry.js';
 import { resourceMatches } from '../support/iam-trust.js';
 import { motoClientConfig, useMotoEnv } from '../support/moto.js';
 import { writeOciImage } from '../support/oci-image.js';
 import { checkWebIdentity, LocalOidcIssuer } from '../support/oidc-issuer.js';
-import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/registry.js';
 import { MOTO_ACCOUNT, PROD_ACCOUNT, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
 import { hasBinary } from '../support/system-tools.js';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCliProcess } from '../support/cli-process.js';
+import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/htpasswd-registry.js';
 import { writeOciImage } from '../support/oci-image.js';
-import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/registry.js';
 import { PROD_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
 import { hasBinary } from '../support/system-tools.js';
 

@@ -157,7 +157,14 @@ describe('serverless (osls) package', () => {
 
     it('alarms fire in time: within 9 hours of the last successful refresh, also when runs stop altogether', () => {
       const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([name, alarm]) => [name, alarm.Properties]));
-      expect(Object.keys(alarms).sort()).toEqual(['GitLabTokenExpiryAlarm', 'RefreshErrorsAlarm', 'RefreshStalledAlarm', 'TargetsFailedAlarm', 'TokenExpiryAlarm']);
+      expect(Object.keys(alarms).sort()).toEqual([
+        'GitLabTokenExpiryAlarm',
+        'GitLabTokenRotationUnknownAlarm',
+        'RefreshErrorsAlarm',
+        'RefreshStalledAlarm',
+        'TargetsFailedAlarm',
+        'TokenExpiryAlarm',
+      ]);
       for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([TOPIC]);
       const interval = 6 * HOUR;
       // A run reporting less than interval + 3 h alarms at once: the next run would leave under 3 h.
@@ -184,8 +191,15 @@ describe('serverless (osls) package', () => {
       expect(stalled.EvaluationPeriods * HOUR).toBeGreaterThan(interval);
       expect((stalled.EvaluationPeriods + 1) * HOUR).toBeLessThanOrEqual(9 * HOUR);
       expect(alarms.GitLabTokenExpiryAlarm).toMatchObject({ MetricName: 'SecondsUntilGitLabTokenExpiry', Threshold: 14 * 86400, TreatMissingData: 'notBreaching' });
+      // A rotate without an answer may have revoked the token: one such run is enough to page.
+      expect(alarms.GitLabTokenRotationUnknownAlarm).toMatchObject({
+        MetricName: 'GitLabTokenRotationUnknown',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
       // The stage is a dimension: a dev stack never feeds prod's alarms.
-      for (const name of ['TokenExpiryAlarm', 'RefreshStalledAlarm', 'GitLabTokenExpiryAlarm', 'TargetsFailedAlarm']) {
+      for (const name of ['TokenExpiryAlarm', 'RefreshStalledAlarm', 'GitLabTokenExpiryAlarm', 'GitLabTokenRotationUnknownAlarm', 'TargetsFailedAlarm']) {
         expect(alarms[name]?.Dimensions).toEqual([
           { Name: 'Service', Value: 'ecr-gitlab-refresher' },
           { Name: 'Stage', Value: 'dev' },

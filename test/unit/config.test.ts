@@ -102,6 +102,11 @@ describe('Function: validateConfig', () => {
     expect(config.targets[0]?.variables?.[0]?.registries).toEqual(['push']);
   });
 
+  it('refuses push credentials in a variable the config declares unprotected', () => {
+    const problems = problemsOf(withChange((c) => ((c.targets[1] as Mutable).variables = [{ name: 'ECR_PUSH', access: 'push', protected: false }])));
+    expect(problems).toEqual([expect.stringMatching(/^targets\[1\]\.variables\[0\]\.protected: push credentials go only into protected variables/)]);
+  });
+
   describe('secret names', () => {
     it('refuses a public registry whose host secret is the GitLab token secret, naming both fields', () => {
       const problems = problemsOf(withChange((c) => (c.registries[1] = { name: 'gitlab-token', public: true } as never)));

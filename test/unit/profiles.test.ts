@@ -213,7 +213,12 @@ const PROD_US = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
 
 describe('Function: renderProfileSecret', () => {
   const config = profilesConfig();
-  const isProd = registryHostMatcher(config.registries.filter((registry) => registry.name === 'prod'));
+  // prod names its account: no caller account needed.
+  const isProd =
+    registryHostMatcher(
+      config.registries.filter((registry) => registry.name === 'prod'),
+      undefined,
+    ) ?? (() => false);
 
   it('holds exactly the profile hosts: fresh ones replaced, a failed one kept, others and foreign keys removed', () => {
     const current = JSON.stringify({

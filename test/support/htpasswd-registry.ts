@@ -1,18 +1,18 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './moto.js';
 
 export interface HtpasswdRegistry {
-  /** `127.0.0.1:PORT`: the key a Docker config entry for this registry has. */
+  /** `127.0.0.1:PORT`, plain HTTP. */
   address: string;
   stop(): void;
 }
 
 /**
- * Debian's docker-registry on loopback, checking htpasswd for user AWS and the given password: a real
- * registry that accepts exactly the credential a refresh minted (moto's token for ECR).
+ * Debian's docker-registry on a free loopback port, with htpasswd auth for user AWS and `password`
+ * (a Basic challenge, as ECR gives) and its storage under `work`; resolves once /v2/ answers 401.
  */
 export async function startHtpasswdRegistry(work: string, password: string): Promise<HtpasswdRegistry> {
   const address = `127.0.0.1:${await freePort()}`;
@@ -27,7 +27,7 @@ export async function startHtpasswdRegistry(work: string, password: string): Pro
       auth: { htpasswd: { realm: 'test', path: join(work, 'htpasswd') } },
     }),
   );
-  const registry: ChildProcess = spawn('docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
+  const registry = spawn('docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     const status = await fetch(`http://${address}/v2/`)
       .then((r) => r.status)
