@@ -1,7 +1,6 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: CloudFormation templates are untyped JSON
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -29,25 +28,13 @@ import { motoClientConfig, useMotoEnv } from '../support/moto.js';
 import { writeOciImage } from '../support/oci-image.js';
 import { checkWebIdentity, LocalOidcIssuer } from '../support/oidc-issuer.js';
 import { MOTO_ACCOUNT, PROD_ACCOUNT, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
+import { deriveStack, stackParams } from '../support/stack.js';
 import { hasBinary } from '../support/system-tools.js';
-
-const require = createRequire(import.meta.url);
-const { deriveStack } = require('../../build/stack.cjs') as { deriveStack: (config: unknown, params: Record<string, unknown>) => any };
 
 const ISSUER = 'https://gitlab.example.com';
 const PROD_HOSTS = [`${PROD_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`, `${PROD_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`];
 const SHARED_HOST = `${SHARED_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
 const PROVIDER_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:oidc-provider/gitlab.example.com`;
-const STACK_PARAMS = {
-  service: 'ecr-gitlab-refresher',
-  stage: 'e2e',
-  schedule: 'rate(6 hours)',
-  expiryAlarmSeconds: 10800,
-  expiryAlarmWindowHours: '',
-  gitlabTokenAlarmDays: 14,
-  reservedConcurrency: 1,
-  alertTopicArn: '',
-};
 
 let sandbox: Sandbox;
 let restoreEnv: () => void;
@@ -142,7 +129,7 @@ describe('CLI: refresh with only profiles', () => {
 
 /** The stack's template for the profiles config, with CloudFormation's pseudo parameters filled in as moto has them. */
 function stackTemplate(config: Record<string, unknown>): { resources: Record<string, any> } {
-  const derived = deriveStack(validateConfig(config), STACK_PARAMS);
+  const derived = deriveStack(validateConfig(config), stackParams('e2e'));
   const resolve = (value: any): any => {
     if (Array.isArray(value)) return value.map(resolve);
     if (value && typeof value === 'object') {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.js';
+import { deriveStack, stackParams } from '../support/stack.js';
 
 const require = createRequire(import.meta.url);
 const { expiryAlarms, scheduleHours } = require('../../build/stack.cjs') as {
@@ -42,17 +43,7 @@ describe('Function: expiryAlarms', () => {
 });
 
 describe('Function: deriveStack, profiles', () => {
-  const { deriveStack: derive } = require('../../build/stack.cjs') as { deriveStack: (config: unknown, params: Record<string, unknown>) => unknown };
-  const params = {
-    service: 'ecr-gitlab-refresher',
-    stage: 'x',
-    schedule: 'rate(6 hours)',
-    expiryAlarmSeconds: 10800,
-    expiryAlarmWindowHours: '',
-    gitlabTokenAlarmDays: 14,
-    reservedConcurrency: 1,
-    alertTopicArn: '',
-  };
+  const params = stackParams('x');
   const withProjects = (count: number) =>
     validateConfig({
       registries: [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }],
@@ -61,8 +52,8 @@ describe('Function: deriveStack, profiles', () => {
     });
 
   it("refuses a profile whose trust policy would exceed IAM's default 2,048 characters, and says what to do", () => {
-    expect(() => derive(withProjects(20), params)).not.toThrow();
-    expect(() => derive(withProjects(40), params)).toThrowError(
+    expect(() => deriveStack(withProjects(20), params)).not.toThrow();
+    expect(() => deriveStack(withProjects(40), params)).toThrowError(
       /^profile "big": its role's trust policy is about \d+ characters, over IAM's default limit of 2048: use fewer project or ref patterns \(a group pattern such as platform\/\* instead of each project\), or split the profile$/,
     );
   });
