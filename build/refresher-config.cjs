@@ -7,26 +7,32 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 let parser;
+let profileTrust;
+
+/** TypeScript modules of the project (an `export … from` list), bundled in memory and loaded as CommonJS. */
+function compile(exports) {
+  const output = buildSync({
+    stdin: { contents: exports, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', output.outputFiles[0].text)(module, module.exports, require);
+  return module.exports;
+}
 
 function loadParser() {
-  if (!parser) {
-    const output = buildSync({
-      stdin: {
-        contents: "export { parseConfigText } from './src/config/parse.ts'; export { withCaCertificatesFile } from './src/config/ca-certificates.ts';",
-        resolveDir: root,
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      logLevel: 'silent',
-    });
-    const module = { exports: {} };
-    new Function('module', 'exports', 'require', output.outputFiles[0].text)(module, module.exports, require);
-    parser = module.exports;
-  }
+  if (!parser) parser = compile("export { parseConfigText } from './src/config/parse.ts'; export { withCaCertificatesFile } from './src/config/ca-certificates.ts';");
   return parser;
+}
+
+/** src/core/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
+function loadProfileTrust() {
+  if (!profileTrust) profileTrust = compile("export * from './src/core/profile-trust.ts';");
+  return profileTrust;
 }
 
 class RefresherConfigError extends Error {
@@ -57,4 +63,4 @@ function loadRefresherConfig(file) {
   }
 }
 
-module.exports = { loadRefresherConfig, RefresherConfigError };
+module.exports = { loadRefresherConfig, loadProfileTrust, RefresherConfigError };

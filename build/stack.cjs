@@ -1,7 +1,7 @@
 // `${file(./build/stack.cjs):stack}`: everything in the CloudFormation template that depends on the
 // refresher config or a parameter, decided at packaging time (offline: no ${aws:...} lookups). The
 // template then needs no CloudFormation conditions, and cfn-lint sees exactly what deploys.
-const { loadRefresherConfig } = require('./refresher-config.cjs');
+const { loadProfileTrust, loadRefresherConfig } = require('./refresher-config.cjs');
 
 const NAMESPACE = 'EcrGitlabRefresher';
 const SERVICE = 'ecr-gitlab-refresher';
@@ -201,7 +201,7 @@ function refreshStatements(config, names, alert, vpc) {
     });
     if (config.secrets.kmsKeyId) statements.push(kmsStatement(config.secrets.kmsKeyId));
   }
-  if (config.gitlab.tokenSecretId) {
+  if (config.gitlab?.tokenSecretId) {
     // Writing the token secret is needed only to store a rotated token.
     // Rotation writes a lock version and moves AWSCURRENT by compare-and-swap (UpdateSecretVersionStage).
     const actions = config.gitlab.rotateToken
@@ -211,7 +211,7 @@ function refreshStatements(config, names, alert, vpc) {
     // The prefix grant above may cover the token secret (ecr-gitlab-refresher/gitlab-token): an explicit deny wins.
     if (!config.gitlab.rotateToken && config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: secretArn(config.gitlab.tokenSecretId) });
   }
-  if (config.gitlab.caCertificatesSecretId) {
+  if (config.gitlab?.caCertificatesSecretId) {
     const caSecret = secretArn(config.gitlab.caCertificatesSecretId);
     statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: caSecret });
     // What GitLab is trusted with is never the function's to change, even inside the secrets prefix.
@@ -367,8 +367,97 @@ function dashboardBody(stage, names, alarms, gitlabTokenAlarmSeconds) {
   return JSON.stringify({ widgets });
 }
 
+// --- Profiles (pull-time mode): docs/pull-time-profiles.md -------------------------------------------
+
+/** IAM's default size limit of a role's trust policy (quota ACLSizePerRole, whitespace not counted). */
+const TRUST_POLICY_LIMIT = 2048;
+
+/** secretsmanager:GetSecretValue, through Secrets Manager only, for profile readers. */
+function profileKmsStatement(kmsKeyId) {
+  const base = kmsStatement(kmsKeyId);
+  return { ...base, Action: ['kms:Decrypt'], Condition: { ...base.Condition, StringEquals: { 'kms:ViaService': sub('secretsmanager.${AWS::Region}.amazonaws.com') } } };
+}
+
+/** What a profile's reader may do: read that one secret (and decrypt it with the configured key, through Secrets Manager). */
+function profileReadStatements(secretName, config) {
+  const statements = [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArn(secretName) }];
+  if (config.secrets?.kmsKeyId) statements.push(profileKmsStatement(config.secrets.kmsKeyId));
+  return statements;
+}
+
+/**
+ * Per profile: a managed policy that reads its secret (for runner instance roles too) and a role that
+ * GitLab jobs assume with their ID token, trusted by the issuer's OIDC provider (created here unless
+ * oidc.providerArn names the account's existing one) for the audience and the profile's `sub` patterns.
+ */
+function profileResources(config, trust) {
+  const oidc = trust.oidcSettings(config);
+  if (!oidc) return { resources: {}, outputs: {}, refreshStatements: [] };
+  const createsProvider = !oidc.providerArn;
+  // Built, not referenced: the provider's ARN is fixed by its URL, and moto's CloudFormation skips the resource.
+  const providerArn = oidc.providerArn ?? sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:oidc-provider/${oidc.providerUrl}`);
+  const prefix = trust.secretsPrefix(config);
+  const resources = {};
+  const outputs = {};
+  if (createsProvider) {
+    resources.OidcProvider = {
+      Type: 'AWS::IAM::OIDCProvider',
+      Properties: { Url: oidc.issuer, ClientIdList: [oidc.audience], Tags: [{ Key: 'managed-by', Value: SERVICE }] },
+    };
+  }
+  outputs.OidcProviderArn = { Description: `IAM OIDC provider trusted by the profile roles (${oidc.issuer})`, Value: providerArn };
+  for (const profile of config.profiles) {
+    const id = `Profile${trust.profileLogicalId(profile.name)}`;
+    const secretName = trust.profileSecretName(prefix, profile.name);
+    const trustPolicy = trust.profileTrustPolicy(profile, oidc, providerArn);
+    const size = JSON.stringify(trust.profileTrustPolicy(profile, oidc, `arn:aws:iam::123456789012:oidc-provider/${oidc.providerUrl}`)).length;
+    if (size > TRUST_POLICY_LIMIT) {
+      throw new StackParameterError(
+        `profile "${profile.name}": its role's trust policy is about ${size} characters, over IAM's default limit of ${TRUST_POLICY_LIMIT}: use fewer project or ref patterns (a group pattern such as platform/* instead of each project), or split the profile`,
+      );
+    }
+    resources[`${id}ReadPolicy`] = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        Description: `Reads the ECR pull credentials of ecr-gitlab-refresher profile ${profile.name} (${secretName}); attach to runner instance roles that do not use ID tokens`,
+        Path: trust.PROFILE_IAM_PATH,
+        PolicyDocument: { Version: '2012-10-17', Statement: profileReadStatements(secretName, config) },
+      },
+    };
+    resources[`${id}Role`] = {
+      Type: 'AWS::IAM::Role',
+      ...(createsProvider ? { DependsOn: 'OidcProvider' } : {}),
+      Properties: {
+        Description: `Assumed by GitLab jobs (ID token) to read the ECR pull credentials of profile ${profile.name}; its trust names the projects and refs`,
+        Path: trust.PROFILE_IAM_PATH,
+        MaxSessionDuration: HOUR,
+        AssumeRolePolicyDocument: trustPolicy,
+        ManagedPolicyArns: [{ Ref: `${id}ReadPolicy` }],
+        Tags: [
+          { Key: 'managed-by', Value: SERVICE },
+          { Key: trust.PROFILE_SECRET_TAG, Value: sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretName}`) },
+        ],
+      },
+    };
+    outputs[`${id}RoleArn`] = { Description: `AWS_ROLE_ARN for the jobs of profile ${profile.name}`, Value: { 'Fn::GetAtt': [`${id}Role`, 'Arn'] } };
+    outputs[`${id}PolicyArn`] = { Description: `Attach to runner instance roles that read profile ${profile.name} without ID tokens`, Value: { Ref: `${id}ReadPolicy` } };
+    outputs[`${id}SecretName`] = { Description: `secret_id for the jobs of profile ${profile.name}`, Value: secretName };
+  }
+  // With a secrets section the prefix grant covers the profile secrets; without one they use the default prefix.
+  const refreshStatements = config.secrets
+    ? []
+    : [
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+          Resource: sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${trust.profileSecretName(prefix, '*')}`),
+        },
+      ];
+  return { resources, outputs, refreshStatements };
+}
+
 /** Everything the template needs, from the validated config and the parameters. Pure: unit-tested. */
-function deriveStack(config, params) {
+function deriveStack(config, params, trust = loadProfileTrust()) {
   const names = {
     refreshFunction: `${params.service}-${params.stage}-refresh`,
     helperFunction: `${params.service}-${params.stage}-helperUrl`,
@@ -420,6 +509,9 @@ function deriveStack(config, params) {
     DashboardName: { Description: 'CloudWatch dashboard of the refresher', Value: sub(names.dashboard) },
     DashboardUrl: { Value: sub(`https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards:name=${names.dashboard}`) },
   };
+  const profiles = profileResources(config, trust);
+  Object.assign(resources, profiles.resources);
+  Object.assign(outputs, profiles.outputs);
   const extensions = {
     // osls adds DependsOn on the function's role, which its Fn::GetAtt already implies: harmless, and not ours to remove.
     RefreshLambdaFunction: {
@@ -433,7 +525,7 @@ function deriveStack(config, params) {
     // osls takes an existing topic as its ARN, and the stack's own as a typed reference.
     onFailure: createsTopic ? { type: 'sns', arn: alert.topic } : alert.topic,
     helperBucket,
-    refreshStatements: refreshStatements(config, names, alert, vpc),
+    refreshStatements: [...refreshStatements(config, names, alert, vpc), ...profiles.refreshStatements],
     helperStatements: helperStatements(config, names, createsBucket ? undefined : config.helper?.bucket),
     metricDimensions: dimensions(params.stage),
     expiryAlarm: {
@@ -481,6 +573,7 @@ module.exports = {
     return deriveStack(config, await resolveParams(resolveVariable));
   },
   deriveStack,
+  profileResources,
   expiryAlarms,
   reservedConcurrency,
   scheduleHours,

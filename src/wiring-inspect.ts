@@ -11,19 +11,23 @@ import { GitLabVariableStore } from './adapters/gitlab/variable-store.js';
 import { HttpRegistryProbe } from './adapters/registry/registry-probe.js';
 import { summarizeCaCertificates } from './config/ca-certificates.js';
 import type { Config } from './config/schema.js';
-import type { DoctorPorts } from './core/doctor.js';
+import type { AwsDoctorPorts, DoctorPorts } from './core/doctor.js';
 import type { ExplainPorts } from './core/explain/explain.js';
+import { gitlabOf, usesGitLab } from './core/gitlab-mode.js';
 import type { GitLabRouteReport } from './core/ports.js';
 import type { Observability, RuntimeOptions } from './observability/setup.js';
 import { connectGitLab, gitlabCaCertificates, gitlabOptions, resolveGitLabToken } from './wiring.js';
 
 // The CLI's read-only commands; kept apart from wiring.ts so the refresh function never bundles them.
 
-/** Adapters for `status`: reads only. */
+/** Adapters for `status`: reads only. A config without targets gets no GitLab connection. */
 export async function buildStatusDeps(config: Config, runtime: RuntimeOptions, observability: Observability) {
-  const { options, secretStore } = await connectGitLab(config, runtime, observability.redactor);
+  const readsSecrets = config.secrets !== undefined || config.profiles.length > 0;
   const roles = new RoleCredentials();
-  return { variables: new GitLabVariableStore(options), secrets: config.secrets ? secretStore : undefined, callerAccount: () => roles.callerAccount() };
+  const callerAccount = () => roles.callerAccount();
+  if (!usesGitLab(config)) return { variables: undefined, secrets: readsSecrets ? new SecretsManagerStore() : undefined, callerAccount };
+  const { options, secretStore } = await connectGitLab(config, runtime, observability.redactor);
+  return { variables: new GitLabVariableStore(options), secrets: readsSecrets ? secretStore : undefined, callerAccount };
 }
 
 /**
@@ -31,9 +35,11 @@ export async function buildStatusDeps(config: Config, runtime: RuntimeOptions, o
  * check result (and GitLab checks then report 401), not a crash. So does an unusable CA secret or proxy
  * variable: GitLab is then reached without them, and its checks show what that gives.
  */
-export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<DoctorPorts> {
+export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<DoctorPorts | AwsDoctorPorts> {
   const { redactor } = observability;
   const roles = new RoleCredentials();
+  const onSecret = (secret: string) => redactor.add(secret);
+  if (!usesGitLab(config)) return { aws: new SdkAwsInspector(roles), minter: new EcrTokenMinter(roles), onSecret, now: Date.now };
   const token = resolveGitLabToken(config, runtime.env, new SecretsManagerStore());
   // Settled here so an early failure is not an unhandled rejection; readTokenSecret re-raises it.
   const resolved = await token.then(
@@ -51,10 +57,10 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     gitlab: new GitLabApiInspector(options),
     discovery: new GitLabDiscoveryApi(options),
     variables: new GitLabVariableStore(options),
-    readTokenSecret: config.gitlab.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
+    readTokenSecret: config.gitlab?.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
     token: new GitLabSelfTokenApi(options),
     gitlabRoute: report,
-    onSecret: (secret) => redactor.add(secret),
+    onSecret,
     now: Date.now,
   };
 }
@@ -73,10 +79,10 @@ async function connectDoctorNetwork(
 ): Promise<{ network: GitLabNetwork; report: () => Promise<GitLabRouteReport> }> {
   try {
     const certificates = await gitlabCaCertificates(config, secrets);
-    const network = await createGitLabNetwork({ url: config.gitlab.url, caCertificates: certificates, env });
+    const network = await createGitLabNetwork({ url: gitlabOf(config).url, caCertificates: certificates, env });
     return { network, report: async () => ({ route: network.describeRoute(), caCertificates: summarizeCaCertificates(certificates, Date.now()) }) };
   } catch (error) {
-    const withoutCas = { url: config.gitlab.url, caCertificates: [] };
+    const withoutCas = { url: gitlabOf(config).url, caCertificates: [] };
     const fallback = await createGitLabNetwork({ ...withoutCas, env }).catch(() => createGitLabNetwork({ ...withoutCas, env: {} }));
     return { network: fallback, report: () => Promise.reject(error) };
   }

@@ -9,6 +9,7 @@ export interface CliCommand {
   verbose: boolean;
   targets: string[];
   registries: string[];
+  profiles: string[];
   /** Only for `explain`. */
   explain?: ExplainArgs;
 }
@@ -23,10 +24,11 @@ export interface ExplainArgs {
 }
 
 export const USAGE = `Usage:
-  ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--registry NAME]... [--json] [--verbose]
+  ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--profile NAME]... [--registry NAME]... [--json] [--verbose]
   ecr-gitlab-refresher validate-config [--config FILE]
   ecr-gitlab-refresher doctor [--config FILE] [--json]     read-only checks of AWS, GitLab and every target
   ecr-gitlab-refresher status [--config FILE] [--json]     what each target holds now and when it expires
+  ecr-gitlab-refresher profile snippet NAME [--region R] [--role-arn ARN]   the .gitlab-ci.yml part for a pull-time profile
   ecr-gitlab-refresher explain --project PATH --image REF [--environment NAME] [--ref NAME] [--protected-ref] [--probe] [--config FILE] [--json]
                                                            why a job of that project can or cannot pull that image (read-only)
   ecr-gitlab-refresher helper publish --version V --bucket B [--arch amd64,arm64] [--from-file PATH] [--sha256 HEX]
@@ -60,6 +62,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
     verbose: values.verbose ?? false,
     targets: values.target ?? [],
     registries: values.registry ?? [],
+    profiles: values.profile ?? [],
     explain: name === 'explain' ? explainArgs(values) : undefined,
   };
 }
@@ -89,6 +92,7 @@ function parseWith(argv: string[]) {
       verbose: { type: 'boolean', short: 'v' },
       target: { type: 'string', multiple: true },
       registry: { type: 'string', multiple: true },
+      profile: { type: 'string', multiple: true },
       // explain
       project: { type: 'string' },
       image: { type: 'string' },

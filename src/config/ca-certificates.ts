@@ -50,8 +50,8 @@ export function summarizeCaCertificates(certificates: readonly string[], now: nu
  * field path when the file is missing or is not a CA bundle.
  */
 export function withCaCertificatesFile<T extends Config>(config: T, configDir: string): T {
-  const file = config.gitlab.caCertificatesFile;
-  if (file === undefined) return config;
+  const file = config.gitlab?.caCertificatesFile;
+  if (file === undefined || config.gitlab === undefined) return config;
   const path = isAbsolute(file) ? file : resolve(configDir, file);
   let text: string;
   try {

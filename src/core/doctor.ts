@@ -1,10 +1,13 @@
 import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
 import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { configWarnings } from './config-warnings.js';
 import { type CoverSource, coverRefusal, coverSource } from './cover-shadowing.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { profileChecks } from './doctor-profiles.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
+import { gitlabOf, usesGitLab } from './gitlab-mode.js';
 import { secondsUntilTokenExpiry } from './gitlab-token.js';
 import { registryAccount, registryHostMatcher } from './hosts.js';
 import { assignToken } from './mint.js';
@@ -54,6 +57,13 @@ export interface DoctorPorts {
   now: () => number;
 }
 
+/** What doctor needs for a config without targets: no GitLab port at all. */
+export type AwsDoctorPorts = Pick<DoctorPorts, 'aws' | 'minter' | 'readTokenSecret' | 'onSecret' | 'now'>;
+
+function hasGitLabPorts(ports: AwsDoctorPorts | DoctorPorts): ports is DoctorPorts {
+  return 'gitlab' in ports;
+}
+
 const MAINTAINER = 40;
 const OWNER = 50;
 
@@ -63,10 +73,18 @@ export function doctorExitCode(checks: Check[]): 0 | 1 | 2 {
   return checks.some((check) => check.status === 'warn') ? 1 : 0;
 }
 
-/** Every read-only check, in the order a person would debug: AWS, then GitLab, then each target. */
-export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Check[]> {
-  const checks: Check[] = [{ check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets` }];
+/**
+ * Every read-only check, in the order a person would debug: AWS, profiles, then GitLab and each target.
+ * A config without targets sends no request to GitLab.
+ */
+export async function runDoctor(config: Config, ports: AwsDoctorPorts | DoctorPorts): Promise<Check[]> {
+  const checks: Check[] = [
+    { check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets, ${config.profiles.length} profiles` },
+    ...configWarnings(config).map((warning): Check => ({ check: 'config', status: 'warn', detail: warning.detail, fix: warning.fix })),
+  ];
   checks.push(...(await awsChecks(config, ports)));
+  checks.push(...(await profileChecks(config, ports.aws, ports.now())));
+  if (!usesGitLab(config) || !hasGitLabPorts(ports)) return checks;
   if (ports.gitlabRoute) checks.push(...(await gitlabNetworkChecks(config, ports.gitlabRoute)));
   const user = await gitlabIdentityChecks(config, ports, checks);
   if (!user) return checks;
@@ -75,7 +93,7 @@ export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Che
     checks.push({ check: 'duplicate', subject: targetSelector(target), status: 'fail', detail: reason, fix: 'keep one target per variable' });
   const caller = await attempt(() => ports.aws.callerIdentity());
   const callerAccount = caller.ok ? caller.value.account : undefined;
-  const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, config, user, ports, callerAccount));
+  const perTarget = await mapWithConcurrency(config.targets, gitlabOf(config).concurrency, (target) => targetChecks(target, config, user, ports, callerAccount));
   checks.push(...perTarget.flat());
   const shadowing = await mapWithConcurrency(
     config.targets.filter((target) => target.group !== undefined),
@@ -86,7 +104,7 @@ export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Che
   return checks;
 }
 
-async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
+async function awsChecks(config: Config, ports: AwsDoctorPorts): Promise<Check[]> {
   const checks: Check[] = [];
   const identity = await attempt(() => ports.aws.callerIdentity());
   if (!identity.ok) {
@@ -111,10 +129,10 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
     if (token.ok) ports.onSecret(token.value);
     checks.push(
       token.ok
-        ? { check: 'gitlab-token-secret', subject: config.gitlab.tokenSecretId, status: 'ok', detail: 'readable' }
+        ? { check: 'gitlab-token-secret', subject: config.gitlab?.tokenSecretId, status: 'ok', detail: 'readable' }
         : {
             check: 'gitlab-token-secret',
-            subject: config.gitlab.tokenSecretId,
+            subject: config.gitlab?.tokenSecretId,
             status: 'fail',
             detail: token.error,
             fix: 'create the secret (README: deploy) and allow secretsmanager:GetSecretValue on it',
@@ -129,7 +147,7 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
  * which may differ from the minting identity's own). A failed call also answers for the pull probes of its
  * (registry, region) slots: they are not run, so the failure is reported once, with its fix.
  */
-async function mintChecks(config: Config, ports: DoctorPorts): Promise<{ checks: Check[]; failed: Set<string> }> {
+async function mintChecks(config: Config, ports: AwsDoctorPorts): Promise<{ checks: Check[]; failed: Set<string> }> {
   const checks: Check[] = [];
   const failed = new Set<string>();
   for (const call of planMintCalls(config.registries)) {
@@ -177,7 +195,7 @@ const PROBE_REPOSITORY = 'ecr-gitlab-refresher-doctor-probe';
  * Whether the identity that mints each registry's token may also pull from it: the token carries that
  * identity's permissions, so a token that mints fine can still be refused every pull.
  */
-async function pullChecks(config: Config, callerAccount: string, ports: DoctorPorts, mintFailed: Set<string>): Promise<Check[]> {
+async function pullChecks(config: Config, callerAccount: string, ports: AwsDoctorPorts, mintFailed: Set<string>): Promise<Check[]> {
   const probes = config.registries
     .filter((registry) => !registry.public)
     .flatMap((registry) => (registry.regions ?? []).map((region) => ({ registry, region })))
@@ -269,8 +287,9 @@ async function gitlabNetworkChecks(config: Config, route: () => Promise<GitLabRo
       },
     ];
   }
-  const checks: Check[] = [{ check: 'gitlab-network', subject: config.gitlab.url, status: 'ok', detail: report.value.route }];
-  const source = [config.gitlab.caCertificatesFile, config.gitlab.caCertificatesSecretId && `secret ${config.gitlab.caCertificatesSecretId}`].filter(Boolean).join(' and ');
+  const gitlab = gitlabOf(config);
+  const checks: Check[] = [{ check: 'gitlab-network', subject: gitlab.url, status: 'ok', detail: report.value.route }];
+  const source = [gitlab.caCertificatesFile, gitlab.caCertificatesSecretId && `secret ${gitlab.caCertificatesSecretId}`].filter(Boolean).join(' and ');
   for (const certificate of report.value.caCertificates) {
     checks.push(
       certificate.expired
@@ -286,10 +305,10 @@ const TOKEN_EXPIRY_WARN_DAYS = 30;
 
 export function tokenExpiryCheck(info: GitLabTokenInfo | undefined, config: Config, now: number): Check {
   const check = 'gitlab-token-expiry';
-  const rotate = config.gitlab.rotateToken;
+  const { rotateToken: rotate, tokenSecretId } = gitlabOf(config);
   const howToRotate = rotate
-    ? `rotation is on: the refresh rotates the token ${rotate.daysBefore} days before it expires; if that fails, create a new token and store it in ${config.gitlab.tokenSecretId ?? 'the token secret'}`
-    : `create a new token (or POST /personal_access_tokens/self/rotate with expires_at) and store it in ${config.gitlab.tokenSecretId ?? 'the token secret'}, or set gitlab.rotateToken to let the refresh rotate it`;
+    ? `rotation is on: the refresh rotates the token ${rotate.daysBefore} days before it expires; if that fails, create a new token and store it in ${tokenSecretId ?? 'the token secret'}`
+    : `create a new token (or POST /personal_access_tokens/self/rotate with expires_at) and store it in ${tokenSecretId ?? 'the token secret'}, or set gitlab.rotateToken to let the refresh rotate it`;
   if (!info) return { check, status: 'warn', detail: 'GitLab has no self-lookup for this token, so its expiry is unknown', fix: 'use a personal, group or project access token' };
   if (info.revoked || !info.active) return { check, status: 'fail', detail: `the token is ${info.revoked ? 'revoked' : 'inactive'}`, fix: howToRotate };
   if (!info.expiresAt) return { check, status: 'ok', detail: 'the token has no expiry date (no SecondsUntilGitLabTokenExpiry metric is emitted)' };

@@ -73,3 +73,13 @@ export function toRegistryResults(slots: MintedSlot[]): RegistryResult[] {
       : { name: slot.registry, region: slot.region, status: 'failed', error: slot.error ?? 'unknown error' },
   );
 }
+
+/** The fresh credentials for a variable's (or profile's) registries, one per host. */
+export function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredential[] {
+  const wanted = new Set(registries);
+  const byHost = new Map<string, HostCredential>();
+  for (const slot of slots) {
+    if (slot.credential && wanted.has(slot.registry)) byHost.set(slot.credential.host.toLowerCase(), slot.credential);
+  }
+  return [...byHost.values()];
+}

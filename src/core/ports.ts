@@ -121,7 +121,6 @@ export interface PullProbe {
 /** `allowed`: the probe was authorised (even if nothing is in the repository); `denied`: ECR refused it. */
 export type PullProbeResult = { outcome: 'allowed'; detail: string } | { outcome: 'denied'; detail: string } | { outcome: 'unknown'; detail: string };
 
-/** Read-only AWS lookups for `doctor`. */
 /** What DescribeSecret tells `doctor` about a secret the refresh writes. */
 export interface SecretDescription {
   /** Set while the secret is scheduled for deletion: every write to it fails until it is restored. */
@@ -131,13 +130,41 @@ export interface SecretDescription {
   tags: Record<string, string>;
 }
 
-export interface AwsInspector {
+/** Read-only AWS lookups for `doctor`. */
+export interface AwsInspector extends ProfileInspector {
   callerIdentity(): Promise<{ account: string; arn: string }>;
   /** The secret's state, key and tags; undefined when there is none; throws when the caller may not describe it. */
   describeSecret(name: string): Promise<SecretDescription | undefined>;
   assumeRole(role: AwsRole): Promise<void>;
   /** Asks ECR for an image that does not exist (BatchGetImage): authorisation is checked before the lookup. */
   probePull(probe: PullProbe): Promise<PullProbeResult>;
+}
+
+// --- Profiles (pull-time mode) ---------------------------------------------------------------------
+
+/** An IAM OIDC provider as IAM describes it. */
+export interface OidcProviderInfo {
+  /** Without scheme, as IAM stores it: `gitlab.example.com`. */
+  url: string;
+  /** The audiences it accepts. */
+  clientIds: string[];
+}
+
+/** A role the stack made for a profile, found by its tag naming the profile's secret. */
+export interface ProfileRoleInfo {
+  arn: string;
+  /** The trust policy document, parsed. */
+  trustPolicy: unknown;
+}
+
+/** The IAM and Secrets Manager reads doctor makes for profiles. */
+export interface ProfileInspector {
+  /** Undefined when there is no provider with that ARN. */
+  oidcProvider(arn: string): Promise<OidcProviderInfo | undefined>;
+  /** Roles under the stack's IAM path tagged as readers of this secret, in the caller's region. */
+  profileRoles(secretName: string): Promise<ProfileRoleInfo[]>;
+  /** A secret's current value; undefined when it does not exist. */
+  secretValue(name: string): Promise<string | undefined>;
 }
 
 /** What GitLab says about the token in use (`GET /personal_access_tokens/self`). */

@@ -5,14 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
+import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
+import { validateConfig } from '../../src/config/parse.js';
+import { trustProblems } from '../../src/core/doctor-profiles.js';
+import { oidcSettings, profileLogicalId, trustConditions } from '../../src/core/profile-trust.js';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../support/moto.js';
-import { type Sandbox, startSandbox } from '../support/sandbox.js';
+import { MOTO_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
 import { ROOT, runServerless } from '../support/serverless.js';
-import { itWithBinaries } from '../support/system-tools.js';
+import { hasBinary, itWithBinaries } from '../support/system-tools.js';
 import { createTestCa, type TestCa } from '../support/test-pki.js';
 
 type Resource = { Type: string; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
@@ -39,6 +46,11 @@ const MAXIMAL = {
   secrets: { prefix: 'ecr/', kmsKeyId: 'alias/ecr', tags: { team: 'platform' } },
   targets: [{ group: 'g', registries: ['own', 'shared', 'public'], variables: [{ name: 'ECR_PUSH', variableType: 'file', registries: ['build'], access: 'push' }] }],
   helper: { bucket: 'existing-helpers', versions: ['0.12.0'], defaultVersion: '0.12.0' },
+  // Both modes at once: pull-time profiles beside the GitLab targets (issuer from gitlab.url).
+  profiles: [
+    { name: 'prod', registries: ['own', 'public'], projects: ['g/*'], refs: ['branch:main', 'tag:v*'] },
+    { name: 'build-tools', registries: ['build'], projects: ['g/tools/ci'] },
+  ],
 };
 const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'];
 const SECURITY_GROUP = 'sg-0123456789abcdef0';
@@ -50,15 +62,27 @@ const maximalFiles = (): Record<string, string> => {
   internalCa ??= createTestCa('Packaged Internal CA');
   return { 'internal-ca.pem': internalCa.caPem };
 };
+const packageMaximal = () => packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL, maximalFiles());
 
-/** The maximal config packaged once for the tests that read it (a package costs seconds). */
-let maximalPackage: ReturnType<typeof packageTemplate> | undefined;
-const packageMaximal = () => {
-  maximalPackage ??= packageTemplate(['--stage', 'prod', ...MAXIMAL_PARAMS], MAXIMAL, maximalFiles());
-  return maximalPackage;
+/** Pull-time mode only: no gitlab section, no targets, an existing OIDC provider (its own profile name: another stage's secret is another secret). */
+const PROFILES_ONLY = {
+  registries: [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }],
+  profiles: [{ name: 'standalone', registries: ['prod'], projects: ['platform/*'] }],
+  oidc: { issuer: 'https://gitlab.example.com', providerArn: 'arn:aws:iam::123456789012:oidc-provider/gitlab.example.com' },
 };
 
-async function packageTemplate(args: string[], config?: unknown, files: Record<string, string> = {}): Promise<{ dir: string; template: any; output: string; code: number | null }> {
+type Packaged = { dir: string; template: any; output: string; code: number | null };
+const packagedOnce = new Map<string, Promise<Packaged>>();
+
+/** `serverless package` once per (arguments, config, files): the template tests and cfn-lint read the same output. */
+function packageTemplate(args: string[], config?: unknown, files: Record<string, string> = {}): Promise<Packaged> {
+  const key = JSON.stringify([args, config, files]);
+  const packaged = packagedOnce.get(key) ?? packageFresh(args, config, files);
+  packagedOnce.set(key, packaged);
+  return packaged;
+}
+
+async function packageFresh(args: string[], config: unknown, files: Record<string, string>): Promise<Packaged> {
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-'));
   const extra: string[] = [];
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -75,7 +99,7 @@ function statementsOf(template: any): Statement[] {
   return Object.entries(template.Resources as Record<string, Resource>)
     .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
     .flatMap(([role, resource]) =>
-      (resource.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) =>
+      ((resource.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) =>
         policy.PolicyDocument.Statement.map((statement) => ({ ...statement, role })),
       ),
     );
@@ -388,6 +412,90 @@ describe('serverless (osls) package', () => {
     // Rotation is on, so the token secret is writable: the only Deny keeps the CA secret read-only.
     expect(statements.filter((statement) => statement.Effect === 'Deny').map((statement) => statement.Resource)).toEqual([caSecret]);
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
+    expectProfileResources(template);
+  }, 180_000);
+
+  /** Per-profile roles, read policies and outputs: trust on the stack-made OIDC provider, one secret read through Secrets Manager only. */
+  function expectProfileResources(template: any): void {
+    const resources = template.Resources;
+    expect(resources.OidcProvider).toEqual({
+      Type: 'AWS::IAM::OIDCProvider',
+      Properties: { Url: 'https://g.example.com', ClientIdList: ['sts.amazonaws.com'], Tags: [{ Key: 'managed-by', Value: 'ecr-gitlab-refresher' }] },
+    });
+    const role = resources.ProfileProdRole;
+    expect([role.DependsOn].flat()).toEqual(['OidcProvider']);
+    expect(role.Properties.Path).toBe('/ecr-gitlab-refresher/');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/g.example.com' } },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'g.example.com:aud': 'sts.amazonaws.com' },
+          StringLike: { 'g.example.com:sub': ['project_path:g/*:ref_type:branch:ref:main', 'project_path:g/*:ref_type:tag:ref:v*'] },
+        },
+      },
+    ]);
+    expect(role.Properties.ManagedPolicyArns).toEqual([{ Ref: 'ProfileProdReadPolicy' }]);
+    expect(resources.ProfileProdReadPolicy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr/profiles/prod-??????' },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' },
+        Condition: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/ecr' },
+          StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } },
+        },
+      },
+    ]);
+    expect(resources.ProfileBuildToolsRole.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringLike).toEqual({
+      'g.example.com:sub': ['project_path:g/tools/ci:ref_type:*:ref:*'],
+    });
+    expect(
+      Object.keys(template.Outputs)
+        .filter((key) => key.startsWith('Profile') || key.startsWith('Oidc'))
+        .sort(),
+    ).toEqual([
+      'OidcProviderArn',
+      'ProfileBuildToolsPolicyArn',
+      'ProfileBuildToolsRoleArn',
+      'ProfileBuildToolsSecretName',
+      'ProfileProdPolicyArn',
+      'ProfileProdRoleArn',
+      'ProfileProdSecretName',
+    ]);
+    expect(template.Outputs.ProfileProdSecretName.Value).toBe('ecr/profiles/prod');
+    // The refresh role writes the profile secrets through the secrets prefix grant; nobody else gets a secretsmanager write.
+    const writers = byAction(statementsOf(template), 'secretsmanager:PutSecretValue').filter((statement) => statement.Effect === 'Allow');
+    expect(writers.map((statement) => statement.role)).toEqual(['RefreshRole', 'RefreshRole']);
+  }
+
+  it('packages a config with only profiles (an existing provider, no gitlab section), cfn-lint clean', async () => {
+    const { dir, template, output, code } = await packageTemplate(['--stage', 'x'], PROFILES_ONLY);
+    expect(code, output).toBe(0);
+    expect(template.Resources.OidcProvider).toBeUndefined();
+    expect(template.Resources.ProfileStandaloneRole.DependsOn).toBeUndefined();
+    expect(template.Resources.ProfileStandaloneRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
+    expect(template.Outputs.OidcProviderArn.Value).toBe(PROFILES_ONLY.oidc.providerArn);
+    const refresh = statementsOf(template).filter((statement) => statement.role === 'RefreshRole' && JSON.stringify(statement.Action).includes('secretsmanager'));
+    // No secrets section: the default prefix, profile secrets only; no GitLab token secret to read.
+    expect(refresh).toEqual([
+      {
+        role: 'RefreshRole',
+        Effect: 'Allow',
+        Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr-gitlab-refresher/profiles/*' },
+      },
+    ]);
+    if (!hasBinary('cfn-lint')) return;
+    const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
+    const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
+    expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
   }, 180_000);
 
   it('packages a config without a helper section: helper-url may only write its logs', async () => {
@@ -426,7 +534,7 @@ describe('serverless (osls) package', () => {
 
   const LINTED: Array<[string, () => Promise<{ dir: string }>]> = [
     ['config/dev.yml', () => packageTemplate(['--stage', 'dev'])],
-    ['the maximal config (VPC and CA included)', packageMaximal],
+    ['the maximal config (VPC, CA and both modes included)', packageMaximal],
   ];
   for (const [label, packaged] of LINTED) {
     // A packaging and a cfn-lint run: past a minute on a loaded two-core machine.
@@ -457,6 +565,18 @@ describe('serverless (osls) package', () => {
 // In this file, not its own: serverless-esbuild builds in the project's .esbuild directory, so two
 // serverless commands must never run at once.
 const STACK = 'ecr-gitlab-refresher-dev';
+
+/** config/dev.yml (GitLab targets) plus pull-time profiles: both modes in one stack. */
+function bothModesConfig(): string {
+  const path = join(tmpdir(), 'ecr-gitlab-refresher-both-modes.yml');
+  const dev = parse(readFileSync(join(ROOT, 'config/dev.yml'), 'utf8'));
+  dev.profiles = [
+    { name: 'prod', registries: ['prod'], projects: ['platform/*'], refs: ['branch:main', 'tag:v*'] },
+    { name: 'public-only', registries: ['public'], projects: ['platform/api'] },
+  ];
+  writeFileSync(path, stringify(dev));
+  return path;
+}
 /** Resource types moto's CloudFormation skips (it says so in its log); the template tests cover them. */
 const NOT_MODELLED_BY_MOTO = new Set(['AWS::CloudWatch::Alarm', 'AWS::Lambda::Url', 'AWS::Lambda::EventInvokeConfig', 'AWS::S3::BucketPolicy']);
 
@@ -473,6 +593,17 @@ describe('serverless deploy against moto', () => {
   const stack = async () => (await cloudformation.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0];
   const resources = async (): Promise<StackResourceSummary[]> => (await cloudformation.send(new ListStackResourcesCommand({ StackName: STACK }))).StackResourceSummaries ?? [];
   const physicalId = async (logicalId: string) => (await resources()).find((resource) => resource.LogicalResourceId === logicalId)?.PhysicalResourceId;
+
+  /** doctor's IAM and Secrets Manager reads, against moto. */
+  const motoInspector = () =>
+    new SdkAwsInspector(
+      new RoleCredentials(),
+      undefined,
+      new SecretsManagerClient(motoClientConfig(moto.url)),
+      undefined,
+      new IAMClient(motoClientConfig(moto.url)),
+      async () => 'us-east-1',
+    );
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -511,8 +642,8 @@ describe('serverless deploy against moto', () => {
     expect(JSON.parse(dashboard.DashboardBody ?? '{}').widgets.length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 
-  it('deploys again with changed parameters, the refresh function now in a VPC (UPDATE_COMPLETE), and serverless info names the stack', async () => {
-    const run = await deploy('--param=logRetentionDays=14', ...VPC_PARAMS);
+  it('deploys again with changed parameters, profiles added to the targets (both modes) and the refresh function now in a VPC (UPDATE_COMPLETE); serverless info names the stack', async () => {
+    const run = await deploy('--param=logRetentionDays=14', `--param=config=${bothModesConfig()}`, ...VPC_PARAMS);
     expect(run.code, run.output).toBe(0);
     expect((await stack())?.StackStatus).toBe('UPDATE_COMPLETE');
     const lambda = new LambdaClient(motoClientConfig(moto.url));
@@ -523,6 +654,34 @@ describe('serverless deploy against moto', () => {
     const info = await runServerless(['info', '--stage', 'dev'], env);
     expect(info.code, info.output).toBe(0);
     expect(info.output).toMatch(/service: ecr-gitlab-refresher\s+stage: dev\s+region: us-east-1\s+stack: ecr-gitlab-refresher-dev/);
+    // The roles are in IAM as doctor finds them (path, secret tag) with the trust the config gives.
+    const inspector = motoInspector();
+    const config = validateConfig(parse(readFileSync(bothModesConfig(), 'utf8')));
+    const oidc = oidcSettings(config);
+    if (!oidc) throw new Error('the both-modes config has profiles');
+    const provider = `arn:aws:iam::${MOTO_ACCOUNT}:oidc-provider/gitlab.example.com`;
+    for (const profile of config.profiles) {
+      const roles = await inspector.profileRoles(`ecr-gitlab-refresher/profiles/${profile.name}`);
+      expect(roles).toHaveLength(1);
+      expect(trustProblems(roles[0]?.trustPolicy, provider, trustConditions(profile, oidc))).toEqual([]);
+      expect(roles[0]?.arn).toMatch(new RegExp(`^arn:aws:iam::${MOTO_ACCOUNT}:role/ecr-gitlab-refresher/${STACK}-Profile${profileLogicalId(profile.name)}Role-`));
+    }
+    // moto's CloudFormation skips AWS::IAM::OIDCProvider (it logs so); the template tests and cfn-lint cover it.
+    expect(await inspector.oidcProvider(provider)).toBeUndefined();
+  }, 180_000);
+
+  it('deploys a stack with only profiles (no gitlab section, an existing provider) as another stage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sls-profiles-'));
+    writeFileSync(join(dir, 'config.yml'), stringify(PROFILES_ONLY));
+    const run = await runServerless(['deploy', '--stage', 'profiles', `--param=config=${join(dir, 'config.yml')}`], env);
+    expect(run.code, run.output).toBe(0);
+    const deployed = (await cloudformation.send(new DescribeStacksCommand({ StackName: 'ecr-gitlab-refresher-profiles' }))).Stacks?.[0];
+    expect(deployed?.StackStatus).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
+    const [role, ...others] = await motoInspector().profileRoles('ecr-gitlab-refresher/profiles/standalone');
+    expect(others).toEqual([]);
+    expect(role?.arn).toMatch(/^arn:aws:iam::123456789012:role\/ecr-gitlab-refresher\/ecr-gitlab-refresher-profiles-ProfileStandaloneRole-/);
+    const trust = role?.trustPolicy as { Statement: Array<{ Principal: unknown }> } | undefined;
+    expect(trust?.Statement[0]?.Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
   }, 180_000);
 
   it('removes the stack, and the helper bucket (retained on purpose) outlives it', async () => {

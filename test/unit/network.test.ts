@@ -12,6 +12,7 @@ import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { parseCaCertificates } from '../../src/config/ca-certificates.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/parse.js';
+import { gitlabOf } from '../../src/core/gitlab-mode.js';
 import { type ConfigError, describeError, type GitLabApiError, GitLabNetworkError } from '../../src/errors.js';
 import { gitlabCaCertificates } from '../../src/wiring.js';
 import { MemorySecretStore } from '../support/builders.js';
@@ -251,7 +252,7 @@ describe('Config: gitlab.url shape and extra CA certificates', () => {
   it('loads caCertificatesFile relative to the config file, and names the field when it is not a CA bundle', () => {
     writeFileSync(join(dir, 'ca.pem'), ca.caPem);
     writeFileSync(join(dir, 'config.yml'), JSON.stringify({ ...base, gitlab: { url: 'https://gitlab.example.com', caCertificatesFile: 'ca.pem' } }));
-    expect(loadConfigFile(join(dir, 'config.yml')).gitlab.caCertificatesPem).toBe(ca.caPem.trim());
+    expect(loadConfigFile(join(dir, 'config.yml')).gitlab?.caCertificatesPem).toBe(ca.caPem.trim());
     writeFileSync(join(dir, 'bad.yml'), JSON.stringify({ ...base, gitlab: { url: 'https://gitlab.example.com', caCertificatesFile: 'config.yml' } }));
     expect(() => loadConfigFile(join(dir, 'bad.yml'))).toThrowError('gitlab.caCertificatesFile: config.yml holds no PEM certificate');
   });
@@ -277,7 +278,7 @@ describe('Config: gitlab.url shape and extra CA certificates', () => {
     const loaded = validateConfig({ ...base, gitlab: { url: 'https://g.example.com', caCertificatesFile: 'ca.pem', caCertificatesSecretId: 'ca' } });
     await expect(gitlabCaCertificates(loaded, secrets)).rejects.toThrowError('gitlab.caCertificatesFile: not read');
     const second = createTestCa('file CA').caPem;
-    const withFile = { ...loaded, gitlab: { ...loaded.gitlab, caCertificatesPem: second } };
+    const withFile = { ...loaded, gitlab: { ...gitlabOf(loaded), caCertificatesPem: second } };
     expect(await gitlabCaCertificates(withFile, secrets)).toEqual([second.trim(), ca.caPem.trim()]);
     const wrong = validateConfig({ ...base, gitlab: { url: 'https://g.example.com', caCertificatesSecretId: 'not-pem' } });
     await expect(gitlabCaCertificates(wrong, secrets)).rejects.toThrowError('gitlab.caCertificatesSecretId: secret not-pem holds no PEM certificate');
