@@ -12,9 +12,12 @@ import { HttpRegistryProbe } from './adapters/registry/registry-probe.js';
 import { summarizeCaCertificates } from './config/ca-certificates.js';
 import type { Config } from './config/schema.js';
 import type { AwsDoctorPorts, DoctorPorts } from './core/doctor.js';
-import type { ExplainPorts } from './core/explain/explain.js';
+import type { ExplainPorts, JobSecret } from './core/explain/explain.js';
 import { gitlabOf, usesGitLab } from './core/gitlab-mode.js';
 import type { GitLabRouteReport } from './core/ports.js';
+import { profileAdmits } from './core/profile-trust.js';
+import { profileSecretName, secretsPrefix } from './core/secret-names.js';
+import { ConfigError, describeError } from './errors.js';
 import type { Observability, RuntimeOptions } from './observability/setup.js';
 import { connectGitLab, gitlabCaCertificates, gitlabOptions, resolveGitLabToken } from './wiring.js';
 
@@ -85,5 +88,37 @@ async function connectDoctorNetwork(
     const withoutCas = { url: gitlabOf(config).url, caCertificates: [] };
     const fallback = await createGitLabNetwork({ ...withoutCas, env }).catch(() => createGitLabNetwork({ ...withoutCas, env: {} }));
     return { network: fallback, report: () => Promise.reject(error) };
+  }
+}
+
+/**
+ * `explain --profile NAME`: the profile's secret as the job's `secrets: DOCKER_AUTH_CONFIG` reads it,
+ * and the trust of the profile's role. An unreadable secret is left for explain to call "cannot tell".
+ */
+export async function readProfileJobSecret(config: Config, name: string, observability: Observability): Promise<JobSecret> {
+  const profile = config.profiles.find((candidate) => candidate.name === name);
+  if (!profile) throw new ConfigError([`--profile ${name}: no such profile in the config (known: ${config.profiles.map((p) => p.name).join(', ') || 'none'})`]);
+  const secretId = profileSecretName(secretsPrefix(config), name);
+  let value: string | undefined;
+  try {
+    value = await new SecretsManagerStore().read(secretId);
+  } catch (error) {
+    observability.logger.warn('cannot read the profile secret', { secret: secretId, error: describeError(error) });
+  }
+  for (const secret of credentialsIn(value)) observability.redactor.add(secret);
+  return { source: `profile ${name} (Secrets Manager ${secretId})`, value, admits: (subject) => profileAdmits(profile, subject) };
+}
+
+/** The `auth` strings of a Docker config and the passwords inside them, so no output can show them. */
+function credentialsIn(value: string | undefined): string[] {
+  try {
+    const auths = (JSON.parse(value ?? '{}') as { auths?: Record<string, { auth?: unknown }> }).auths ?? {};
+    return Object.values(auths).flatMap((entry) => {
+      if (typeof entry?.auth !== 'string') return [];
+      const password = Buffer.from(entry.auth, 'base64').toString('utf8').split(':').slice(1).join(':');
+      return password ? [entry.auth, password] : [entry.auth];
+    });
+  } catch {
+    return [];
   }
 }

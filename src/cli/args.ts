@@ -21,6 +21,8 @@ export interface ExplainArgs {
   ref?: string;
   protectedRef: boolean;
   probe: boolean;
+  /** A pull-time profile whose secret the job reads through `secrets: DOCKER_AUTH_CONFIG`. */
+  profile?: string;
 }
 
 export const USAGE = `Usage:
@@ -29,7 +31,7 @@ export const USAGE = `Usage:
   ecr-gitlab-refresher doctor [--config FILE] [--json]     read-only checks of AWS, GitLab and every target
   ecr-gitlab-refresher status [--config FILE] [--json]     what each target holds now and when it expires
   ecr-gitlab-refresher profile snippet NAME [--region R] [--role-arn ARN]   the .gitlab-ci.yml part for a pull-time profile
-  ecr-gitlab-refresher explain --project PATH --image REF [--environment NAME] [--ref NAME] [--protected-ref] [--probe] [--config FILE] [--json]
+  ecr-gitlab-refresher explain --project PATH --image REF [--environment NAME] [--ref NAME] [--protected-ref] [--profile NAME] [--probe] [--config FILE] [--json]
                                                            why a job of that project can or cannot pull that image (read-only)
   ecr-gitlab-refresher helper publish --version V --bucket B [--arch amd64,arm64] [--from-file PATH] [--sha256 HEX]
   ecr-gitlab-refresher --help | --version
@@ -70,6 +72,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
 function explainArgs(values: ReturnType<typeof parseWith>['values']): ExplainArgs {
   const missing = (['project', 'image'] as const).filter((flag) => !values[flag]);
   if (missing.length > 0) throw new ConfigError(missing.map((flag) => `arguments: explain needs --${flag}`));
+  if ((values.profile?.length ?? 0) > 1) throw new ConfigError(['arguments: explain takes one --profile (the one the job reads)']);
   return {
     project: values.project as string,
     image: values.image as string,
@@ -77,6 +80,7 @@ function explainArgs(values: ReturnType<typeof parseWith>['values']): ExplainArg
     ref: values.ref,
     protectedRef: values['protected-ref'] ?? false,
     probe: values.probe ?? false,
+    profile: values.profile?.[0],
   };
 }
 

@@ -8,7 +8,7 @@ import { runRefresh } from '../core/refresh.js';
 import { collectStatus } from '../core/status.js';
 import { ConfigError, describeError } from '../errors.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';
-import { buildDoctorPorts, buildExplainPorts, buildStatusDeps } from '../wiring-inspect.js';
+import { buildDoctorPorts, buildExplainPorts, buildStatusDeps, readProfileJobSecret } from '../wiring-inspect.js';
 import { type CliCommand, parseCli, USAGE } from './args.js';
 import { helperPublishCommand } from './helper-publish.js';
 import { formatChecks, formatExplain, formatStatus, formatSummary } from './output.js';
@@ -109,8 +109,9 @@ async function explainCommand(command: CliCommand, io: CliIo): Promise<number> {
   try {
     const config = loadConfigFile(command.configPath);
     const ports = await buildExplainPorts(config, runtime, observability);
+    const jobSecret = args.profile === undefined ? undefined : await readProfileJobSecret(config, args.profile, observability);
     const report = await explainPull(
-      { project: args.project, image: args.image, environment: args.environment, ref: args.ref, protectedRef: args.protectedRef || undefined, probe: args.probe },
+      { project: args.project, image: args.image, environment: args.environment, ref: args.ref, protectedRef: args.protectedRef || undefined, probe: args.probe, jobSecret },
       ports,
     );
     io.stdout(observability.redactor.scrub(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatExplain(report)));

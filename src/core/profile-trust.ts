@@ -86,6 +86,21 @@ export function subjectPatterns(profile: Pick<ProfileTrustInput, 'projects' | 'r
   return [...new Set(patterns)];
 }
 
+/** GitLab's `sub` claim of a job's ID token. */
+export function jobSubject(projectPath: string, refType: 'branch' | 'tag', ref: string): string {
+  return `project_path:${projectPath}:ref_type:${refType}:ref:${ref}`;
+}
+
+/** Whether the profile role's trust, as written, admits an ID token with this `sub` (IAM StringLike: `*` any text, `?` one character). */
+export function profileAdmits(profile: Pick<ProfileTrustInput, 'projects' | 'refs'>, subject: string): boolean {
+  return subjectPatterns(profile).some((pattern) => iamLike(pattern).test(subject));
+}
+
+function iamLike(pattern: string): RegExp {
+  const body = [...pattern].map((char) => (char === '*' ? '[\\s\\S]*' : char === '?' ? '[\\s\\S]' : char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`);
+}
+
 /** The conditions a profile role's trust must hold, keyed like IAM keys them. */
 export function trustConditions(profile: ProfileTrustInput, oidc: OidcSettings): { StringEquals: Record<string, string>; StringLike: Record<string, string[]> } {
   return {
