@@ -415,12 +415,15 @@ describe('serverless (osls) package', () => {
     expectProfileResources(template);
   }, 180_000);
 
-  /** Per-profile roles, read policies and outputs: trust on the stack-made OIDC provider, one secret read through Secrets Manager only. */
+  /**
+   * Per-profile roles, read policies and outputs: trust on the stack-made OIDC provider, one secret read
+   * through Secrets Manager only. GitLab lives under /gitlab here, and so does its ID tokens' issuer.
+   */
   function expectProfileResources(template: any): void {
     const resources = template.Resources;
     expect(resources.OidcProvider).toEqual({
       Type: 'AWS::IAM::OIDCProvider',
-      Properties: { Url: 'https://g.example.com', ClientIdList: ['sts.amazonaws.com'], Tags: [{ Key: 'managed-by', Value: 'ecr-gitlab-refresher' }] },
+      Properties: { Url: 'https://g.example.com/gitlab', ClientIdList: ['sts.amazonaws.com'], Tags: [{ Key: 'managed-by', Value: 'ecr-gitlab-refresher' }] },
     });
     const role = resources.ProfileProdRole;
     expect([role.DependsOn].flat()).toEqual(['OidcProvider']);
@@ -428,11 +431,11 @@ describe('serverless (osls) package', () => {
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
         Effect: 'Allow',
-        Principal: { Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/g.example.com' } },
+        Principal: { Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/g.example.com/gitlab' } },
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
-          StringEquals: { 'g.example.com:aud': 'sts.amazonaws.com' },
-          StringLike: { 'g.example.com:sub': ['project_path:g/*:ref_type:branch:ref:main', 'project_path:g/*:ref_type:tag:ref:v*'] },
+          StringEquals: { 'g.example.com/gitlab:aud': 'sts.amazonaws.com' },
+          StringLike: { 'g.example.com/gitlab:sub': ['project_path:g/*:ref_type:branch:ref:main', 'project_path:g/*:ref_type:tag:ref:v*'] },
         },
       },
     ]);
@@ -454,7 +457,7 @@ describe('serverless (osls) package', () => {
       },
     ]);
     expect(resources.ProfileBuildToolsRole.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringLike).toEqual({
-      'g.example.com:sub': ['project_path:g/tools/ci:ref_type:*:ref:*'],
+      'g.example.com/gitlab:sub': ['project_path:g/tools/ci:ref_type:*:ref:*'],
     });
     expect(
       Object.keys(template.Outputs)
