@@ -200,7 +200,6 @@ function describeBody(body: string, statusText: string): string {
   return text.slice(0, 200) || statusText || 'no body';
 }
 
-/** The last failure, saying how often it was tried; its class and fix stay. */
 /** The same failure (class, status, fix) with why it was not retried added to its message. */
 function extended(failure: GitLabApiError, why: string): GitLabApiError {
   const message = `${failure.message}${why}`;
