@@ -3,7 +3,9 @@
  * following ../shared/reference/gitlab-ci-variables-api.md: permission order 401 → 404 → 403, no
  * upsert, 409 for ambiguous scopes (except group PUT), masked-value rules, hidden values, pagination
  * with Link headers, string flags on groups, unlicensed group scopes, text/plain 429s, and fault
- * injection (latency, 5xx, dropped connections, 429 bursts, a server-side rate limit).
+ * injection (latency, 5xx, dropped connections, 429 bursts, a server-side rate limit), and — for the
+ * footprint suite — scripted faults that apply a write and then lose its answer, a record of which
+ * variable row each request addressed, a full reset, and GitLab's token-reuse detection.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +42,8 @@ interface TokenInfo {
   /** `YYYY-MM-DD`; a token stops working at the start of that day (UTC). */
   expiresAt?: string;
   revoked: boolean;
+  /** The token a rotation replaced this one with (GitLab's token family, for reuse detection). */
+  successor?: string;
 }
 
 export interface Faults {
@@ -71,7 +75,20 @@ export interface InjectedResponse {
 export interface RequestRecord {
   method: string;
   path: string;
+  /** What the client received: the HTTP status, or -1 when the connection was dropped. */
   status: number;
+  /** The variables' owner the request addressed (`project:ID`, `group:ID`, `instance`), ids resolved from paths. */
+  owner?: string;
+  /** The variable key of a single-variable request, or of a POST's body. */
+  variableKey?: string;
+  /** `filter[environment_scope]` of a single-variable request, or the scope a POST asks for ("*" for instance rows). */
+  scope?: string;
+  /** A GET of a whole variables list. */
+  list?: boolean;
+  /** A scripted fault that hit this request. */
+  fault?: ScriptedFaultEffect;
+  /** For faults after apply: the status GitLab applied the request with (its answer was then lost). */
+  appliedStatus?: number;
 }
 
 const NO_FAULTS: Faults = {
@@ -257,6 +274,9 @@ export class GitLabEmulator {
     const record: RequestRecord = { method, path: url.pathname + url.search, status: 0 };
     this.requests.push(record);
     const body = await readBody(request);
+    Object.assign(record, this.describeRow(method, url, body));
+    const scripted = this.takeScriptedFault(method, url.pathname, record);
+    if (scripted && this.failBeforeApply(scripted, request, response, record)) return;
     const faults = this.faults;
     const latency = faults.latencyMs + (this.rng() < faults.slowRate ? faults.slowMs : 0);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -280,8 +300,10 @@ export class GitLabEmulator {
     }
     try {
       const result = this.route(method, url, body, token);
+      if (scripted) return this.loseAnswer(scripted, request, response, record, result.status);
       this.send(response, record, result.status, result.body, { ...rateHeaders, ...result.headers });
     } catch (error) {
+      if (scripted) return this.loseAnswer(scripted, request, response, record, error instanceof HttpError ? error.status : 500);
       if (error instanceof HttpError) return this.send(response, record, error.status, error.body, rateHeaders);
       this.send(response, record, 500, { message: `500 Internal Server Error: ${(error as Error).message}` }, rateHeaders);
     }
@@ -350,6 +372,7 @@ export class GitLabEmulator {
 
   private route(method: string, url: URL, body: Record<string, unknown>, token: string | undefined): { status: number; body: unknown; headers?: Record<string, string> } {
     const path = url.pathname.replace(/^\/api\/v4/, '');
+    if (method === 'POST' && path === '/personal_access_tokens/self/rotate') this.detectRotationReuse(token);
     const auth = this.authenticate(token);
     let match: RegExpExecArray | null;
     if (method === 'GET' && path === '/user') return { status: 200, body: this.userBody(auth.userId) };
@@ -541,6 +564,7 @@ export class GitLabEmulator {
     }
     auth.revoked = true;
     const successor = `glpat-rotated${Math.random().toString(36).slice(2).padEnd(20, '0')}`;
+    auth.successor = successor;
     this.addToken(successor, auth.userId, auth.scopes, auth.name, { expiresAt: requested });
     return { status: 200, body: { ...tokenBody(this.tokens.get(successor) as TokenInfo), token: successor } };
   }
@@ -602,6 +626,127 @@ export class GitLabEmulator {
     }
     return variables;
   }
+
+  // ---- footprint hooks (test-only): reset, scripted faults, request rows, token reuse ------------
+
+  private readonly scriptedFaults: Array<ScriptedFault & { skip: number; times: number }> = [];
+
+  /** Forgets everything (namespaces, users, tokens, variables, requests, faults): ids start at 1 again. */
+  reset(): void {
+    for (const map of [this.users, this.tokens, this.groups, this.projects, this.members, this.byPath, this.redirects, this.variables]) map.clear();
+    this.nextId = 1;
+    this.requests.length = 0;
+    this.scriptedFaults.length = 0;
+    this.groupScopesLicensed = true;
+    this.maxTokenLifetimeDays = 365;
+    this.resetFaults();
+    this.rng = seeded(42);
+  }
+
+  /**
+   * Adds a fault for the requests `match` selects: after `skip` matching requests, the next `times`
+   * (default 1) fail as `effect` says. `*-after-apply` effects apply the request first, so the client
+   * cannot tell whether it happened (the ambiguous answers a non-idempotent request must survive).
+   */
+  script(fault: ScriptedFault): void {
+    this.scriptedFaults.push({ ...fault, skip: fault.skip ?? 0, times: fault.times ?? 1 });
+  }
+
+  private takeScriptedFault(method: string, path: string, record: RequestRecord): ScriptedFaultEffect | undefined {
+    const fault = this.scriptedFaults.find((candidate) => candidate.times > 0 && candidate.match({ method, path, record }));
+    if (!fault) return undefined;
+    if (fault.skip > 0) {
+      fault.skip--;
+      return undefined;
+    }
+    fault.times--;
+    record.fault = fault.effect;
+    return fault.effect;
+  }
+
+  /** Before-apply effects answer at once (true); after-apply effects let the request through (false). */
+  private failBeforeApply(effect: ScriptedFaultEffect, request: IncomingMessage, response: ServerResponse, record: RequestRecord): boolean {
+    if (effect === 'drop-before') {
+      record.status = -1;
+      request.socket.destroy();
+      return true;
+    }
+    if (effect === '5xx-before') {
+      this.send(response, record, 503, { message: '503 Service Unavailable' });
+      return true;
+    }
+    if (effect === '429') {
+      this.send(response, record, 429, 'Retry later\n', { 'Retry-After': '0', 'RateLimit-Name': 'throttle_authenticated_api' });
+      return true;
+    }
+    return false;
+  }
+
+  /** The request was applied (or refused) with `appliedStatus`; the client gets a dropped connection or a 502 instead. */
+  private loseAnswer(effect: ScriptedFaultEffect, request: IncomingMessage, response: ServerResponse, record: RequestRecord, appliedStatus: number): void {
+    record.appliedStatus = appliedStatus;
+    if (effect === 'drop-after-apply') {
+      record.status = -1;
+      request.socket.destroy();
+      return;
+    }
+    this.send(response, record, 502, { message: '502 Bad Gateway' });
+  }
+
+  /** Which variable row a request addresses, with owner paths resolved to ids (unknown owners keep their path). */
+  private describeRow(method: string, url: URL, body: Record<string, unknown>): Partial<RequestRecord> {
+    const path = url.pathname.replace(/^\/api\/v4/, '');
+    const scoped = /^\/(projects|groups)\/([^/]+)\/variables(?:\/([^/]+))?$/.exec(path);
+    const instance = /^\/admin\/ci\/variables(?:\/([^/]+))?$/.exec(path);
+    if (!scoped && !instance) return {};
+    let owner = 'instance';
+    if (scoped) {
+      const kind = scoped[1] === 'projects' ? 'project' : 'group';
+      const id = decodeURIComponent(scoped[2] as string);
+      const found = /^\d+$/.test(id)
+        ? (kind === 'project' ? this.projects : this.groups).get(Number(id))
+        : (this.byPath.get(`${kind}:${id.toLowerCase()}`) ?? this.redirects.get(`${kind}:${id.toLowerCase()}`));
+      owner = `${kind}:${found?.id ?? id}`;
+    }
+    const inPath = (scoped ? scoped[3] : instance?.[1]) ?? undefined;
+    if (inPath === undefined) {
+      if (method === 'GET') return { owner, list: true };
+      const scope = scoped && typeof body.environment_scope === 'string' ? body.environment_scope : '*';
+      return { owner, variableKey: typeof body.key === 'string' ? body.key : undefined, scope };
+    }
+    return { owner, variableKey: decodeURIComponent(inPath), scope: scoped ? scopeFilter(url, body) : '*' };
+  }
+
+  /**
+   * GitLab's reuse detection (issue 524639): a rotate request made with a token that a rotation already
+   * revoked revokes the whole family, the successor nobody may have stored included.
+   */
+  private detectRotationReuse(token: string | undefined): void {
+    let info = token ? this.tokens.get(token) : undefined;
+    if (!info?.revoked || !info.successor) return;
+    while (info?.successor) {
+      info = this.tokens.get(info.successor);
+      if (info) info.revoked = true;
+    }
+  }
+}
+
+// ---- footprint hooks: scripted fault kinds ------------------------------------------------------
+
+/**
+ * `drop-before`, `5xx-before` (503) and `429` (Retry-After 0) answer before anything is applied;
+ * `drop-after-apply` and `5xx-after-apply` (502) apply the request, then lose its answer.
+ */
+export type ScriptedFaultEffect = 'drop-before' | '5xx-before' | '429' | 'drop-after-apply' | '5xx-after-apply';
+
+export interface ScriptedFault {
+  /** Selects requests by method and path (`/api/v4/...`); `record` already names the variable row. */
+  match: (request: { method: string; path: string; record: RequestRecord }) => boolean;
+  effect: ScriptedFaultEffect;
+  /** Matching requests let through first (default 0). */
+  skip?: number;
+  /** Requests that fail (default 1). */
+  times?: number;
 }
 
 function tokenBody(info: TokenInfo) {
