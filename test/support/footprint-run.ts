@@ -1,0 +1,189 @@
+/**
+ * Runs one generated footprint case: seeds the world into the GitLab emulator, validates the config,
+ * then runs the real core (`runRefresh`) with the real GitLab adapters (variable store, discovery,
+ * token API over `createGitLabTransport`) two or three times, recording for each run the emulator's
+ * variables before and after, every request, every secret written, the summary and the log.
+ */
+import { SecretsManagerTokenSecret } from '../../src/adapters/aws/secrets-manager-store.js';
+import { GitLabDiscoveryApi } from '../../src/adapters/gitlab/discovery.js';
+import { AdaptivePacer, type Sleep } from '../../src/adapters/gitlab/pacer.js';
+import { GitLabSelfTokenApi } from '../../src/adapters/gitlab/token-api.js';
+import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
+import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
+import { validateConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/schema.js';
+import type { MintedToken, MintRequest, SecretStore, TokenMinter } from '../../src/core/ports.js';
+import { runRefresh } from '../../src/core/refresh.js';
+import type { RefreshSummary } from '../../src/core/summary.js';
+import { describeError } from '../../src/errors.js';
+import { CapturingLogger } from './builders.js';
+import type { EmulatedVariable, GitLabEmulator, RequestRecord } from './gitlab-emulator.js';
+import { CALLER_ACCOUNT, EMULATOR_URL, type FootprintCase, faultMatcher, GITLAB_TOKEN, seedWorld, tokenSecretValue } from './worlds.js';
+
+/** A variable row: `project:ID|KEY|SCOPE` (instance rows have scope "*"). */
+export type RowId = string;
+export type Rows = Map<RowId, Omit<EmulatedVariable, 'id'>>;
+
+export interface SecretWrite {
+  name: string;
+  /** `secrets`: the run's secrets section (storeSecrets); `token`: the GitLab token secret (rotation). */
+  via: 'secrets' | 'token';
+}
+
+export interface RunRecord {
+  /** 1 for the first run of a case; each run mints fresh passwords with a later expiry. */
+  generation: number;
+  dryRun: boolean;
+  faulted: boolean;
+  before: Rows;
+  after: Rows;
+  requests: RequestRecord[];
+  secretWrites: SecretWrite[];
+  /** Undefined when the run could not start (its GitLab token could not be read from the secret). */
+  summary?: RefreshSummary;
+  startError?: string;
+  log: string;
+  /** Every password and auth string minted, and every GitLab token known: none may show in summary or log. */
+  secrets: string[];
+}
+
+export interface CaseResult {
+  config?: Config;
+  /** validateConfig's refusal; then `requests` and `secretWrites` show that nothing was sent or written. */
+  configError?: string;
+  refusedRequests?: number;
+  refusedSecretWrites?: number;
+  runs: RunRecord[];
+}
+
+/** The secret store of a case: one map, two recorded doors (the secrets section's, and the token secret's). */
+export class RecordingSecrets {
+  readonly values = new Map<string, string>();
+  readonly writes: SecretWrite[] = [];
+
+  door(via: SecretWrite['via']): SecretStore {
+    return {
+      read: async (name) => this.values.get(name),
+      write: async (name, value) => {
+        this.writes.push({ name, via });
+        const status = this.values.has(name) ? 'updated' : 'created';
+        this.values.set(name, value);
+        return status;
+      },
+    };
+  }
+}
+
+/** The caller is account 999999999999 (a role's account when a role is assumed); generation n mints `…-gn` passwords. */
+export class GenerationMinter implements TokenMinter {
+  readonly minted: string[] = [];
+  constructor(private readonly generation: number) {}
+
+  async mint(request: MintRequest): Promise<MintedToken> {
+    const expiresAt = new Date(Date.UTC(2030, 0, 1) + this.generation * 3_600_000);
+    const password = `minted-${request.kind === 'public' ? 'public' : request.region}-g${this.generation}-${this.minted.length}`;
+    this.minted.push(password, Buffer.from(`AWS:${password}`).toString('base64'));
+    if (request.kind === 'public') return { host: 'public.ecr.aws', username: 'AWS', password, expiresAt };
+    const account = /::(\d{12}):/.exec(request.role?.arn ?? '')?.[1] ?? CALLER_ACCOUNT;
+    return { host: `${account}.dkr.ecr.${request.region}.amazonaws.com`, username: 'AWS', password, expiresAt };
+  }
+}
+
+/** Retries and 429 pauses without the real waits: a case must take milliseconds, and no timing is asserted. */
+const briefly: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 2)));
+
+export function rowsOf(gitlab: GitLabEmulator): Rows {
+  const rows: Rows = new Map();
+  for (const [owner, list] of Object.entries(gitlab.snapshot())) {
+    for (const { id: _id, ...variable } of list) rows.set(`${owner}|${variable.key}|${owner === 'instance' ? '*' : variable.environment_scope}`, variable);
+  }
+  return rows;
+}
+
+/** The case's config with the emulator's address, as validateConfig sees it. */
+export function configFor(testCase: FootprintCase, url: string): Record<string, unknown> {
+  const config = structuredClone(testCase.config) as { gitlab: Record<string, unknown> };
+  if (config.gitlab?.url === EMULATOR_URL) config.gitlab.url = url;
+  return config;
+}
+
+export async function runCase(gitlab: GitLabEmulator, testCase: FootprintCase): Promise<CaseResult> {
+  seedWorld(gitlab, testCase.world);
+  const secrets = new RecordingSecrets();
+  const tokenSecretId = (testCase.config.gitlab as { tokenSecretId?: string } | undefined)?.tokenSecretId;
+  if (tokenSecretId) secrets.values.set(tokenSecretId, tokenSecretValue(testCase.world));
+  let config: Config;
+  try {
+    config = validateConfig(configFor(testCase, gitlab.url));
+  } catch (error) {
+    return { configError: describeError(error), refusedRequests: gitlab.requests.length, refusedSecretWrites: secrets.writes.length, runs: [] };
+  }
+  const runs: RunRecord[] = [];
+  const plan = [
+    { faults: testCase.faults, dryRun: testCase.dryRun },
+    { faults: [], dryRun: false },
+  ];
+  // The second-run invariant compares two clean runs: after faults or a dry run, a third run is needed.
+  if (testCase.faults.length > 0 || testCase.dryRun) plan.push({ faults: [], dryRun: false });
+  for (const [index, step] of plan.entries()) {
+    for (const fault of step.faults) gitlab.script({ match: faultMatcher(fault.on), effect: fault.effect, skip: fault.skip });
+    runs.push(await runOnce(gitlab, config, secrets, { generation: index + 1, dryRun: step.dryRun, faulted: step.faults.length > 0 }));
+    gitlab.resetFaults();
+  }
+  return { config, runs };
+}
+
+async function runOnce(gitlab: GitLabEmulator, config: Config, secrets: RecordingSecrets, run: { generation: number; dryRun: boolean; faulted: boolean }): Promise<RunRecord> {
+  const before = rowsOf(gitlab);
+  const firstRequest = gitlab.requests.length;
+  const firstWrite = secrets.writes.length;
+  const minter = new GenerationMinter(run.generation);
+  const logger = new CapturingLogger();
+  const record = (summary: RefreshSummary | undefined, startError?: string): RunRecord => ({
+    ...run,
+    before,
+    after: rowsOf(gitlab),
+    requests: gitlab.requests.slice(firstRequest),
+    secretWrites: secrets.writes.slice(firstWrite),
+    summary,
+    startError,
+    log: JSON.stringify(logger.lines),
+    secrets: [...minter.minted, GITLAB_TOKEN, ...[...secrets.values.values()].flatMap((value) => value.match(/glpat-[\w-]+/g) ?? [])],
+  });
+
+  const tokenSecret = new SecretsManagerTokenSecret(secrets.door('token'), config.gitlab.tokenSecretId ?? '');
+  let token: string;
+  try {
+    token = await tokenSecret.read();
+  } catch (error) {
+    return record(undefined, describeError(error));
+  }
+  const transport = createGitLabTransport({
+    pacer: new AdaptivePacer({ maxConcurrency: config.gitlab.concurrency, maxRequestsPerSecond: config.gitlab.requestsPerSecond, wait: briefly }),
+    requestTimeoutMs: 5_000,
+    wait: briefly,
+  });
+  const options = { url: gitlab.url, token: async () => token, transport };
+  const summary = await runRefresh(
+    config,
+    { dryRun: run.dryRun },
+    {
+      minter,
+      variables: new GitLabVariableStore(options),
+      secretStore: secrets.door('secrets'),
+      clock: { now: Date.now },
+      logger,
+      onSecret: () => {},
+      discovery: new GitLabDiscoveryApi(options),
+      gitlabToken: {
+        api: new GitLabSelfTokenApi(options),
+        secret: tokenSecret,
+        use: (next) => {
+          token = next;
+        },
+        wait: briefly,
+      },
+    },
+  );
+  return record(summary);
+}
