@@ -84,8 +84,11 @@ function tally(reach: Reach, result: CaseResult): void {
   for (const key of Object.keys(reach) as Array<keyof Reach>) if (seen[key]) reach[key]++;
 }
 
-/** The least share of cases that must reach each part (about half of what the default seed reaches). */
-const LEAST_REACH: Reach = { validConfig: 0.75, written: 0.4, covered: 0.1, failedAlone: 0.15, ambiguousAnswer: 0.1, rotated: 0.1, secretsWritten: 0.2 };
+/**
+ * The least share of cases that must reach each part: about half of what the default seed reaches, and
+ * low enough for validation that refuses more (colliding secret names) once issue 20 is fixed.
+ */
+const LEAST_REACH: Reach = { validConfig: 0.5, written: 0.35, covered: 0.08, failedAlone: 0.1, ambiguousAnswer: 0.08, rotated: 0.08, secretsWritten: 0.15 };
 
 describe('Footprint property: what a run may change, and what it never will', () => {
   it(`holds for ${RUNS} generated worlds, configs and faults (seed ${SEED})`, async () => {

@@ -302,7 +302,10 @@ function registryLoginProblems(beforeText: string | undefined, afterText: string
   if (!before) return ['a value the tool cannot merge safely (not a JSON object) was rewritten'];
   // Only the tool's own value may lose an entry of a host the config no longer manages, and then it says so.
   const listed = (key: string) => toolOwned && changes.some((change) => change.includes(key));
-  return entryProblems('registry-login', before, after, (key) => minted.has(key.toLowerCase()), listed);
+  // The tool may keep a record of its own under its metadata key, as in docker-config values.
+  const { [METADATA_KEY]: _before, ...entriesBefore } = before;
+  const { [METADATA_KEY]: _after, ...entriesAfter } = after;
+  return entryProblems('registry-login', entriesBefore, entriesAfter, (key) => minted.has(key.toLowerCase()), listed);
 }
 
 /** Entries of hosts not minted in this run stay exactly as they were; new entries are minted ones. */

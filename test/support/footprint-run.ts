@@ -160,7 +160,8 @@ async function runOnce(gitlab: GitLabEmulator, config: Config, secrets: Recordin
   }
   const transport = createGitLabTransport({
     pacer: new AdaptivePacer({ maxConcurrency: config.gitlab.concurrency, maxRequestsPerSecond: config.gitlab.requestsPerSecond, wait: briefly }),
-    requestTimeoutMs: 5_000,
+    // Generous: an attempt that times out on a loaded machine would be an ambiguous answer nobody injected.
+    requestTimeoutMs: 20_000,
     wait: briefly,
   });
   const options = { url: gitlab.url, token: async () => token, transport };

@@ -245,7 +245,7 @@ function aimOf(config: Record<string, unknown>): Aim {
 // ---- configs -----------------------------------------------------------------------------------
 
 /** Registry entries to choose from; the public one's name sometimes collides with a secret the run writes. */
-const registryPool = fc.constantFrom('pub', 'gitlab-token', 'docker-config').map((publicName) => [
+const registryPool = fc.constantFrom('pub', 'pub', 'gitlab-token', 'docker-config').map((publicName) => [
   { name: 'own', regions: ['us-east-1'] },
   { name: 'own-eu', regions: ['eu-west-1'] },
   { name: 'prod', accountId: '111111111111', regions: ['us-east-1', 'eu-west-1'] },
@@ -308,7 +308,16 @@ const typo = sometimes(fc.constantFrom({ enviromentScope: 'production' }, { regi
 
 const gitlabSection = fc
   .record({
-    tokenSecretId: fc.constantFrom(TOKEN_SECRET, TOKEN_SECRET, TOKEN_SECRET, `${SECRET_PREFIX}docker-config`, `${SECRET_PREFIX}own/us-east-1`),
+    tokenSecretId: fc.constantFrom(
+      TOKEN_SECRET,
+      TOKEN_SECRET,
+      TOKEN_SECRET,
+      TOKEN_SECRET,
+      TOKEN_SECRET,
+      TOKEN_SECRET,
+      `${SECRET_PREFIX}docker-config`,
+      `${SECRET_PREFIX}own/us-east-1`,
+    ),
     rotateToken: sometimes(fc.constant({ daysBefore: 14, lifetimeDays: 90 }), 2),
     concurrency: sometimes(fc.integer({ min: 1, max: 12 }), 3),
   })
