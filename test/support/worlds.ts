@@ -238,8 +238,8 @@ function aimOf(config: Record<string, unknown>): Aim {
   });
   const keys = targets.flatMap((target) => ['DOCKER_AUTH_CONFIG', ...((target.variables ?? []) as Array<{ name: string }>).map((extra) => extra.name)]);
   const scopes = targets.map((target) => String(target.environmentScope ?? '*'));
-  const unique = (values: string[]) => [...new Set(values)].filter((value) => OWNERS.includes(value) || !value.includes(':'));
-  return { owners: unique(owners), keys: [...new Set(keys)], scopes: [...new Set(scopes)] };
+  // A target naming an owner the world lacks (g0/missing) aims at nothing.
+  return { owners: [...new Set(owners)].filter((owner) => OWNERS.includes(owner)), keys: [...new Set(keys)], scopes: [...new Set(scopes)] };
 }
 
 // ---- configs -----------------------------------------------------------------------------------
