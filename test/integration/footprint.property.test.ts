@@ -27,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => gitlab.stop());
 
+/** FOOTPRINT_ONLY narrows the property (and its minimal case) to some rules; pinned cases always check every rule. */
 function relevant(violations: Violation[]): Violation[] {
   return ONLY ? violations.filter((violation) => ONLY.test(`[${violation.invariant}] ${violation.message}`)) : violations;
 }
@@ -56,9 +57,9 @@ class FootprintViolation extends Error {
   override name = 'FootprintViolation';
 }
 
-async function footprintOf(testCase: FootprintCase): Promise<{ result: CaseResult; violations: Violation[] }> {
+async function footprintOf(testCase: FootprintCase, select = (violations: Violation[]) => violations): Promise<{ result: CaseResult; violations: Violation[] }> {
   const result = await runCase(gitlab, testCase);
-  return { result, violations: relevant(checkCase(result)) };
+  return { result, violations: select(checkCase(result)) };
 }
 
 /** The broken rules in one line each: what the property throws, before the minimal case is explained. */
@@ -96,7 +97,7 @@ describe('Footprint property: what a run may change, and what it never will', ()
     const reach: Reach = { validConfig: 0, written: 0, covered: 0, failedAlone: 0, ambiguousAnswer: 0, rotated: 0, secretsWritten: 0 };
     const details = await fc.check(
       fc.asyncProperty(cases, async (testCase) => {
-        const { result, violations } = await footprintOf(testCase);
+        const { result, violations } = await footprintOf(testCase, relevant);
         tally(reach, result);
         if (violations.length > 0) throw new FootprintViolation(listed(violations));
       }),
@@ -114,11 +115,11 @@ describe('Footprint property: what a run may change, and what it never will', ()
 async function reportFailure(details: fc.RunDetails<[FootprintCase]>): Promise<string> {
   const report = fc.defaultReportMessage(details) ?? `property failed (seed ${details.seed})`;
   const shrunk = details.counterexample?.[0];
-  const first = shrunk ? (await footprintOf(shrunk)).violations[0] : undefined;
+  const first = shrunk ? (await footprintOf(shrunk, relevant)).violations[0] : undefined;
   if (!shrunk || !first) return report;
   const kind = violationKind(first);
-  const minimal = await minimise(shrunk, async (candidate) => (await footprintOf(candidate)).violations.some((violation) => violationKind(violation) === kind));
-  const { result, violations } = await footprintOf(minimal);
+  const minimal = await minimise(shrunk, async (candidate) => (await footprintOf(candidate, relevant)).violations.some((violation) => violationKind(violation) === kind));
+  const { result, violations } = await footprintOf(minimal, relevant);
   return `${report}\n\nThe same rule broken by a minimal case (one removal at a time from the shrunk one):\n${explain(minimal, result, violations)}`;
 }
 
