@@ -96,9 +96,13 @@ function kmsStatement(kmsKeyId) {
   return { Effect: 'Allow', Action: actions, Resource: resource };
 }
 
+/** A secret by name or ARN; `-??????` is the six characters Secrets Manager appends, and matches nothing longer. */
 function secretArn(id) {
-  return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-*`);
+  return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`);
 }
+
+/** What must never be done to the GitLab token secret unless rotation is on (the secrets prefix may cover it). */
+const TOKEN_SECRET_WRITES = ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'];
 
 /** Least privilege for the refresh function, from what the config actually uses. */
 function refreshStatements(config, names, alert) {
@@ -133,8 +137,13 @@ function refreshStatements(config, names, alert) {
   }
   if (config.gitlab.tokenSecretId) {
     // Writing the token secret is needed only to store a rotated token.
-    const actions = config.gitlab.rotateToken ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'] : ['secretsmanager:GetSecretValue'];
+    // Rotation writes a lock version and moves AWSCURRENT by compare-and-swap (UpdateSecretVersionStage).
+    const actions = config.gitlab.rotateToken
+      ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']
+      : ['secretsmanager:GetSecretValue'];
     statements.push({ Effect: 'Allow', Action: actions, Resource: secretArn(config.gitlab.tokenSecretId) });
+    // The prefix grant above may cover the token secret (ecr-gitlab-refresher/gitlab-token): an explicit deny wins.
+    if (!config.gitlab.rotateToken && config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: secretArn(config.gitlab.tokenSecretId) });
   }
   return statements;
 }

@@ -56,6 +56,14 @@ export class DiscoveryLimitError extends Error {
   override name = 'DiscoveryLimitError';
 }
 
+/**
+ * A request that must not be repeated (a token rotate) got no clear answer: the connection dropped, it
+ * timed out, or GitLab answered 5xx. Whether GitLab applied it is unknown.
+ */
+export class AmbiguousOutcomeError extends Error {
+  override name = 'AmbiguousOutcomeError';
+}
+
 /** The run (or one part of it) ran out of its time budget. */
 export class OutOfTimeError extends Error {
   override name = 'OutOfTimeError';

@@ -4,10 +4,13 @@ import { RoleCredentials } from './adapters/aws/role-credentials.js';
 import { SecretsManagerStore } from './adapters/aws/secrets-manager-store.js';
 import { GitLabDiscoveryApi } from './adapters/gitlab/discovery.js';
 import { GitLabApiInspector } from './adapters/gitlab/inspector.js';
+import { GitLabJobVariables } from './adapters/gitlab/job-variables.js';
 import { GitLabSelfTokenApi } from './adapters/gitlab/token-api.js';
 import { GitLabVariableStore } from './adapters/gitlab/variable-store.js';
+import { HttpRegistryProbe } from './adapters/registry/registry-probe.js';
 import type { Config } from './config/schema.js';
 import type { DoctorPorts } from './core/doctor.js';
+import type { ExplainPorts } from './core/explain/explain.js';
 import type { Observability, RuntimeOptions } from './observability/setup.js';
 import { connectGitLab, gitlabOptions, resolveGitLabToken } from './wiring.js';
 
@@ -16,7 +19,8 @@ import { connectGitLab, gitlabOptions, resolveGitLabToken } from './wiring.js';
 /** Adapters for `status`: reads only. */
 export async function buildStatusDeps(config: Config, runtime: RuntimeOptions, observability: Observability) {
   const { options, secretStore } = await connectGitLab(config, runtime, observability.redactor);
-  return { variables: new GitLabVariableStore(options), secrets: config.secrets ? secretStore : undefined };
+  const roles = new RoleCredentials();
+  return { variables: new GitLabVariableStore(options), secrets: config.secrets ? secretStore : undefined, callerAccount: () => roles.callerAccount() };
 }
 
 /**
@@ -45,4 +49,10 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     onSecret: (secret) => redactor.add(secret),
     now: Date.now,
   };
+}
+
+/** Adapters for `explain`: GitLab reads only, and the registry probe (used only with --probe). */
+export async function buildExplainPorts(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<ExplainPorts> {
+  const { options } = await connectGitLab(config, runtime, observability.redactor);
+  return { gitlab: new GitLabJobVariables(options), registry: new HttpRegistryProbe(), now: Date.now };
 }

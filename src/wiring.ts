@@ -27,7 +27,7 @@ export async function resolveGitLabToken(config: Config, env: NodeJS.ProcessEnv,
   if (!config.gitlab.tokenSecretId) {
     throw new ConfigError(['gitlab.tokenSecretId: required unless GITLAB_TOKEN is set in the environment']);
   }
-  const secret = new SecretsManagerTokenSecret(secrets, config.gitlab.tokenSecretId);
+  const secret = new SecretsManagerTokenSecret(secrets.client, config.gitlab.tokenSecretId);
   return { token: await secret.read(), secret };
 }
 
@@ -75,8 +75,10 @@ export function gitlabOptions(config: Config, token: GitLabStoreOptions['token']
 export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<{ deps: RefreshDeps; stats: TransportStats }> {
   const { logger, redactor } = observability;
   const connection = await connectGitLab(config, runtime, redactor);
+  const roles = new RoleCredentials();
   const deps: RefreshDeps = {
-    minter: new EcrTokenMinter(new RoleCredentials()),
+    minter: new EcrTokenMinter(roles),
+    callerAccount: () => roles.callerAccount(),
     variables: new GitLabVariableStore(connection.options),
     secretStore: connection.secretStore,
     clock: { now: Date.now },

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { type Check, doctorExitCode, runDoctor } from '../core/doctor.js';
+import { explainPull } from '../core/explain/explain.js';
 import { runRefresh } from '../core/refresh.js';
 import { collectStatus } from '../core/status.js';
 import { ConfigError, describeError } from '../errors.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';
-import { buildDoctorPorts, buildStatusDeps } from '../wiring-inspect.js';
+import { buildDoctorPorts, buildExplainPorts, buildStatusDeps } from '../wiring-inspect.js';
 import { type CliCommand, parseCli, USAGE } from './args.js';
 import { helperPublishCommand } from './helper-publish.js';
-import { formatChecks, formatStatus, formatSummary } from './output.js';
+import { formatChecks, formatExplain, formatStatus, formatSummary } from './output.js';
 import { createProgress } from './progress.js';
 
 export const VERSION = '0.1.0';
@@ -45,6 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (command.name === 'validate-config') return validateConfigCommand(command, io);
   if (command.name === 'doctor') return doctorCommand(command, io);
   if (command.name === 'status') return statusCommand(command, io);
+  if (command.name === 'explain') return explainCommand(command, io);
   return refreshCommand(command, io);
 }
 
@@ -81,14 +83,39 @@ async function statusCommand(command: CliCommand, io: CliIo): Promise<number> {
   const observability = buildObservability(runtime);
   try {
     const config = loadConfigFile(command.configPath);
-    const { variables, secrets } = await buildStatusDeps(config, runtime, observability);
-    const report = await collectStatus(config, variables, secrets, Date.now());
+    const { variables, secrets, callerAccount } = await buildStatusDeps(config, runtime, observability);
+    const account = await callerAccount().catch(() => undefined);
+    const report = await collectStatus(config, variables, secrets, Date.now(), account);
     io.stdout(observability.redactor.scrub(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report)));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (error instanceof ConfigError) return reportUsageError(error, io);
     io.stderr(`error: ${observability.redactor.scrub(describeError(error))}\n`);
     return EXIT.failed;
+  }
+}
+
+/**
+ * `explain`: read-only. Exit 0 the pull would authenticate, 1 it would not, 2 cannot tell — also when
+ * GitLab cannot answer at all (the project is not visible, the token is refused) or the arguments are bad.
+ */
+async function explainCommand(command: CliCommand, io: CliIo): Promise<number> {
+  const runtime = runtimeFor(command, io);
+  const observability = buildObservability(runtime);
+  const args = command.explain as NonNullable<CliCommand['explain']>;
+  try {
+    const config = loadConfigFile(command.configPath);
+    const ports = await buildExplainPorts(config, runtime, observability);
+    const report = await explainPull(
+      { project: args.project, image: args.image, environment: args.environment, ref: args.ref, protectedRef: args.protectedRef || undefined, probe: args.probe },
+      ports,
+    );
+    io.stdout(observability.redactor.scrub(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatExplain(report)));
+    return report.verdict.exitCode;
+  } catch (error) {
+    if (error instanceof ConfigError) return reportUsageError(error, io);
+    io.stderr(`error: cannot tell: ${observability.redactor.scrub(describeError(error))}\n`);
+    return EXIT.usage;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Check } from '../core/doctor.js';
+import { AUTH_VARIABLE, type ExplainReport } from '../core/explain/explain.js';
 import type { StatusReport } from '../core/status.js';
 import type { RefreshSummary, TargetWarning } from '../core/summary.js';
 
@@ -113,4 +114,70 @@ export function formatStatus(report: StatusReport): string {
       : 'Attention: entries marked <<< expire within 2 hours, already have, or will not be used by the Runner (overridden); other states are explained in DETAIL.',
   );
   return `${sections.join('\n\n')}\n`;
+}
+
+// ---- explain ---------------------------------------------------------------------------------
+
+const OUTCOME_WORDS: Record<ExplainReport['candidates'][number]['outcome'], string> = {
+  wins: 'WINS',
+  loses: 'loses',
+  'not-sent': 'not sent',
+  'undefined-order': 'TIED',
+  'overridden-by-job-secret': 'overridden',
+};
+
+/** The human form of an explain report: the candidates, what the Runner reads, validity, the probe, and the verdict. It holds no credential. */
+export function formatExplain(report: ExplainReport): string {
+  const { job, image } = report;
+  const sections: string[] = [];
+  const environment = job.environment ? `environment ${job.environment}` : 'no environment';
+  const protection = job.refProtected === undefined ? job.protection : `${job.refProtected ? 'protected' : 'not protected'}: ${job.protection}`;
+  sections.push(
+    [
+      `Job:   project ${report.project.path} (${report.project.namespace}), ${environment}, ref ${job.ref} (${protection})`,
+      `Image: ${image.reference} → registry ${image.registry}, repository ${image.repository}, ${image.tagOrDigest}; the Runner looks up ${image.runnerLookupPath}`,
+    ].join('\n'),
+  );
+  const unreadable = report.levels.filter((level) => !level.readable).map((level) => `  cannot read ${level.level}: ${level.detail}`);
+  const rows = report.candidates.map((c) => [c.level, c.scope, c.protected ? 'yes' : 'no', describeSettings(c), OUTCOME_WORDS[c.outcome], c.why]);
+  sections.push(
+    [
+      `Which ${AUTH_VARIABLE} the job gets (instance, groups root first, project; the last one sent wins)`,
+      rows.length > 0 ? formatTable([['LEVEL', 'SCOPE', 'PROTECTED', 'SETTINGS', 'OUTCOME', 'WHY'], ...rows]) : `  no level defines ${AUTH_VARIABLE}`,
+      ...unreadable,
+      `→ the job receives: ${report.received}`,
+    ].join('\n'),
+  );
+  if (report.runner) sections.push(describeRunner(report.runner, image.registry));
+  if (report.validity) sections.push(`Validity: ${report.validity.detail}`);
+  if (report.probe) sections.push(describeProbe(report.probe));
+  if (report.notes.length > 0) sections.push(['Notes:', ...report.notes.map((note) => `  - ${note}`)].join('\n'));
+  const { verdict } = report;
+  sections.push(
+    [`VERDICT (exit ${verdict.exitCode}): ${verdict.summary}`, `  rule: ${verdict.rule}`, ...(verdict.fix && verdict.exitCode !== 0 ? [`  fix:  ${verdict.fix}`] : [])].join('\n'),
+  );
+  return `${sections.join('\n\n')}\n`;
+}
+
+function describeSettings(c: ExplainReport['candidates'][number]): string {
+  const settings = [c.variableType === 'file' ? 'file' : undefined, c.masked ? 'masked' : undefined, c.hidden ? 'hidden' : undefined, c.raw ? 'raw' : 'expanded'];
+  return settings.filter((setting) => setting !== undefined).join(', ');
+}
+
+function describeRunner(runner: NonNullable<ExplainReport['runner']>, registry: string): string {
+  const lines = [`What the Runner reads for ${registry}`, `  value: ${runner.reading}`];
+  if (runner.outcome !== 'read') return [...lines, `  ${runner.outcome === 'no-source' ? 'no credentials' : runner.outcome}: ${runner.detail}`].join('\n');
+  const entries = runner.entries.map((entry) => (entry.source === 'auths' ? `${entry.key}` : `${entry.key} (credHelpers → docker-credential-${entry.helper})`));
+  lines.push(`  entries (sorted; the first key per path counts): ${entries.join(', ') || 'none'}`);
+  if (runner.ignoredKeys.length > 0) lines.push(`  ignored (same path as an earlier key): ${runner.ignoredKeys.join(', ')}`);
+  if (runner.credsStore) lines.push(`  credsStore: docker-credential-${runner.credsStore}, asked for every registry`);
+  const match = runner.match ? `${runner.match.key}${runner.match.source === 'credHelpers' ? ` (credHelpers → docker-credential-${runner.match.helper})` : ' (auths)'}` : 'nothing';
+  lines.push(`  looked up ${runner.tried.join(', then ')} → ${match}`);
+  return lines.join('\n');
+}
+
+function describeProbe(probe: NonNullable<ExplainReport['probe']>): string {
+  if (!probe.ran) return `Probe: not run: ${probe.reason}`;
+  const steps = probe.steps.map((step) => `  ${step.request} → ${step.status ?? 'no answer'}${step.detail ? ` (${step.detail})` : ''}`);
+  return ['Probe (the credentials the Runner would send):', ...steps, `  ${probe.outcome}: ${probe.meaning}`].join('\n');
 }

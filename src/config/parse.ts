@@ -1,18 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { formatPath } from './field-path.js';
 import { type Config, configSchema } from './schema.js';
-
-/** `targets[2].project` from zod's `['targets', 2, 'project']`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, part) => {
-    if (typeof part === 'number') return `${out}[${part}]`;
-    const key = String(part);
-    // Keys a user could not have meant as names (spaces, dots, empty) are quoted so the path stays readable.
-    if (!/^[A-Za-z_][\w-]*$/.test(key)) return `${out}[${JSON.stringify(key)}]`;
-    return out ? `${out}.${key}` : key;
-  }, '');
-}
 
 /** One "path: reason" line per problem; unknown keys are named by their own path. */
 export function formatIssues(issues: ReadonlyArray<z.core.$ZodIssue>, root = ''): string[] {

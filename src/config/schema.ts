@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { registryHostKeys } from '../core/hosts.js';
+import { secretNameCollisions } from '../core/secret-names.js';
+import { formatPath } from './field-path.js';
 
 /** Patterns are AWS's and GitLab's own rules, so a typo fails here and not at 3 a.m. in a Lambda. */
 const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -112,6 +114,13 @@ export const targetSchema = z
     }
     const names = [target.variable];
     target.variables?.forEach((extra, index) => {
+      if (extra.access === 'push' && extra.protected === false) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variables', index, 'protected'],
+          message: 'push credentials go only into protected variables (GitLab hands those to protected branches and tags only); remove protected: false',
+        });
+      }
       if (names.includes(extra.name)) ctx.addIssue({ code: 'custom', path: ['variables', index, 'name'], message: `variable "${extra.name}" is written twice by this target` });
       names.push(extra.name);
     });
@@ -230,6 +239,11 @@ export const configSchema = z
         seen.add(identity);
       }
     });
+    for (const [first, second] of secretNameCollisions(config)) {
+      const message = `${second.role} and ${first.role} are one Secrets Manager secret (${second.name}): a run would overwrite one with the other; rename the registry or change secrets.prefix`;
+      ctx.addIssue({ code: 'custom', path: second.path, message: `${message} (see ${formatPath(first.path)})` });
+      ctx.addIssue({ code: 'custom', path: first.path, message: `${message} (see ${formatPath(second.path)})` });
+    }
   });
 
 /**

@@ -1,14 +1,18 @@
 import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
-import type { PlannedVariable, RefreshPlan } from './plan.js';
-import type { DescendantOwner, GitLabDiscovery } from './ports.js';
+import { type PlannedVariable, type RefreshPlan, variableRef } from './plan.js';
+import type { CiVariableStore, DescendantOwner, GitLabDiscovery, StoredVariable } from './ports.js';
 import type { TargetWork } from './refresh-target.js';
-import { type ShadowingRow, scanShadowing } from './shadowing.js';
+import { type ShadowingRow, scanShadowing, scopeWithin } from './shadowing.js';
 import type { TargetResult } from './summary.js';
+import type { VariableSpec } from './variables.js';
 
 export interface CoverContext {
   config: Config;
   discovery: GitLabDiscovery;
+  /** Reads the group target's own variables, whose protection a covered variable must match. */
+  variables: Pick<CiVariableStore, 'read'>;
+  now: () => number;
   /** The run's plan for the group target's own variables (registries narrowed, credentials chosen). */
   workFor: (planned: PlannedVariable) => Pick<TargetWork, 'credentials' | 'managesHost' | 'dryRun'>;
   /** Runs one variable within the run's time budget, logging and counting it like any target. */
@@ -41,28 +45,52 @@ export async function coverShadowing(target: TargetConfig, planned: PlannedVaria
   const group = target.group as string;
   const limit = target.coverShadowing?.maxOwners ?? 0;
   const results: TargetResult[] = [];
+  const sources = new Map<string, CoverSource>();
+  for (const { spec } of planned) sources.set(spec.key, await coverSource(target, spec, context.variables));
   try {
-    await scanShadowing(target, context.config, context.discovery, { limit, concurrency: context.config.gitlab.concurrency }, async (owner, found) => {
-      if ('error' in found) {
-        results.push({ target: `${owner.kind}:${owner.fullPath}`, variable: '*', via: `group:${group}`, status: 'failed', error: `could not list its variables: ${found.error}` });
-        return;
-      }
-      for (const row of found.rows) {
-        const plan = planned.find((candidate) => candidate.spec.key === row.spec.key);
-        const rowKey = `${owner.kind}:${owner.id}|${row.variable.key}|${row.variable.environmentScope}`;
-        // Not in this run's plan (narrowed away), or already written by another covering group.
-        if (!plan || context.seen.has(rowKey)) continue;
-        context.seen.add(rowKey);
-        results.push(await context.run(coverWork(target, owner, row, plan, context, found.listedAt)));
-      }
-    });
+    const scan = { limit, concurrency: context.config.gitlab.concurrency };
+    await scanShadowing(
+      target,
+      context.config,
+      context.discovery,
+      scan,
+      async (owner, found) => {
+        if ('error' in found) {
+          results.push({
+            target: `${owner.kind}:${owner.fullPath}`,
+            variable: '*',
+            via: `group:${group}`,
+            status: 'failed',
+            error: `could not list its variables: ${found.error}`,
+          });
+          return;
+        }
+        for (const row of found.rows) {
+          const plan = planned.find((candidate) => candidate.spec.key === row.spec.key);
+          const rowKey = `${owner.kind}:${owner.id}|${row.variable.key}|${row.variable.environmentScope}`;
+          // Not in this run's plan (narrowed away), or already written by another covering group.
+          if (!plan || context.seen.has(rowKey)) continue;
+          context.seen.add(rowKey);
+          results.push(await context.run(coverWork(target, owner, row, plan, context, found.listedAt, sources.get(row.spec.key) as CoverSource)));
+        }
+      },
+      context.now,
+    );
   } catch (error) {
     results.push({ target: `group:${group}`, variable: planned.map((p) => p.spec.key).join(', '), via: 'coverShadowing', status: 'failed', error: describeError(error) });
   }
   return results;
 }
 
-function coverWork(target: TargetConfig, owner: DescendantOwner, row: ShadowingRow, plan: PlannedVariable, context: CoverContext, listedAt: number): TargetWork {
+function coverWork(
+  target: TargetConfig,
+  owner: DescendantOwner,
+  row: ShadowingRow,
+  plan: PlannedVariable,
+  context: CoverContext,
+  listedAt: number,
+  source: CoverSource,
+): TargetWork {
   const id = String(owner.id);
   const below: TargetConfig = {
     ...target,
@@ -80,7 +108,51 @@ function coverWork(target: TargetConfig, owner: DescendantOwner, row: ShadowingR
     ...context.workFor(plan),
     prefetched: { variable: row.variable, readAt: listedAt },
     mustExist: true,
+    // Checked on every read, so a variable that became less protected since it was listed is left alone too.
+    guard: (current) => coverRefusal({ protected: current.protected, environmentScope: row.variable.environmentScope }, source),
     label: `${owner.kind}:${owner.fullPath}`,
     via: `group:${target.group}`,
   };
+}
+
+/** The group target's own variable, which the credentials of a covered variable come from. */
+export interface CoverSource {
+  group: string;
+  key: string;
+  scope: string;
+  /** After this run: as the config sets it, else as GitLab holds it; undefined when it could not be read. */
+  protected: boolean | undefined;
+  access: VariableSpec['access'];
+}
+
+/** Reads how protected the group target's variable is (or will be once this run creates it). */
+export async function coverSource(target: TargetConfig, spec: VariableSpec, variables: Pick<CiVariableStore, 'read'>): Promise<CoverSource> {
+  const ref = variableRef(target, spec);
+  let stored: StoredVariable | undefined | null;
+  try {
+    stored = await variables.read(ref);
+  } catch {
+    stored = null;
+  }
+  const held = stored === null ? undefined : (stored?.protected ?? spec.createProtected);
+  return { group: String(target.group), key: spec.key, scope: ref.environmentScope ?? '*', protected: spec.protected ?? held, access: spec.access };
+}
+
+/**
+ * Why a variable below a covering group must not receive the group's credentials, or undefined when it
+ * may: a credential never moves into a variable less protected or wider-scoped than the one it came
+ * from, and push credentials never into an unprotected one.
+ */
+export function coverRefusal(row: { protected: boolean; environmentScope: string }, source: CoverSource): string | undefined {
+  const theirs = `group:${source.group}'s ${source.key}`;
+  if (!scopeWithin(row.environmentScope, source.scope)) {
+    return `not covered: wider scope than ${theirs} ("${row.environmentScope}" reaches environments "${source.scope}" does not, which would get its credentials); narrow this variable's scope to "${source.scope}", or make it a target of its own`;
+  }
+  if (row.protected) return undefined;
+  if (source.access === 'push') {
+    return `not covered: less protected than ${theirs}: this variable is unprotected and ${source.key} carries push credentials, which go only into protected variables; protect this variable in GitLab (or delete it so the group's reaches the project)`;
+  }
+  if (source.protected === false) return undefined;
+  const why = source.protected ? 'which is protected' : 'whose protection could not be read';
+  return `not covered: less protected than ${theirs} (${why}): unprotected branches would receive its credentials; protect this variable in GitLab (or delete it so the group's reaches the project)`;
 }

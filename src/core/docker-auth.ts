@@ -47,17 +47,29 @@ export function parseDockerConfig(value: string): DockerConfig {
 }
 
 /**
- * The GitLab Runner's key normalisation: a key with a scheme is reduced to its host (`https://HOST/v2/`
- * is HOST), a key without one keeps its path (`HOST/team` stays distinct from HOST); hosts are
- * compared in lower case.
+ * The GitLab Runner's key normalisation (`convertToRegistryPath` in its `helpers/docker/auth/auth.go`):
+ * a key with an `http://` or `https://` scheme (any case) is reduced to its host, and
+ * `index.docker.io` becomes `docker.io`; a key without one keeps its path (`HOST/team` stays distinct
+ * from HOST) less one trailing `/` and a `:tag` after its last `/`. The host part is lower-cased;
+ * ports are kept. Other schemes are not recognised: such a key matches nothing the Runner looks up.
  */
 export function normaliseRegistryKey(key: string): string {
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(key);
-  if (scheme) return key.slice(scheme[0].length).split('/')[0]?.toLowerCase() ?? '';
-  const withoutSlash = key.replace(/\/+$/, '');
-  const slash = withoutSlash.indexOf('/');
-  if (slash === -1) return withoutSlash.toLowerCase();
-  return withoutSlash.slice(0, slash).toLowerCase() + withoutSlash.slice(slash);
+  const scheme = /^https?:\/\//i.exec(key);
+  if (scheme) {
+    const host = key.slice(scheme[0].length).split('/')[0]?.toLowerCase() ?? '';
+    return host === 'index.docker.io' ? 'docker.io' : host;
+  }
+  let path = key.endsWith('/') ? key.slice(0, -1) : key;
+  const lastColon = path.lastIndexOf(':');
+  const lastSlash = path.lastIndexOf('/');
+  if (lastSlash !== -1 && lastColon > lastSlash) path = path.slice(0, lastColon);
+  return lowerCaseHostname(path);
+}
+
+/** The first path component is a host name, which compares case-insensitively; the rest is kept. */
+export function lowerCaseHostname(path: string): string {
+  const slash = path.indexOf('/');
+  return slash === -1 ? path.toLowerCase() : path.slice(0, slash).toLowerCase() + path.slice(slash);
 }
 
 export function encodeAuth(username: string, password: string): string {

@@ -1,6 +1,7 @@
 import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { type CoverSource, coverRefusal, coverSource } from './cover-shadowing.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
@@ -66,7 +67,9 @@ export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Che
   const duplicates = await findDuplicateTargets(config.targets, (kind, id) => ports.discovery.fullPath(kind, id));
   for (const [target, reason] of duplicates)
     checks.push({ check: 'duplicate', subject: targetSelector(target), status: 'fail', detail: reason, fix: 'keep one target per variable' });
-  const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, config, user, ports));
+  const caller = await attempt(() => ports.aws.callerIdentity());
+  const callerAccount = caller.ok ? caller.value.account : undefined;
+  const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, config, user, ports, callerAccount));
   checks.push(...perTarget.flat());
   const shadowing = await mapWithConcurrency(
     config.targets.filter((target) => target.group !== undefined),
@@ -241,7 +244,7 @@ export function tokenExpiryCheck(info: GitLabTokenInfo | undefined, config: Conf
   return { check, status: 'ok', detail: `expires on ${info.expiresAt}, in ${days} days${rotate ? `; rotated automatically ${rotate.daysBefore} days before` : ''}` };
 }
 
-async function targetChecks(target: TargetConfig, config: Config, user: GitLabUser, ports: DoctorPorts): Promise<Check[]> {
+async function targetChecks(target: TargetConfig, config: Config, user: GitLabUser, ports: DoctorPorts, callerAccount: string | undefined): Promise<Check[]> {
   const subject = targetSelector(target);
   const checks: Check[] = [];
   const ref = variableRef(target);
@@ -266,11 +269,11 @@ async function targetChecks(target: TargetConfig, config: Config, user: GitLabUs
       });
     else checks.push({ check: 'role', subject, status: 'ok', detail: `access level ${level.value}` });
   }
-  for (const spec of variableSpecs(target)) checks.push(...(await variableChecks(target, spec, config, ports)));
+  for (const spec of variableSpecs(target)) checks.push(...(await variableChecks(target, spec, config, ports, callerAccount)));
   return checks;
 }
 
-async function variableChecks(target: TargetConfig, spec: VariableSpec, config: Config, ports: DoctorPorts): Promise<Check[]> {
+async function variableChecks(target: TargetConfig, spec: VariableSpec, config: Config, ports: DoctorPorts, callerAccount: string | undefined): Promise<Check[]> {
   const subject = `${targetSelector(target)} ${spec.key}${target.environmentScope ? `@${target.environmentScope}` : ''}`;
   const stored = await attempt(() => ports.variables.read(variableRef(target, spec)));
   if (!stored.ok) return [{ check: 'variable', subject, status: 'fail', detail: stored.error }];
@@ -304,7 +307,7 @@ async function variableChecks(target: TargetConfig, spec: VariableSpec, config: 
   }
   const checks = [expiryCheck(subject, metadata, ports.now())];
   const holdsCredentials = Object.keys(metadata?.expiresAt ?? {}).length > 0;
-  const warnings = storedValueWarnings(spec, stored.value, registryHostMatcher(configuredRegistries(config, spec)), holdsCredentials);
+  const warnings = storedValueWarnings(spec, stored.value, registryHostMatcher(configuredRegistries(config, spec), callerAccount), holdsCredentials);
   for (const warning of warnings) {
     const [detail, fix] = splitAdvice(warning.message);
     checks.push({ check: warning.code === 'unmasked' ? 'masking' : 'runner-overrides', subject, status: 'warn', detail, fix });
@@ -338,13 +341,18 @@ async function shadowingChecks(target: TargetConfig, config: Config, ports: Doct
   const checks: Check[] = [];
   const covering = target.coverShadowing;
   const scan = { limit: covering?.maxOwners ?? DOCTOR_DISCOVERY_LIMIT, concurrency: 4 };
+  const sources = new Map<string, CoverSource>();
+  if (covering) for (const spec of variableSpecs(target)) sources.set(spec.key, await coverSource(target, spec, ports.variables));
   const scanned = await attempt(() =>
     scanShadowing(target, config, ports.discovery, scan, async (owner, found) => {
       if ('error' in found) {
         checks.push({ check: 'shadowing', subject: `${owner.kind}:${owner.fullPath}`, status: 'warn', detail: `could not list its variables: ${found.error}` });
         return;
       }
-      for (const { variable } of found.rows) checks.push(shadowCheck(group, owner, variable, covering !== undefined));
+      for (const { variable } of found.rows) {
+        const source = sources.get(variable.key);
+        checks.push(shadowCheck(group, owner, variable, source && { refusal: coverRefusal(variable, source) }));
+      }
     }),
   );
   if (!scanned.ok) return [{ check: 'shadowing', subject: `group:${group}`, status: 'warn', detail: `could not examine what lies below the group: ${scanned.error}` }];
@@ -356,10 +364,15 @@ async function shadowingChecks(target: TargetConfig, config: Config, ports: Doct
 /** Without a ceiling of its own, doctor examines at most this many owners below a group. */
 const DOCTOR_DISCOVERY_LIMIT = 5_000;
 
-function shadowCheck(group: string, owner: DescendantOwner, variable: ListedVariable, covered: boolean): Check {
+/** `cover` is set when the group has coverShadowing: with the reason it must leave this variable alone, if any. */
+function shadowCheck(group: string, owner: DescendantOwner, variable: ListedVariable, cover: { refusal?: string } | undefined): Check {
   const subject = `${owner.kind}:${owner.fullPath}`;
   const what = `defines its own ${variable.key} (scope ${variable.environmentScope})`;
-  if (covered) {
+  if (cover?.refusal) {
+    const [detail, fix] = splitAdvice(cover.refusal);
+    return { check: 'shadowing', subject, status: 'warn', detail: `${what}, which hides group:${group}'s value; ${detail}`, fix };
+  }
+  if (cover) {
     const reason = variable.value === null ? 'it is hidden' : mergeProblem(variable.value);
     if (!reason) return { check: 'shadowing', subject, status: 'ok', detail: `${what}; covered: group:${group} has coverShadowing, so the refresh merges into it` };
     return {

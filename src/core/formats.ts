@@ -27,51 +27,76 @@ export interface FormattedValue {
 
 /** `registry-login`: compact JSON keyed by host, for scripts (`jq`) and tools that take a username and password. */
 export interface RegistryLogin {
-  [host: string]: { username: string; password: string; expiresAt: string };
+  [host: string]: { username: string; password: string; expiresAt: string; managedBy?: string };
 }
 
 /**
  * The new value of a variable in its format, from its current value (undefined when missing or owned
- * fully). Entries for hosts not minted in this run are kept in both formats; in the tool's own
- * registry-login format, entries of hosts the config no longer manages are dropped.
+ * fully). In both formats every entry is kept except those for hosts minted in this run; the only
+ * removal is, in a registry-login value the tool created itself, of its own entries for hosts the
+ * variable's registries no longer reach (listed in `changes`).
  */
 export function renderValue(format: VariableFormat, current: string | undefined, credentials: HostCredential[], now: Date, options: MergeOptions = {}): FormattedValue {
-  if (format === 'docker-config') {
-    const parsed = current === undefined ? {} : parseDockerConfig(current);
-    const minted = new Set(credentials.map((credential) => credential.host.toLowerCase()));
-    const isManaged = (host: string) => minted.has(host) || (options.managesHost?.(host) ?? false);
-    const dropping = options.helpers === 'drop-for-managed-hosts';
-    const dropped = dropping ? findHelperOverrides(parsed, isManaged).credHelpers : [];
-    const merge = mergeDockerAuth(dropping ? dropManagedCredHelpers(parsed, isManaged) : parsed, credentials, now, options);
-    const expiresAt = Object.values(readMetadata(merge.config)?.expiresAt ?? {}).sort()[0];
-    return {
-      value: serialiseDockerConfig(merge.config),
-      hosts: { replaced: merge.replaced, added: merge.added, kept: merge.kept },
-      expiresAt,
-      changes: dropped.map(({ key, helper }) => `credHelpers entry removed: ${key} → ${helper}`),
-      warnings: helperWarnings(findHelperOverrides(merge.config, isManaged)),
-    };
-  }
+  return format === 'docker-config' ? renderDockerConfig(current, credentials, now, options) : renderRegistryLogin(current, credentials, options);
+}
+
+function renderDockerConfig(current: string | undefined, credentials: HostCredential[], now: Date, options: MergeOptions): FormattedValue {
+  const parsed = current === undefined ? {} : parseDockerConfig(current);
+  const minted = new Set(credentials.map((credential) => credential.host.toLowerCase()));
+  const isManaged = (host: string) => minted.has(host) || (options.managesHost?.(host) ?? false);
+  const dropping = options.helpers === 'drop-for-managed-hosts';
+  const dropped = dropping ? findHelperOverrides(parsed, isManaged).credHelpers : [];
+  const merge = mergeDockerAuth(dropping ? dropManagedCredHelpers(parsed, isManaged) : parsed, credentials, now, options);
+  const expiresAt = Object.values(readMetadata(merge.config)?.expiresAt ?? {}).sort()[0];
+  return {
+    value: serialiseDockerConfig(merge.config),
+    hosts: { replaced: merge.replaced, added: merge.added, kept: merge.kept },
+    expiresAt,
+    changes: dropped.map(({ key, helper }) => `credHelpers entry removed: ${key} → ${helper}`),
+    warnings: helperWarnings(findHelperOverrides(merge.config, isManaged)),
+  };
+}
+
+/** Marks the entries of a registry-login value the tool created: it may later remove them, and only them. */
+export const REGISTRY_LOGIN_MARK = { managedBy: 'ecr-gitlab-refresher' } as const;
+
+function isMarked(entry: RegistryLogin[string]): boolean {
+  return entry.managedBy === REGISTRY_LOGIN_MARK.managedBy;
+}
+
+function renderRegistryLogin(current: string | undefined, credentials: HostCredential[], options: MergeOptions): FormattedValue {
   const existing = current === undefined ? {} : parseRegistryLogin(current);
-  const managed = new Set(credentials.map((credential) => credential.host.toLowerCase()));
-  const stillManaged = options.managesHost ?? (() => true);
-  const kept = Object.keys(existing).filter((host) => !managed.has(host) && stillManaged(host));
-  const next: RegistryLogin = Object.fromEntries(kept.map((host) => [host, existing[host] as RegistryLogin[string]]));
-  for (const credential of credentials) {
-    next[credential.host.toLowerCase()] = { username: credential.username, password: credential.password, expiresAt: credential.expiresAt.toISOString() };
+  const minted = new Set(credentials.map((credential) => credential.host.toLowerCase()));
+  // The tool's own value: created now, or by an earlier run (only then are its entries marked).
+  const own = current === undefined || Object.values(existing).some(isMarked);
+  const next: RegistryLogin = {};
+  const hosts: HostChanges = { replaced: [], added: [], kept: [] };
+  const removed: string[] = [];
+  for (const [key, entry] of Object.entries(existing)) {
+    const host = key.toLowerCase();
+    if (minted.has(host)) hosts.replaced.push(host);
+    else if (own && isMarked(entry) && options.managesHost?.(host) === false) removed.push(key);
+    else {
+      next[key] = entry;
+      hosts.kept.push(key);
+    }
   }
-  const expiresAt = Object.values(next)
-    .map((entry) => entry.expiresAt)
+  for (const credential of credentials) {
+    const host = credential.host.toLowerCase();
+    if (!hosts.replaced.includes(host)) hosts.added.push(host);
+    next[host] = { username: credential.username, password: credential.password, expiresAt: credential.expiresAt.toISOString(), ...(own ? REGISTRY_LOGIN_MARK : {}) };
+  }
+  // The expiry that matters is that of entries this variable manages, not of someone else's.
+  const counts = (host: string) => minted.has(host) || (options.managesHost?.(host) ?? true);
+  const expiresAt = Object.entries(next)
+    .filter(([host, entry]) => counts(host.toLowerCase()) && typeof entry.expiresAt === 'string')
+    .map(([, entry]) => entry.expiresAt)
     .sort()[0];
   return {
     value: JSON.stringify(next),
-    hosts: {
-      replaced: [...managed].filter((host) => host in existing).sort(),
-      added: [...managed].filter((host) => !(host in existing)).sort(),
-      kept: kept.sort(),
-    },
+    hosts: { replaced: hosts.replaced.sort(), added: hosts.added.sort(), kept: hosts.kept.sort() },
     expiresAt,
-    changes: [],
+    changes: removed.sort().map((host) => `registry-login entry removed: ${host} (this tool wrote it, and no registry of this variable reaches it any more)`),
     warnings: [],
   };
 }
@@ -91,7 +116,13 @@ export function parseRegistryLogin(value: string): RegistryLogin {
 export function recordedExpiry(format: VariableFormat, value: string): { refreshedAt?: string; expiresAt: Record<string, string> } | undefined {
   if (format === 'docker-config') return readMetadata(parseDockerConfig(value));
   const login = parseRegistryLogin(value);
-  return { expiresAt: Object.fromEntries(Object.entries(login).map(([host, entry]) => [host, entry.expiresAt])) };
+  return {
+    expiresAt: Object.fromEntries(
+      Object.entries(login)
+        .filter((entry) => typeof entry[1].expiresAt === 'string')
+        .map(([host, entry]) => [host, entry.expiresAt]),
+    ),
+  };
 }
 
 /** The earliest expiry the tool recorded in a stored value, if any. */

@@ -24,16 +24,32 @@ export function registryHostKeys(registry: Pick<RegistryConfig, 'public' | 'acco
 }
 
 /**
- * Whether a host belongs to one of these registries: ECR Public, or a registry host of their account
- * (any account for the caller's own) in one of their regions, in any partition.
+ * Whether a host belongs to one of these registries: ECR Public, or the registry host of the registry's
+ * account in one of its regions, in any partition. A registry without accountId or roleArn reaches the
+ * caller's own account and nothing else, so it needs `callerAccount`; when that is unknown the answer is
+ * undefined (callers then change nothing they would change for a managed host), never a pattern that
+ * would claim every account's registry in the region.
  */
-export function registryHostMatcher(registries: Array<Pick<RegistryConfig, 'public' | 'accountId' | 'roleArn' | 'regions'>>): (host: string) => boolean {
-  const patterns = registries.flatMap((registry) => {
-    if (registry.public) return [new RegExp(`^${escapeRegExp(PUBLIC_HOST)}$`)];
-    const account = registryAccount(registry) ?? '\\d{12}';
-    return (registry.regions ?? []).map((region) => new RegExp(`^${account}\\.dkr\\.ecr(-fips)?\\.${escapeRegExp(region)}\\.`));
-  });
+export function registryHostMatcher(
+  registries: Array<Pick<RegistryConfig, 'public' | 'accountId' | 'roleArn' | 'regions'>>,
+  callerAccount: string | undefined,
+): ((host: string) => boolean) | undefined {
+  const patterns: RegExp[] = [];
+  for (const registry of registries) {
+    if (registry.public) {
+      patterns.push(new RegExp(`^${escapeRegExp(PUBLIC_HOST)}$`));
+      continue;
+    }
+    const account = registryAccount(registry) ?? callerAccount;
+    if (account === undefined) return undefined;
+    for (const region of registry.regions ?? []) patterns.push(new RegExp(`^${account}\\.dkr\\.ecr(-fips)?\\.${escapeRegExp(region)}\\.amazonaws\\.com(\\.cn)?$`));
+  }
   return (host) => patterns.some((pattern) => pattern.test(host.toLowerCase()));
+}
+
+/** The account of a registry host (`111111111111.dkr.ecr.…`), if it is one. */
+export function hostAccount(host: string): string | undefined {
+  return /^(\d{12})\.dkr\.ecr/.exec(host)?.[1];
 }
 
 function escapeRegExp(text: string): string {

@@ -1,13 +1,16 @@
+import type { RegistryConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { encodeAuth, type HostCredential } from './docker-auth.js';
-import { hostForAccount } from './hosts.js';
+import { hostAccount, hostForAccount, registryAccount } from './hosts.js';
 import { type MintCall, PUBLIC_REGION, type RegistrySlot } from './plan.js';
 import type { Logger, MintedToken, TokenMinter } from './ports.js';
 import type { RegistryResult } from './summary.js';
 
 export interface MintedSlot extends RegistrySlot {
   credential?: HostCredential;
+  /** The account of the identity that minted the token (from the registry host it returned). */
+  mintedBy?: string;
   error?: string;
 }
 
@@ -40,10 +43,22 @@ export async function mintAll(calls: MintCall[], minter: TokenMinter, logger: Lo
  */
 function assignToken(slot: RegistrySlot, token: MintedToken): MintedSlot {
   const { username, password, expiresAt } = token;
-  if (!slot.accountId) return { ...slot, credential: { host: token.host, username, password, expiresAt } };
+  const mintedBy = hostAccount(token.host);
+  if (!slot.accountId) return { ...slot, mintedBy, credential: { host: token.host, username, password, expiresAt } };
   const host = hostForAccount(token.host, slot.accountId);
   if (!host) return { ...slot, error: `cannot build the host of account ${slot.accountId} from the returned registry ${token.host}` };
-  return { ...slot, credential: { host, username, password, expiresAt } };
+  return { ...slot, mintedBy, credential: { host, username, password, expiresAt } };
+}
+
+/** The caller's own account, as a token minted without a role shows it; undefined when no such mint succeeded. */
+export function callerAccountFromMints(slots: MintedSlot[], registries: RegistryConfig[]): string | undefined {
+  const minted = new Set(registries.filter((registry) => !registry.public && !registry.roleArn).map((registry) => registry.name));
+  return slots.find((slot) => minted.has(slot.registry) && slot.mintedBy !== undefined)?.mintedBy;
+}
+
+/** Whether some registry reaches the caller's own account, whose number only the run can learn. */
+export function needsCallerAccount(registries: RegistryConfig[]): boolean {
+  return registries.some((registry) => !registry.public && registryAccount(registry) === undefined);
 }
 
 function regionOf(call: MintCall): string {

@@ -149,12 +149,42 @@ export interface GitLabTokenApi {
   rotateSelf(expiresAt: string): Promise<{ token: string; expiresAt?: string }>;
 }
 
-/** The Secrets Manager secret that holds the GitLab token. */
+/** The token secret as a rotation sees it, read just before rotating. */
+export interface TokenSecretState {
+  /** Opaque id of the current version. */
+  version: string;
+  /** The current version holds another token than the one this run started with. */
+  changed: boolean;
+  /** Epoch ms at which a rotation took the secret, when the current version is such a lock. */
+  lockedAt?: number;
+  /** Epoch ms since which a rotation's outcome is unknown (its rotate request got no answer). */
+  unknownSince?: number;
+}
+
+export type TokenLock = { taken: true; lock: string } | { taken: false };
+
+/**
+ * The Secrets Manager secret that holds the GitLab token, with a lock so that two overlapping runs never
+ * both rotate (GitLab's reuse detection would revoke the successor too). Every step is a compare-and-swap
+ * of the secret's current version: nothing here can revert someone else's edit.
+ */
 export interface TokenSecret {
-  /** Proves the secret can be written (rewrites its current value) before anything irreversible happens. */
-  checkWritable(): Promise<void>;
-  /** Stores a new token in the secret's existing format (bare, or JSON with a "token" key). */
-  store(token: string): Promise<void>;
+  /** The secret's name or ARN, for messages. */
+  readonly id: string;
+  state(): Promise<TokenSecretState>;
+  /**
+   * Writes a new version holding the same token and makes it current only if `from` still is: a real
+   * write (the secret is provably writable now) that every other run reads as "a rotation is running".
+   */
+  lock(from: string, now: number): Promise<TokenLock>;
+  /** Makes `previous` current again if the lock still is (the rotation was refused before anything changed). */
+  unlock(lock: string, previous: string): Promise<void>;
+  /** Replaces the lock by a marker every later run reads as "a rotation's outcome is unknown" (until a person stores a token). */
+  markUnknown(lock: string, now: number): Promise<void>;
+  /** Stores the successor in the secret's own format and makes it current if the lock still is; safe to repeat. */
+  store(token: string, lock: string): Promise<'stored' | 'changed'>;
+  /** The token the secret holds now (another run's successor), which this run then goes on with. */
+  adopt(): Promise<string>;
 }
 
 export interface GitLabUser {

@@ -26,6 +26,8 @@ export interface TargetWork {
   prefetched?: { variable: StoredVariable; readAt: number };
   /** Only merge into an existing variable, never create one (variables found below a covering group). */
   mustExist?: boolean;
+  /** Why the variable, as just read, must be left alone (then the result is `skipped` with that note). */
+  guard?: (existing: StoredVariable) => string | undefined;
   /** The owner as the result names it, when `target` names it by id. */
   label?: string;
   /** The group target whose coverShadowing reached this variable. */
@@ -59,6 +61,8 @@ export async function refreshTarget(work: TargetWork, store: CiVariableStore, cl
       const existing = prefetched ? prefetched.variable : await store.read(ref);
       lastRead = existing;
       if (!existing && work.mustExist) return { ...base, status: 'skipped', note: 'deleted since it was listed; nothing left to cover' };
+      const refusal = existing && work.guard?.(existing);
+      if (refusal) return { ...base, status: 'skipped', note: refusal };
       const rendered = renderValue(spec.format, currentValue(target, existing), credentials, new Date(clock.now()), { managesHost: work.managesHost, helpers: target.helpers });
       checkSize(target, rendered.value);
       const planned = planVariableWrite(spec, existing, rendered.value, { maskRefused });

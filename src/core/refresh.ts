@@ -1,11 +1,12 @@
 import type { Config } from '../config/schema.js';
+import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { coverShadowingGroups } from './cover-shadowing.js';
 import type { HostCredential } from './docker-auth.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
 import { registryHostMatcher } from './hosts.js';
-import { type MintedSlot, mintAll, toRegistryResults } from './mint.js';
+import { callerAccountFromMints, type MintedSlot, mintAll, needsCallerAccount, toRegistryResults } from './mint.js';
 import { configuredRegistries, type PlannedVariable, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';
 import { refreshTarget, type TargetWork } from './refresh-target.js';
@@ -25,6 +26,8 @@ export interface RefreshDeps {
   deadline?: number;
   /** Lists what lies below group targets, for coverShadowing; without it no group is covered. */
   discovery?: GitLabDiscovery;
+  /** The account of the identity the run mints with (STS), asked only when no mint showed it. */
+  callerAccount?: () => Promise<string>;
   /** The refresher's own GitLab token: its expiry is reported, and it is rotated when configured. */
   gitlabToken?: Omit<GitLabTokenDeps, 'clock' | 'logger' | 'onSecret' | 'deadline'>;
   onTargetDone?: (result: TargetResult, done: number, total: number) => void;
@@ -50,12 +53,13 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     ? await checkGitLabToken(config.gitlab, { ...deps.gitlabToken, clock: deps.clock, logger: deps.logger, onSecret: deps.onSecret, deadline: deps.deadline }, options.dryRun)
     : undefined;
   const slots = await mintAll(plan.calls, deps.minter, deps.logger, deps.onSecret);
+  const callerAccount = await resolveCallerAccount(config, slots, deps);
   const now = new Date(deps.clock.now());
   const publicRegistries = new Set(config.registries.filter((registry) => registry.public).map((registry) => registry.name));
   const secrets =
     config.secrets && deps.secretStore
       ? await storeSecrets(
-          { settings: config.secrets, slots, publicRegistries, dryRun: options.dryRun, now, managesHost: registryHostMatcher(config.registries) },
+          { settings: config.secrets, slots, publicRegistries, dryRun: options.dryRun, now, managesHost: registryHostMatcher(config.registries, callerAccount) },
           deps.secretStore,
           deps.logger,
         )
@@ -72,7 +76,7 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
   };
   const workFor = ({ spec, registries }: PlannedVariable) => ({
     credentials: credentialsFor(slots, registries),
-    managesHost: registryHostMatcher(configuredRegistries(config, spec)),
+    managesHost: registryHostMatcher(configuredRegistries(config, spec), callerAccount),
     dryRun: options.dryRun,
   });
   const duplicates = deps.discovery ? await findDuplicateTargets([...new Set(plan.variables.map((p) => p.target))], deps.discovery.fullPath.bind(deps.discovery)) : new Map();
@@ -84,7 +88,17 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     total += 1;
     return run(work);
   };
-  const covered = deps.discovery ? await coverShadowingGroups(plan, { config, discovery: deps.discovery, workFor, run: runFound, seen: new Set<string>() }) : [];
+  const covered = deps.discovery
+    ? await coverShadowingGroups(plan, {
+        config,
+        discovery: deps.discovery,
+        variables: deps.variables,
+        now: () => deps.clock.now(),
+        workFor,
+        run: runFound,
+        seen: new Set<string>(),
+      })
+    : [];
   const targets = [...explicit, ...covered];
 
   const registries = toRegistryResults(slots);
@@ -104,6 +118,21 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     failedTargets: targets.filter((t) => t.status === 'failed').length,
   });
   return summary;
+}
+
+/**
+ * The caller's account decides which hosts a registry without accountId manages. A mint usually shows
+ * it; otherwise STS is asked, and when that fails too no host of such a registry counts as managed.
+ */
+async function resolveCallerAccount(config: Config, slots: MintedSlot[], deps: RefreshDeps): Promise<string | undefined> {
+  const fromMints = callerAccountFromMints(slots, config.registries);
+  if (fromMints || !needsCallerAccount(config.registries) || !deps.callerAccount) return fromMints;
+  try {
+    return await deps.callerAccount();
+  } catch (error) {
+    deps.logger.warn('could not learn the caller account; hosts of registries without accountId are treated as unknown', { error: describeError(error) });
+    return undefined;
+  }
 }
 
 /** The fresh credentials for a variable's registries, one per host. */

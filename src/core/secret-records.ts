@@ -1,16 +1,8 @@
 import { SecretTooLargeError } from '../errors.js';
 import { encodeAuth, type HostCredential } from './docker-auth.js';
-import { PUBLIC_REGION } from './plan.js';
 
 /** Secrets Manager's hard limit for a secret value. */
 export const MAX_SECRET_BYTES = 65_536;
-
-export const COMBINED_SECRET_SUFFIX = 'docker-config';
-
-/** `<prefix><name>/<region>`, or `<prefix><name>` for ECR Public (one region only). */
-export function hostSecretName(prefix: string, registry: string, region: string, isPublic: boolean): string {
-  return isPublic && region === PUBLIC_REGION ? `${prefix}${registry}` : `${prefix}${registry}/${region}`;
-}
 
 export function hostSecretValue(credential: HostCredential): string {
   return JSON.stringify({

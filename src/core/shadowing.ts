@@ -14,10 +14,24 @@ export interface ShadowingRow {
 /** One owner's shadowing rows and when they were listed, or why they could not be listed. */
 export type OwnerScan = { rows: ShadowingRow[]; listedAt: number } | { error: string };
 
-/** GitLab scopes may end in wildcards (`review/*`); two scopes overlap when one can match the other. */
+/** A GitLab environment scope as a test on environment names: `*` matches any text, `/` included; case counts. */
+function scopePattern(scope: string): RegExp {
+  return new RegExp(`^${scope.split('*').map(escapeRegExp).join('[\\s\\S]*')}$`);
+}
+
+/** GitLab scopes may hold wildcards (`review/*`); two scopes overlap when one can match the other. */
 export function scopesOverlap(a: string, b: string): boolean {
-  const matches = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(value);
-  return a === b || matches(a, b) || matches(b, a);
+  return a === b || scopePattern(a).test(b) || scopePattern(b).test(a);
+}
+
+/**
+ * Whether every environment `inner` matches is matched by `outer` too (`production` lies within `*`,
+ * `review/app-1` within `review/*`, but `*` not within `production`). Each `*` of `inner` becomes a
+ * character no scope may hold, which only a `*` of `outer` can match: `outer` matches that probe exactly
+ * when it matches every name `inner` does.
+ */
+export function scopeWithin(inner: string, outer: string): boolean {
+  return scopePattern(outer).test(inner.replaceAll('*', '\u0000'));
 }
 
 /**
@@ -65,13 +79,14 @@ export async function scanShadowing(
     );
   }
   await mapWithConcurrency(owners, scan.concurrency, async function scanOwner(owner) {
+    // Before the list, not after: a long paged list holds values older than its end.
+    const listedAt = now();
     let variables: ListedVariable[];
     try {
       variables = await discovery.variables({ kind: owner.kind, id: String(owner.id) });
     } catch (error) {
       return visit(owner, { error: describeError(error) });
     }
-    const listedAt = now();
     const rows = variables.flatMap((variable) => {
       const spec = specs.find((candidate) => candidate.key === variable.key);
       const shadows = spec && scopesOverlap(variable.environmentScope, scope) && !written(owner, variable.key, variable.environmentScope);

@@ -4,9 +4,9 @@ import { mapWithConcurrency } from './concurrency.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
 import { recordedExpiry } from './formats.js';
 import { registryHostMatcher } from './hosts.js';
-import { configuredRegistries, PUBLIC_REGION, targetSelector, variableRef } from './plan.js';
+import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { hostSecretName } from './secret-records.js';
+import { hostSecretNames } from './secret-names.js';
 import type { TargetWarning } from './summary.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 
@@ -62,7 +62,14 @@ export function expiryState(hosts: HostExpiry[]): HealthState {
 }
 
 /** Read-only: what each target's variable and each host secret hold now, and how long it lasts. */
-export async function collectStatus(config: Config, variables: CiVariableStore, secrets: SecretStore | undefined, now: number): Promise<StatusReport> {
+export async function collectStatus(
+  config: Config,
+  variables: CiVariableStore,
+  secrets: SecretStore | undefined,
+  now: number,
+  /** The account registries without accountId reach; unknown: their credHelpers entries are not reported. */
+  callerAccount?: string,
+): Promise<StatusReport> {
   const jobs = config.targets.flatMap((target) => variableSpecs(target).map((spec) => ({ target, spec })));
   const targets = await mapWithConcurrency(jobs, config.gitlab.concurrency, async function statusOf({ target, spec }): Promise<TargetStatusEntry> {
     const ref = variableRef(target, spec);
@@ -74,7 +81,7 @@ export async function collectStatus(config: Config, variables: CiVariableStore, 
       const record = recordedExpiry(spec.format, stored.value);
       if (!record) return { ...base, state: 'unmanaged', detail: 'no record of a refresh by this tool in the value' };
       const hosts = hostExpiries(record.expiresAt, now);
-      const warnings = storedValueWarnings(spec, stored, registryHostMatcher(configuredRegistries(config, spec)), true);
+      const warnings = storedValueWarnings(spec, stored, registryHostMatcher(configuredRegistries(config, spec), callerAccount), true);
       const expiry = expiryState(hosts);
       // Fresh entries the Runner will not use are no better than expired ones.
       const state = expiry === 'ok' && warnings.some((w) => w.code !== 'unmasked') ? 'overridden' : expiry;
@@ -92,7 +99,7 @@ export async function collectStatus(config: Config, variables: CiVariableStore, 
  * What a stored value needs a person for, for doctor and status: ECR credentials held unmasked, and
  * `credsStore` or `credHelpers` entries that keep the Runner from using the fresh entries.
  */
-export function storedValueWarnings(spec: VariableSpec, stored: StoredVariable, isManaged: (host: string) => boolean, holdsCredentials: boolean): TargetWarning[] {
+export function storedValueWarnings(spec: VariableSpec, stored: StoredVariable, isManaged: ((host: string) => boolean) | undefined, holdsCredentials: boolean): TargetWarning[] {
   const warnings: TargetWarning[] = [];
   if (holdsCredentials && spec.masked && !stored.masked) {
     warnings.push({
@@ -101,15 +108,13 @@ export function storedValueWarnings(spec: VariableSpec, stored: StoredVariable, 
         "holds ECR credentials UNMASKED: any job that prints its environment shows the passwords in its log; run a refresh: it masks the variable (if it cannot, the refresh's warning says why), or set masked: false for this variable to accept it",
     });
   }
-  if (spec.format === 'docker-config') warnings.push(...helperWarnings(findHelperOverrides(parseDockerConfig(stored.value ?? '{}'), isManaged)));
+  // Unknown managed hosts: credsStore is still reported, credHelpers entries are not guessed at.
+  if (spec.format === 'docker-config') warnings.push(...helperWarnings(findHelperOverrides(parseDockerConfig(stored.value ?? '{}'), isManaged ?? (() => false))));
   return warnings;
 }
 
 async function collectSecretStatus(config: Config, secrets: SecretStore, now: number): Promise<SecretStatusEntry[]> {
-  const prefix = config.secrets?.prefix ?? '';
-  const names = config.registries.flatMap((registry) =>
-    registry.public ? [hostSecretName(prefix, registry.name, PUBLIC_REGION, true)] : (registry.regions ?? []).map((region) => hostSecretName(prefix, registry.name, region, false)),
-  );
+  const names = hostSecretNames(config).map((secret) => secret.name);
   return mapWithConcurrency(names, 4, async function secretStatus(name): Promise<SecretStatusEntry> {
     try {
       const value = await secrets.read(name);

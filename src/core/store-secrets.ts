@@ -4,7 +4,8 @@ import { mapWithConcurrency } from './concurrency.js';
 import { type HostCredential, mergeDockerAuth, parseDockerConfig, serialiseDockerConfig } from './docker-auth.js';
 import type { MintedSlot } from './mint.js';
 import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
-import { assertSecretSize, COMBINED_SECRET_SUFFIX, hostSecretName, hostSecretValue } from './secret-records.js';
+import { combinedSecretName, hostSecretName } from './secret-names.js';
+import { assertSecretSize, hostSecretValue } from './secret-records.js';
 import type { SecretResult } from './summary.js';
 
 /** Secrets Manager shares 50 writes/s per region across all write APIs: stay far below it. */
@@ -37,10 +38,11 @@ export async function storeSecrets(input: StoreSecretsInput, store: SecretStore,
     name: hostSecretName(settings.prefix, slot.registry, slot.region, publicRegistries.has(slot.registry)),
     value: async () => hostSecretValue(slot.credential),
   }));
+  const combined = combinedSecretName(settings.prefix);
   writes.push({
-    name: `${settings.prefix}${COMBINED_SECRET_SUFFIX}`,
+    name: combined,
     value: async () => {
-      const current = await store.read(`${settings.prefix}${COMBINED_SECRET_SUFFIX}`);
+      const current = await store.read(combined);
       const base = current === undefined ? {} : parseDockerConfig(current);
       return serialiseDockerConfig(
         mergeDockerAuth(

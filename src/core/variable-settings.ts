@@ -31,7 +31,14 @@ export interface SettingsContext {
  * and the config wants it, and is made raw only when that cannot change what it expands to.
  */
 export function planVariableWrite(spec: VariableSpec, existing: StoredVariable | undefined, value: string, context: SettingsContext = {}): PlannedWrite {
-  return existing ? planUpdate(spec, existing, value, context) : planCreate(spec, value, context);
+  const planned = existing ? planUpdate(spec, existing, value, context) : planCreate(spec, value, context);
+  const protectedAfter = planned.write.settings.protected ?? existing?.protected;
+  if (spec.access === 'push' && protectedAfter !== true) {
+    throw new UnsafeMergeError(
+      `${spec.key} carries push credentials, which go only into protected variables, and it is unprotected in GitLab; left unchanged: protect it in GitLab, or set protected: true on this variable in the config`,
+    );
+  }
+  return planned;
 }
 
 function planCreate(spec: VariableSpec, value: string, context: SettingsContext): PlannedWrite {

@@ -40,6 +40,8 @@ export function refreshMetricsRecord(summary: RefreshSummary, now: Date, facts: 
   const earliest = facts.narrowed ? undefined : earliestHeldExpiry(summary);
   if (earliest !== undefined) values.push(['SecondsUntilEarliestExpiry', secondsUntil(earliest, now), 'Seconds']);
   if (facts.gitlabTokenExpiresAt !== undefined) values.push(['SecondsUntilGitLabTokenExpiry', secondsUntil(facts.gitlabTokenExpiresAt, now), 'Seconds']);
+  // 1 when a rotate got no clear answer: the old token may be revoked and its successor lost (alarmed).
+  if (summary.gitlabToken) values.push(['GitLabTokenRotationUnknown', summary.gitlabToken.outcomeUnknown ? 1 : 0, 'Count']);
   return {
     _aws: {
       Timestamp: now.getTime(),

@@ -53,8 +53,9 @@ describe('CLI: several variables per target (push credentials)', () => {
     const login = sandbox.gitlab.getVariable(group, 'ECR_LOGIN');
     expect(login).toMatchObject({ variable_type: 'env_var', protected: false, masked: true });
     expect(JSON.parse(login?.value ?? '{}')).toEqual({
-      [US]: { username: 'AWS', password: `${MOTO_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z' },
-      [EU]: { username: 'AWS', password: `${MOTO_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z' },
+      // Created by the tool: its entries carry the mark that lets a later run remove them when their registry goes.
+      [US]: { username: 'AWS', password: `${MOTO_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z', managedBy: 'ecr-gitlab-refresher' },
+      [EU]: { username: 'AWS', password: `${MOTO_ACCOUNT}-auth-token`, expiresAt: '2015-01-01T00:00:00.000Z', managedBy: 'ecr-gitlab-refresher' },
     });
     // The pull variable of the project still merges as before.
     expect(JSON.parse(sandbox.gitlab.getVariable({ project: sandbox.ids.api as number }, 'DOCKER_AUTH_CONFIG')?.value ?? '{}').credHelpers).toEqual({ 'gcr.io': 'gcloud' });

@@ -1,11 +1,11 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCliProcess } from '../support/cli-process.js';
-import { freePort } from '../support/moto.js';
+import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/htpasswd-registry.js';
 import { writeOciImage } from '../support/oci-image.js';
 import { PROD_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
 import { hasBinary } from '../support/system-tools.js';
@@ -21,7 +21,7 @@ if (missing.length > 0) console.warn(`real-registry-client: skipped, missing ${m
  */
 describe.skipIf(missing.length > 0)('Real client: skopeo against docker-registry with the refreshed file variable', () => {
   let sandbox: Sandbox;
-  let registry: ChildProcess;
+  let registry: HtpasswdRegistry;
   let address: string;
   let work: string;
   let authfile: string;
@@ -42,35 +42,16 @@ describe.skipIf(missing.length > 0)('Real client: skopeo against docker-registry
     const value = JSON.parse(variable?.value ?? '{}');
     const password = Buffer.from(value.auths[host].auth, 'base64').toString().split(':')[1] as string;
 
-    address = `127.0.0.1:${await freePort()}`;
+    registry = await startHtpasswdRegistry(work, password);
+    address = registry.address;
     value.auths = { [address]: value.auths[host] };
     authfile = join(work, 'ECR_DOCKER_CONFIG');
     writeFileSync(authfile, JSON.stringify(value));
-
-    writeFileSync(join(work, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', 'AWS', password]));
-    writeFileSync(
-      join(work, 'registry.yml'),
-      stringify({
-        version: 0.1,
-        log: { level: 'error' },
-        storage: { filesystem: { rootdirectory: join(work, 'data') } },
-        http: { addr: address },
-        auth: { htpasswd: { realm: 'test', path: join(work, 'htpasswd') } },
-      }),
-    );
-    registry = spawn('docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      const status = await fetch(`http://${address}/v2/`)
-        .then((r) => r.status)
-        .catch(() => 0);
-      if (status === 401) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     image = writeOciImage(join(work, 'image'));
   }, 120_000);
 
   afterAll(async () => {
-    registry?.kill();
+    registry?.stop();
     await sandbox?.stop();
   });
 

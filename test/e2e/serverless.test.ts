@@ -127,7 +127,14 @@ describe('serverless (osls) package', () => {
 
     it('alarms fire in time: within 9 hours of the last successful refresh, also when runs stop altogether', () => {
       const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([name, alarm]) => [name, alarm.Properties]));
-      expect(Object.keys(alarms).sort()).toEqual(['GitLabTokenExpiryAlarm', 'RefreshErrorsAlarm', 'RefreshStalledAlarm', 'TargetsFailedAlarm', 'TokenExpiryAlarm']);
+      expect(Object.keys(alarms).sort()).toEqual([
+        'GitLabTokenExpiryAlarm',
+        'GitLabTokenRotationUnknownAlarm',
+        'RefreshErrorsAlarm',
+        'RefreshStalledAlarm',
+        'TargetsFailedAlarm',
+        'TokenExpiryAlarm',
+      ]);
       for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([TOPIC]);
       const interval = 6 * HOUR;
       // A run reporting less than interval + 3 h alarms at once: the next run would leave under 3 h.
@@ -154,8 +161,15 @@ describe('serverless (osls) package', () => {
       expect(stalled.EvaluationPeriods * HOUR).toBeGreaterThan(interval);
       expect((stalled.EvaluationPeriods + 1) * HOUR).toBeLessThanOrEqual(9 * HOUR);
       expect(alarms.GitLabTokenExpiryAlarm).toMatchObject({ MetricName: 'SecondsUntilGitLabTokenExpiry', Threshold: 14 * 86400, TreatMissingData: 'notBreaching' });
+      // A rotate without an answer may have revoked the token: one such run is enough to page.
+      expect(alarms.GitLabTokenRotationUnknownAlarm).toMatchObject({
+        MetricName: 'GitLabTokenRotationUnknown',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
       // The stage is a dimension: a dev stack never feeds prod's alarms.
-      for (const name of ['TokenExpiryAlarm', 'RefreshStalledAlarm', 'GitLabTokenExpiryAlarm', 'TargetsFailedAlarm']) {
+      for (const name of ['TokenExpiryAlarm', 'RefreshStalledAlarm', 'GitLabTokenExpiryAlarm', 'GitLabTokenRotationUnknownAlarm', 'TargetsFailedAlarm']) {
         expect(alarms[name]?.Dimensions).toEqual([
           { Name: 'Service', Value: 'ecr-gitlab-refresher' },
           { Name: 'Stage', Value: 'dev' },
@@ -212,8 +226,19 @@ describe('serverless (osls) package', () => {
     });
 
     it('grants least privilege: "*" only for the token actions, pull on the repositories the own role mints for', () => {
-      const statements = statementsOf(template);
-      expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+      const all = statementsOf(template);
+      // The secrets prefix (ecr-gitlab-refresher/) covers the token secret (ecr-gitlab-refresher/gitlab-token):
+      // without rotation, writing it is denied outright.
+      expect(all.filter((statement) => statement.Effect !== 'Allow')).toEqual([
+        {
+          role: 'RefreshRole',
+          Effect: 'Deny',
+          Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'],
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr-gitlab-refresher/gitlab-token-??????' },
+        },
+      ]);
+      const statements = all.filter((statement) => statement.Effect === 'Allow');
+      expect(statements.length).toBeGreaterThan(5);
       const wildcard = statements.filter((statement) => JSON.stringify(statement.Resource) === '"*"');
       expect(wildcard.map((statement) => [statement.role, statement.Action])).toEqual([
         ['RefreshRole', ['ecr:GetAuthorizationToken']],
@@ -265,8 +290,9 @@ describe('serverless (osls) package', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:us-east-1:333333333333:repository/*' },
     ]);
     expect(byAction(statements, 'secretsmanager:PutSecretValue').map((statement) => statement.Resource)).toContainEqual({
-      'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-*',
+      'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:gl/token-??????',
     });
+    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([]);
     expect(byAction(statements, 's3:GetObject')[0]?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::existing-helpers/docker-credential-ecr-login/*' });
   });
 

@@ -6,6 +6,7 @@ import { EcrTokenMinter } from '../../src/adapters/aws/ecr-token-minter.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { SecretsManagerStore, SecretsManagerTokenSecret } from '../../src/adapters/aws/secrets-manager-store.js';
 import { type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
+import { currentSecret, storeSecretByHand } from '../support/secrets.js';
 
 let moto: MotoServer;
 let restoreEnv: () => void;
@@ -78,10 +79,62 @@ describe('Class: SecretsManagerStore (moto)', () => {
     await store.write('gl/bare', 'glpat-bare-token-value-1234', { description: 'd' });
     await store.write('gl/json', '{"token":"glpat-json-token-value-1234"}', { description: 'd' });
     await store.write('gl/bad', '{"tok":"x"}', { description: 'd' });
-    await expect(new SecretsManagerTokenSecret(store, 'gl/bare').read()).resolves.toBe('glpat-bare-token-value-1234');
-    await expect(new SecretsManagerTokenSecret(store, 'gl/json').read()).resolves.toBe('glpat-json-token-value-1234');
-    await expect(new SecretsManagerTokenSecret(store, 'gl/bad').read()).rejects.toThrowError('GitLab token secret gl/bad is JSON without a "token" string');
-    await expect(new SecretsManagerTokenSecret(store, 'gl/missing').read()).rejects.toThrowError(/does not exist/);
+    await expect(new SecretsManagerTokenSecret(store.client, 'gl/bare').read()).resolves.toBe('glpat-bare-token-value-1234');
+    await expect(new SecretsManagerTokenSecret(store.client, 'gl/json').read()).resolves.toBe('glpat-json-token-value-1234');
+    await expect(new SecretsManagerTokenSecret(store.client, 'gl/bad').read()).rejects.toThrowError('GitLab token secret gl/bad is JSON without a "token" string');
+    await expect(new SecretsManagerTokenSecret(store.client, 'gl/missing').read()).rejects.toThrowError(/does not exist/);
+  });
+});
+
+describe('Class: SecretsManagerTokenSecret, the rotation lock (moto)', () => {
+  const NAME = 'gl/rotating';
+  const client = new SecretsManagerStore().client as SecretsManagerClient;
+  const current = () => currentSecret(client, NAME);
+  const storeByHand = (secretValue: string) => storeSecretByHand(client, NAME, secretValue);
+  const value = async () => JSON.parse((await current()) ?? '{}');
+  const opened = async () => {
+    const secret = new SecretsManagerTokenSecret(new SecretsManagerStore().client, NAME);
+    await secret.read();
+    return secret;
+  };
+
+  it('lets one run take the lock, shows it to every other run, and stores the successor keeping the other keys', async () => {
+    await new SecretsManagerStore().write(NAME, JSON.stringify({ token: 'glpat-old-token-value-000001', owner: 'platform' }), { description: 'd' });
+    const first = await opened();
+    const second = await opened();
+    const seen = await first.state();
+    expect(seen).toEqual({ version: expect.any(String), changed: false });
+    expect(await second.state()).toEqual(seen);
+
+    const lock = await first.lock(seen.version, 1_700_000_000_000);
+    expect(lock).toMatchObject({ taken: true });
+    // The lock is a real write that keeps the token, and every reader sees it.
+    expect(await value()).toEqual({ token: 'glpat-old-token-value-000001', owner: 'platform' });
+    expect(await second.state()).toMatchObject({ changed: false, lockedAt: 1_700_000_000_000 });
+    // The other run saw the version before the lock: its compare-and-swap fails.
+    await expect(second.lock(seen.version, 1_700_000_000_001)).resolves.toEqual({ taken: false });
+
+    const taken = lock as { taken: true; lock: string };
+    await expect(first.store('glpat-new-token-value-000002', taken.lock)).resolves.toBe('stored');
+    // Repeating the store (an answer lost) neither fails nor writes again.
+    await expect(first.store('glpat-new-token-value-000002', taken.lock)).resolves.toBe('stored');
+    expect(await value()).toEqual({ token: 'glpat-new-token-value-000002', owner: 'platform' });
+    expect(await (await opened()).state()).toEqual({ version: expect.any(String), changed: false });
+    expect(await second.state()).toMatchObject({ changed: true });
+  });
+
+  it('gives the lock back after a refusal, and never overwrites a value someone stored during the rotation', async () => {
+    await new SecretsManagerStore().write(NAME, 'glpat-bare-token-value-00003', { description: 'd' });
+    const run = await opened();
+    const before = await run.state();
+    const lock = (await run.lock(before.version, Date.now())) as { taken: true; lock: string };
+    await run.unlock(lock.lock, before.version);
+    expect(await run.state()).toEqual({ version: before.version, changed: false });
+
+    const again = (await run.lock(before.version, Date.now())) as { taken: true; lock: string };
+    await storeByHand('glpat-stored-by-hand-value-04');
+    await expect(run.store('glpat-successor-value-000005', again.lock)).resolves.toBe('changed');
+    expect(await current()).toBe('glpat-stored-by-hand-value-04');
   });
 });
 

@@ -49,13 +49,14 @@ beforeAll(async () => {
   await gitlab.start();
   const bot = gitlab.addUser('bot');
   gitlab.addToken(TOKEN, bot);
-  for (const group of ['corp', 'corp/a', 'corp/a/b', 'corp/many', 'elsewhere', 'prod-group']) ids[group] = gitlab.addGroup(group);
+  for (const group of ['corp', 'corp/a', 'corp/a/b', 'corp/many', 'elsewhere', 'prod-group', 'rules']) ids[group] = gitlab.addGroup(group);
+  for (const path of ['rules/star', 'rules/prod', 'rules/prod-protected', 'rules/push-open', 'rules/push-protected']) ids[path] = gitlab.addProject(path);
   for (const path of ['corp/a/b/deep', 'corp/a/prod-only', 'corp/hidden', 'corp/broken', 'corp/explicit', 'corp/other-key', 'corp/leaving', 'corp/untouched']) {
     ids[path] = gitlab.addProject(path);
   }
   for (let i = 0; i < 120; i++) ids[`corp/many/p${i}`] = gitlab.addProject(`corp/many/p${i}`);
   for (const path of ['elsewhere/shared', 'elsewhere/arriving', 'prod-group/staging-only', 'prod-group/review', 'prod-group/prod']) ids[path] = gitlab.addProject(path);
-  for (const group of ['corp', 'elsewhere', 'prod-group']) gitlab.addMember('group', ids[group] as number, bot, ACCESS.owner);
+  for (const group of ['corp', 'elsewhere', 'prod-group', 'rules']) gitlab.addMember('group', ids[group] as number, bot, ACCESS.owner);
   gitlab.shareProject(ids['elsewhere/shared'] as number, ids.corp as number);
   gitlab.moveProject(ids['corp/leaving'] as number, 'elsewhere/leaving');
   gitlab.moveProject(ids['elsewhere/arriving'] as number, 'corp/arriving');
@@ -138,5 +139,48 @@ describe('coverShadowing: a group target that reaches every variable below it th
     expect(summary.targets.map((t) => t.status)).toEqual(['updated', 'failed']);
     expect(summary.targets[1]?.error).toMatch(new RegExp(`project:${ids['corp/explicit']} is project:corp/explicit, which project:CORP/explicit already targets`));
     expect(gitlab.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
+
+  describe('never moves credentials into a weaker variable', () => {
+    const changedOwners = (before: Record<string, unknown>) => {
+      const after = gitlab.snapshot();
+      return Object.keys(after).filter((owner) => JSON.stringify(after[owner]) !== JSON.stringify(before[owner]));
+    };
+
+    it('covers a scoped group target only in rows within its scope, and only as protected as its own variable', async () => {
+      gitlab.putVariable(project('rules/star'), { key: KEY, value: theirs(), raw: true, protected: true });
+      gitlab.putVariable(project('rules/prod'), { key: KEY, value: theirs(), raw: true, environment_scope: 'production' });
+      gitlab.putVariable(project('rules/prod-protected'), { key: KEY, value: theirs(), raw: true, environment_scope: 'production', protected: true });
+      const before = gitlab.snapshot();
+      const summary = await refresh([{ group: 'rules', environmentScope: 'production', protected: true, coverShadowing: true }]);
+      const below = Object.fromEntries(summary.targets.filter((t) => t.via).map((t) => [t.target, t]));
+      expect(below['project:rules/star']).toMatchObject({
+        status: 'skipped',
+        note: expect.stringMatching(/^not covered: wider scope than group:rules's DOCKER_AUTH_CONFIG \("\*" reaches/),
+      });
+      expect(below['project:rules/prod']).toMatchObject({
+        status: 'skipped',
+        note: expect.stringMatching(/^not covered: less protected than group:rules's DOCKER_AUTH_CONFIG \(which is protected\)/),
+      });
+      expect(below['project:rules/prod-protected']).toMatchObject({ status: 'updated', via: 'group:rules' });
+      // Only the group's own variable and the one covered row changed; the refused rows are byte for byte as they were.
+      expect(changedOwners(before).sort()).toEqual([`group:${ids.rules}`, `project:${ids['rules/prod-protected']}`].sort());
+      expect(summary.ok).toBe(true);
+    });
+
+    it('never writes push credentials into an unprotected variable below the group', async () => {
+      gitlab.putVariable(project('rules/push-open'), { key: 'ECR_DOCKER_CONFIG', value: theirs(), raw: true });
+      gitlab.putVariable(project('rules/push-protected'), { key: 'ECR_DOCKER_CONFIG', value: theirs(), raw: true, protected: true });
+      const before = gitlab.snapshot();
+      const summary = await refresh([{ group: 'rules', coverShadowing: true, variables: [{ name: 'ECR_DOCKER_CONFIG', access: 'push' }] }]);
+      const below = Object.fromEntries(summary.targets.filter((t) => t.via).map((t) => [`${t.target} ${t.variable}`, t]));
+      expect(below['project:rules/push-open ECR_DOCKER_CONFIG']).toMatchObject({
+        status: 'skipped',
+        note: expect.stringContaining('push credentials, which go only into protected variables'),
+      });
+      expect(below['project:rules/push-protected ECR_DOCKER_CONFIG']).toMatchObject({ status: 'updated' });
+      expect(gitlab.getVariable(project('rules/push-open'), 'ECR_DOCKER_CONFIG')?.value).toBe(theirs());
+      expect(changedOwners(before).sort()).toEqual([`group:${ids.rules}`, `project:${ids['rules/push-protected']}`].sort());
+    });
   });
 });

@@ -42,8 +42,10 @@ interface TokenInfo {
   /** `YYYY-MM-DD`; a token stops working at the start of that day (UTC). */
   expiresAt?: string;
   revoked: boolean;
-  /** The token a rotation replaced this one with (GitLab's token family, for reuse detection). */
-  successor?: string;
+  /** Tokens rotated from one another share a family (GitLab's reuse detection revokes all of it). */
+  family: number;
+  /** Set once the token was rotated: its successor. */
+  rotatedTo?: string;
 }
 
 export interface Faults {
@@ -166,8 +168,15 @@ export class GitLabEmulator {
     return id;
   }
 
-  addToken(token: string, userId: number, scopes: string[] = ['api'], name = 'refresher', options: { expiresAt?: string } = {}): void {
-    this.tokens.set(token, { id: this.nextId++, userId, scopes, name, expiresAt: options.expiresAt, revoked: false });
+  addToken(token: string, userId: number, scopes: string[] = ['api'], name = 'refresher', options: { expiresAt?: string; family?: number } = {}): void {
+    const id = this.nextId++;
+    this.tokens.set(token, { id, userId, scopes, name, expiresAt: options.expiresAt, revoked: false, family: options.family ?? id });
+  }
+
+  /** Every token of a family that still works (rotation leaves exactly one). */
+  activeTokensOfFamily(token: string): string[] {
+    const family = this.tokens.get(token)?.family;
+    return [...this.tokens].filter(([, info]) => info.family === family && !info.revoked).map(([value]) => value);
   }
 
   /** The stored record of a token, for tests (revoked, expiry). */
@@ -263,7 +272,137 @@ export class GitLabEmulator {
   resetFaults(): void {
     this.faults = structuredClone(NO_FAULTS);
     this.injected.length = 0;
+    this.scriptedFaults.length = 0;
     this.window.clear();
+  }
+
+  // ---- explain: namespaces, default branches, refs, protected refs, and the oracle --------------
+
+  private readonly personalProjects = new Set<number>();
+  private readonly defaultBranches = new Map<number, string>();
+  private readonly repositoryRefs = new Map<number, { branches: Set<string>; tags: Set<string> }>();
+  private readonly protectedRules = new Map<number, { branches: string[]; tags: string[] }>();
+
+  /** A project in a user's personal namespace (`alice/tool`): GitLab passes it no group variables. */
+  addPersonalProject(fullPath: string): number {
+    const id = this.nextId++;
+    const project = { id, fullPath };
+    this.projects.set(id, project);
+    this.personalProjects.add(id);
+    this.byPath.set(`project:${fullPath.toLowerCase()}`, project);
+    return id;
+  }
+
+  /** Branches and tags that exist in the project's repository (the default branch always does). */
+  addRefs(projectId: number, refs: { branches?: string[]; tags?: string[] }): void {
+    const known = this.refsOf(projectId);
+    for (const branch of refs.branches ?? []) known.branches.add(branch);
+    for (const tag of refs.tags ?? []) known.tags.add(tag);
+  }
+
+  setDefaultBranch(projectId: number, branch: string): void {
+    this.defaultBranches.set(projectId, branch);
+  }
+
+  /** Protected branch and tag rules: exact names or wildcards such as `release/*`. */
+  protectRefs(projectId: number, rules: { branches?: string[]; tags?: string[] }): void {
+    const current = this.protectedRules.get(projectId) ?? { branches: [], tags: [] };
+    this.protectedRules.set(projectId, { branches: [...current.branches, ...(rules.branches ?? [])], tags: [...current.tags, ...(rules.tags ?? [])] });
+  }
+
+  /**
+   * ORACLE (tests only): which definitions of `key` a job of this project receives, computed by GitLab's
+   * rules (lib/gitlab/ci/variables/builder.rb, HasEnvironmentScope, Project#protected_for?) from the
+   * emulator's own state, independently of the code under test: instance rows, then each group's root
+   * first, then the project's, each level's matching rows ordered `*`, wildcards, exact; protected rows
+   * only on a protected ref; the last one wins. Two different wildcards tied at the end have no order.
+   * `ref` is what a pipeline runs for: `refs/heads/NAME`, `refs/tags/NAME`, `refs/merge-requests/N/head`,
+   * or a bare name that GitLab expands (tag first, then branch).
+   */
+  oracleJobVariable(projectId: number, job: { environment?: string; ref: string }, key = 'DOCKER_AUTH_CONFIG'): OracleAnswer {
+    const project = this.projects.get(projectId);
+    if (!project) throw new Error(`project ${projectId} missing`);
+    const isProtected = this.oracleProtectedFor(projectId, job.ref);
+    const ordered: Array<{ level: string; variable: EmulatedVariable; rank: number }> = [];
+    const take = (level: string, owner: string, scoped: boolean) => {
+      const rows = this.list(owner).filter((row) => row.key === key && (isProtected || !row.protected));
+      const ranked = rows.map((variable) => ({ level, variable, rank: scoped ? oracleRank(variable.environment_scope, job.environment) : 0 })).filter((row) => row.rank >= 0);
+      // A stable sort keeps id order within a rank, where GitLab's SQL leaves the order open.
+      ordered.push(...ranked.sort((a, b) => a.rank - b.rank));
+    };
+    take('instance', 'instance', false);
+    const groups: Namespace[] = [];
+    for (let parent = project.parentId; parent !== undefined; parent = this.groups.get(parent)?.parentId) groups.unshift(this.groups.get(parent) as Namespace);
+    for (const group of groups) take(`group:${group.fullPath}`, `group:${group.id}`, true);
+    take(`project:${project.fullPath}`, `project:${project.id}`, true);
+    const last = ordered[ordered.length - 1];
+    if (!last) return { kind: 'none', protectedRef: isProtected };
+    const tied = ordered.filter((row) => row.level === last.level && row.rank === last.rank);
+    if (tied.length > 1) return { kind: 'undefined-order', variables: tied.map((row) => ({ level: row.level, variable: row.variable })), protectedRef: isProtected };
+    return { kind: 'one', level: last.level, variable: last.variable, protectedRef: isProtected };
+  }
+
+  private oracleProtectedFor(projectId: number, ref: string): boolean {
+    const rules = this.protectedRules.get(projectId) ?? { branches: [], tags: [] };
+    const known = this.refsOf(projectId);
+    let kind: 'branch' | 'tag' | undefined;
+    let name = ref;
+    if (ref.startsWith('refs/heads/')) [kind, name] = ['branch', ref.slice('refs/heads/'.length)];
+    else if (ref.startsWith('refs/tags/')) [kind, name] = ['tag', ref.slice('refs/tags/'.length)];
+    else if (!ref.startsWith('refs/')) kind = known.tags.has(ref) ? 'tag' : known.branches.has(ref) ? 'branch' : undefined;
+    if (kind === undefined) return false;
+    return (kind === 'branch' ? rules.branches : rules.tags).some((rule) => rule === name || (rule.includes('*') && globMatch(name, rule)));
+  }
+
+  private refsOf(projectId: number): { branches: Set<string>; tags: Set<string> } {
+    let refs = this.repositoryRefs.get(projectId);
+    if (!refs) {
+      refs = { branches: new Set([this.defaultBranches.get(projectId) ?? 'main']), tags: new Set() };
+      this.repositoryRefs.set(projectId, refs);
+    }
+    return refs;
+  }
+
+  /** What GET /projects/:id and /groups/:id add: the namespace and default branch, and a group's parent id. */
+  private namespaceDetails(kind: 'project' | 'group', owner: Namespace): Record<string, unknown> {
+    if (kind === 'group') return { parent_id: owner.parentId ?? null };
+    if (this.personalProjects.has(owner.id)) {
+      const path = owner.fullPath.slice(0, owner.fullPath.lastIndexOf('/'));
+      return { default_branch: this.defaultBranches.get(owner.id) ?? 'main', namespace: { id: 0, kind: 'user', full_path: path, path, parent_id: null } };
+    }
+    const group = this.groups.get(owner.parentId as number);
+    return {
+      default_branch: this.defaultBranches.get(owner.id) ?? 'main',
+      namespace: { id: group?.id, kind: 'group', full_path: group?.fullPath, path: group?.fullPath.split('/').pop(), parent_id: group?.parentId ?? null },
+    };
+  }
+
+  /**
+   * Protected branches and tags (GitLab lists group-level protected branches too, at most 100), and
+   * single branches and tags of the repository. Reading code needs Reporter; unknown refs are 404s.
+   */
+  private explainRoute(method: string, url: URL, path: string, auth: TokenInfo): { status: number; body: unknown; headers?: Record<string, string> } | undefined {
+    if (method !== 'GET') return undefined;
+    const rules = /^\/projects\/([^/]+)\/protected_(branches|tags)$/.exec(path);
+    const single = /^\/projects\/([^/]+)\/repository\/(branches|tags)\/(.+)$/.exec(path);
+    const match = rules ?? single;
+    if (!match) return undefined;
+    const project = this.resolve('project', match[1] as string, auth.userId);
+    if (!this.users.get(auth.userId)?.admin && this.accessLevel('project', project.id, auth.userId) < ACCESS.reporter) throw new HttpError(403, { message: '403 Forbidden' });
+    this.requireScope(auth, method);
+    if (rules) {
+      const stored = this.protectedRules.get(project.id) ?? { branches: [], tags: [] };
+      const names = rules[2] === 'branches' ? stored.branches : stored.tags;
+      return this.page(
+        url,
+        names.map((name, index) => ({ id: index + 1, name, ...(rules[2] === 'branches' ? { push_access_levels: [], merge_access_levels: [] } : { create_access_levels: [] }) })),
+      );
+    }
+    const name = decodeURIComponent(match[3] as string);
+    const refs = this.refsOf(project.id);
+    const isBranch = match[2] === 'branches';
+    if (!(isBranch ? refs.branches : refs.tags).has(name)) throw new HttpError(404, { message: `404 ${isBranch ? 'Branch' : 'Tag'} Not Found` });
+    return { status: 200, body: { name, ...(isBranch ? { default: name === (this.defaultBranches.get(project.id) ?? 'main') } : {}) } };
   }
 
   // ---- HTTP ----------------------------------------------------------------------------------
@@ -286,6 +425,7 @@ export class GitLabEmulator {
       return;
     }
     const token = this.tokenOf(request);
+    if (method === 'POST' && url.pathname.endsWith('/personal_access_tokens/self/rotate')) this.detectReuse(token);
     const throttled = this.throttle(token);
     if (throttled) return this.send(response, record, 429, 'Retry later\n', throttled);
     const rateHeaders = this.rateHeaders(token);
@@ -372,8 +512,9 @@ export class GitLabEmulator {
 
   private route(method: string, url: URL, body: Record<string, unknown>, token: string | undefined): { status: number; body: unknown; headers?: Record<string, string> } {
     const path = url.pathname.replace(/^\/api\/v4/, '');
-    if (method === 'POST' && path === '/personal_access_tokens/self/rotate') this.detectRotationReuse(token);
     const auth = this.authenticate(token);
+    const forExplain = this.explainRoute(method, url, path, auth);
+    if (forExplain) return forExplain;
     let match: RegExpExecArray | null;
     if (method === 'GET' && path === '/user') return { status: 200, body: this.userBody(auth.userId) };
     if (method === 'GET' && path === '/personal_access_tokens/self') return { status: 200, body: tokenBody(auth) };
@@ -383,7 +524,13 @@ export class GitLabEmulator {
       const owner = this.resolve(kind, match[2] as string, auth.userId);
       return {
         status: 200,
-        body: { id: owner.id, full_path: owner.fullPath, path_with_namespace: owner.fullPath, permissions: this.permissionsBody(kind, owner.id, auth.userId) },
+        body: {
+          id: owner.id,
+          full_path: owner.fullPath,
+          path_with_namespace: owner.fullPath,
+          permissions: this.permissionsBody(kind, owner.id, auth.userId),
+          ...this.namespaceDetails(kind, owner),
+        },
       };
     }
     if ((match = /^\/(projects|groups)\/([^/]+)\/members\/all\/(\d+)$/.exec(path)) && method === 'GET') {
@@ -535,6 +682,23 @@ export class GitLabEmulator {
     });
   }
 
+  // ---- answers lost after GitLab applied the request, and token reuse detection ----------------
+
+  /** The next `times` matching requests are applied, then their connection is destroyed without an answer (a scripted fault). */
+  dropAfterApply(match: (method: string, path: string) => boolean, times = 1): void {
+    this.script({ match: ({ method, path }) => match(method, path), effect: 'drop-after-apply', times });
+  }
+
+  /**
+   * GitLab (issue 524639): a rotate sent with a token that was already rotated revokes the whole token
+   * family, the successor nobody may have received included. The request itself then fails with 401.
+   */
+  private detectReuse(token: string | undefined): void {
+    const info = token ? this.tokens.get(token) : undefined;
+    if (!info?.rotatedTo) return;
+    for (const other of this.tokens.values()) if (other.family === info.family) other.revoked = true;
+  }
+
   // ---- identity and permissions ---------------------------------------------------------------
 
   private authenticate(token: string | undefined): TokenInfo {
@@ -564,8 +728,8 @@ export class GitLabEmulator {
     }
     auth.revoked = true;
     const successor = `glpat-rotated${Math.random().toString(36).slice(2).padEnd(20, '0')}`;
-    auth.successor = successor;
-    this.addToken(successor, auth.userId, auth.scopes, auth.name, { expiresAt: requested });
+    auth.rotatedTo = successor;
+    this.addToken(successor, auth.userId, auth.scopes, auth.name, { expiresAt: requested, family: auth.family });
     return { status: 200, body: { ...tokenBody(this.tokens.get(successor) as TokenInfo), token: successor } };
   }
 
@@ -634,9 +798,9 @@ export class GitLabEmulator {
   /** Forgets everything (namespaces, users, tokens, variables, requests, faults): ids start at 1 again. */
   reset(): void {
     for (const map of [this.users, this.tokens, this.groups, this.projects, this.members, this.byPath, this.redirects, this.variables]) map.clear();
+    for (const explainState of [this.personalProjects, this.defaultBranches, this.repositoryRefs, this.protectedRules]) explainState.clear();
     this.nextId = 1;
     this.requests.length = 0;
-    this.scriptedFaults.length = 0;
     this.groupScopesLicensed = true;
     this.maxTokenLifetimeDays = 365;
     this.resetFaults();
@@ -715,19 +879,6 @@ export class GitLabEmulator {
       return { owner, variableKey: typeof body.key === 'string' ? body.key : undefined, scope };
     }
     return { owner, variableKey: decodeURIComponent(inPath), scope: scoped ? scopeFilter(url, body) : '*' };
-  }
-
-  /**
-   * GitLab's reuse detection (issue 524639): a rotate request made with a token that a rotation already
-   * revoked revokes the whole family, the successor nobody may have stored included.
-   */
-  private detectRotationReuse(token: string | undefined): void {
-    let info = token ? this.tokens.get(token) : undefined;
-    if (!info?.revoked || !info.successor) return;
-    while (info?.successor) {
-      info = this.tokens.get(info.successor);
-      if (info) info.revoked = true;
-    }
   }
 }
 
@@ -824,4 +975,38 @@ function seeded(seed: number): () => number {
     state = (state * 1664525 + 1013904223) >>> 0;
     return state / 2 ** 32;
   };
+}
+
+/** The oracle's answer: no definition, the one the job gets, or the tied wildcards GitLab leaves unordered. */
+export type OracleAnswer =
+  | { kind: 'none'; protectedRef: boolean }
+  | { kind: 'one'; level: string; variable: EmulatedVariable; protectedRef: boolean }
+  | { kind: 'undefined-order'; variables: Array<{ level: string; variable: EmulatedVariable }>; protectedRef: boolean };
+
+/**
+ * GitLab's order of a row within a level for an environment, -1 when not sent. Its SQL: scope IN ('*', env)
+ * OR env LIKE the scope with `%`/`_` escaped and `*` turned into `%`; `*` ranks 0, the exact name 2, the rest 1.
+ */
+function oracleRank(scope: string, environment: string | undefined): number {
+  if (scope === '*') return 0;
+  if (environment === undefined) return -1;
+  if (scope === environment) return 2;
+  return globMatch(environment, scope) ? 1 : -1;
+}
+
+/** `text` matched whole against `pattern`, where `*` stands for any run of characters (a DP, no regular expressions). */
+function globMatch(text: string, pattern: string): boolean {
+  const star = '*';
+  let previous = new Array<boolean>(text.length + 1).fill(false);
+  previous[0] = true;
+  for (let j = 0; j < pattern.length; j++) {
+    const p = pattern[j];
+    const current = new Array<boolean>(text.length + 1).fill(false);
+    current[0] = p === star && (previous[0] as boolean);
+    for (let i = 1; i <= text.length; i++) {
+      current[i] = p === star ? (previous[i] as boolean) || (current[i - 1] as boolean) : (previous[i - 1] as boolean) && text[i - 1] === p;
+    }
+    previous = current;
+  }
+  return previous[text.length] as boolean;
 }

@@ -102,6 +102,40 @@ describe('Function: validateConfig', () => {
     expect(config.targets[0]?.variables?.[0]?.registries).toEqual(['push']);
   });
 
+  it('refuses push credentials in a variable the config declares unprotected', () => {
+    const problems = problemsOf(withChange((c) => ((c.targets[1] as Mutable).variables = [{ name: 'ECR_PUSH', access: 'push', protected: false }])));
+    expect(problems).toEqual([expect.stringMatching(/^targets\[1\]\.variables\[0\]\.protected: push credentials go only into protected variables/)]);
+  });
+
+  describe('secret names', () => {
+    it('refuses a public registry whose host secret is the GitLab token secret, naming both fields', () => {
+      const problems = problemsOf(withChange((c) => (c.registries[1] = { name: 'gitlab-token', public: true } as never)));
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^gitlab\.tokenSecretId: the GitLab token secret and the host secret of registry "gitlab-token" are one Secrets Manager secret \(ecr-gitlab-refresher\/gitlab-token\).*\(see registries\[1\]\.name\)$/,
+        ),
+        expect.stringMatching(/^registries\[1\]\.name: .*\(see gitlab\.tokenSecretId\)$/),
+      ]);
+    });
+
+    it('refuses a public registry named like the combined docker-config secret', () => {
+      const problems = problemsOf(withChange((c) => (c.registries[1] = { name: 'docker-config', public: true } as never)));
+      expect(problems.map((problem) => problem.split(':')[0])).toEqual(['secrets.prefix', 'registries[1].name']);
+      expect(problems[0]).toContain('the combined docker-config secret and the host secret of registry "docker-config"');
+    });
+
+    it('compares a token secret given as an ARN by its name, and names without case', () => {
+      const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-gitlab-refresher/Prod/us-east-1-AbC123';
+      const problems = problemsOf(withChange((c) => (c.gitlab.tokenSecretId = arn)));
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toMatch(/^gitlab\.tokenSecretId: .*registry "prod" in us-east-1/);
+    });
+
+    it('accepts a token secret under the prefix that no registry reaches', () => {
+      expect(validateConfig(valid).gitlab.tokenSecretId).toBe('ecr-gitlab-refresher/gitlab-token');
+    });
+  });
+
   it('allows http only with allowInsecureHttp', () => {
     expect(validateConfig(withChange((c) => Object.assign(c.gitlab, { url: 'http://127.0.0.1:8080', allowInsecureHttp: true }))).gitlab.url).toBe('http://127.0.0.1:8080');
   });

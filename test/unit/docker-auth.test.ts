@@ -112,12 +112,20 @@ describe('Function: parseDockerConfig', () => {
 
 describe('Function: normaliseRegistryKey', () => {
   it.each([
-    ['https://Index.Docker.io/v1/', 'index.docker.io'],
+    // The Runner's convertToRegistryPath: Docker Hub's legacy index key is docker.io.
+    ['https://Index.Docker.io/v1/', 'docker.io'],
+    ['index.docker.io', 'index.docker.io'],
     ['https://111111111111.dkr.ecr.us-east-1.amazonaws.com/v2/', '111111111111.dkr.ecr.us-east-1.amazonaws.com'],
     ['http://localhost:5000/v2', 'localhost:5000'],
     ['HTTPS://ABC.example.com', 'abc.example.com'],
     ['registry.example.com:5000', 'registry.example.com:5000'],
     ['registry.example.com/Team', 'registry.example.com/Team'],
+    // Without a scheme: one trailing slash goes, and a tag after the last slash; the port stays.
+    ['Registry.example.com:5000/', 'registry.example.com:5000'],
+    ['registry.example.com:5000/team//', 'registry.example.com:5000/team/'],
+    ['registry.example.com:5000/team/app:v1', 'registry.example.com:5000/team/app'],
+    // Only http(s) is a scheme to the Runner: anything else stays a (useless) path.
+    ['ftp://registry.example.com', 'ftp://registry.example.com'],
   ])('%s → %s', (key, expected) => {
     expect(normaliseRegistryKey(key)).toBe(expected);
   });

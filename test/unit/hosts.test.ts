@@ -10,22 +10,32 @@ describe('Function: hostForAccount', () => {
 });
 
 describe('Function: registryHostMatcher', () => {
-  const matches = registryHostMatcher([
+  const registries = [
     { public: false, accountId: '111111111111', regions: ['us-east-1'] },
     { public: false, roleArn: 'arn:aws:iam::222222222222:role/pull', regions: ['eu-west-1'] },
     { public: false, regions: ['ap-south-1'] },
     { public: true },
-  ]);
+  ];
+  const matches = registryHostMatcher(registries, '999999999999') as (host: string) => boolean;
   it.each([
     ['111111111111.dkr.ecr.us-east-1.amazonaws.com', true],
     ['111111111111.dkr.ecr-fips.us-east-1.amazonaws.com', true],
+    ['111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn', false],
     ['111111111111.dkr.ecr.eu-west-1.amazonaws.com', false],
+    ['111111111111.dkr.ecr.us-east-1.amazonaws.com.evil.example', false],
     ['222222222222.dkr.ecr.eu-west-1.amazonaws.com', true],
-    ['333333333333.dkr.ecr.ap-south-1.amazonaws.com', true],
+    // A registry without accountId or roleArn is the caller's own account, never any 12-digit account.
+    ['999999999999.dkr.ecr.ap-south-1.amazonaws.com', true],
+    ['333333333333.dkr.ecr.ap-south-1.amazonaws.com', false],
     ['public.ecr.aws', true],
     ['quay.io', false],
   ])('%s → %s', (host, expected) => {
     expect(matches(host)).toBe(expected);
+  });
+
+  it('gives no answer when a registry reaches the caller account and that account is unknown', () => {
+    expect(registryHostMatcher(registries, undefined)).toBeUndefined();
+    expect(registryHostMatcher(registries.slice(0, 2), undefined)?.('222222222222.dkr.ecr.eu-west-1.amazonaws.com')).toBe(true);
   });
 });
 

@@ -74,6 +74,16 @@ describe('Function: refreshMetricsRecord', () => {
     expect(record).toMatchObject({ TargetsUnmasked: 1, TargetsOverridden: 1, SecondsUntilGitLabTokenExpiry: 14 * 86400 });
     expect(refreshMetricsRecord(warned, now, facts)).not.toHaveProperty('SecondsUntilGitLabTokenExpiry');
   });
+
+  it('reports a rotation without an answer as 1, a run that knows its token as 0, and nothing without a token check', () => {
+    const metricNames = (record: Record<string, unknown>) =>
+      (record._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]?.Metrics.map((m) => m.Name);
+    const unknown = refreshMetricsRecord({ ...summary, gitlabToken: { expiresAt: '2026-12-06', outcomeUnknown: true, error: 'e' } }, now, facts);
+    expect(unknown.GitLabTokenRotationUnknown).toBe(1);
+    expect(metricNames(unknown)).toContain('GitLabTokenRotationUnknown');
+    expect(refreshMetricsRecord({ ...summary, gitlabToken: { expiresAt: '2026-12-06' } }, now, facts).GitLabTokenRotationUnknown).toBe(0);
+    expect(refreshMetricsRecord(summary, now, facts)).not.toHaveProperty('GitLabTokenRotationUnknown');
+  });
 });
 
 describe('Function: createProgress', () => {

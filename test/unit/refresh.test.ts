@@ -254,6 +254,118 @@ describe('Function: runRefresh (variable settings)', () => {
 });
 
 describe('Function: assertSecretSize', () => {
+  it('never writes push credentials into an unprotected variable, unless the config makes it protected', async () => {
+    const push = { owner: API.owner, key: 'ECR_PUSH', environmentScope: '*' };
+    const variables = new MemoryVariableStore();
+    variables.set(push, { value: '{}', protected: false });
+    const refused = await runRefresh(
+      aConfig({ targets: [{ project: 'platform/api', variables: [{ name: 'ECR_PUSH', access: 'push' }] }] }),
+      { dryRun: false },
+      deps({ variables }),
+    );
+    expect(refused.targets.find((t) => t.variable === 'ECR_PUSH')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('carries push credentials, which go only into protected variables'),
+    });
+    expect(variables.get(push)?.value).toBe('{}');
+
+    const protecting = await runRefresh(
+      aConfig({ targets: [{ project: 'platform/api', variables: [{ name: 'ECR_PUSH', access: 'push', protected: true }] }] }),
+      { dryRun: false },
+      deps({ variables }),
+    );
+    expect(protecting.targets.find((t) => t.variable === 'ECR_PUSH')).toMatchObject({ status: 'updated', changes: expect.arrayContaining(['protected: false → true']) });
+    expect(variables.get(push)?.protected).toBe(true);
+  });
+
+  it('writes a covered variable only with a send-by time counted from before its list, so a long paged list is read again', async () => {
+    let now = Date.parse('2026-11-22T06:00:00Z');
+    const listStarted: number[] = [];
+    const row = {
+      key: 'DOCKER_AUTH_CONFIG',
+      environmentScope: '*',
+      value: '{}',
+      hidden: false,
+      masked: false,
+      protected: false,
+      raw: true,
+      variableType: 'env_var' as const,
+      description: null,
+    };
+    const discovery = {
+      descendants: async () => [{ kind: 'project' as const, id: 7, fullPath: 'platform/slow' }],
+      fullPath: async () => 'platform',
+      variables: async () => {
+        listStarted.push(now);
+        now += 6_000; // many pages
+        return [row];
+      },
+    };
+    const variables = new MemoryVariableStore();
+    variables.set({ owner: { kind: 'project', id: '7' }, key: 'DOCKER_AUTH_CONFIG', environmentScope: '*' }, { value: '{}' });
+    const summary = await runRefresh(
+      aConfig({ targets: [{ group: 'platform', coverShadowing: true }] }),
+      { dryRun: false },
+      deps({ variables, discovery, clock: { now: () => now } }),
+    );
+    expect(summary.targets.find((t) => t.via)).toMatchObject({ target: 'project:platform/slow', status: 'updated' });
+    const covered = variables.writes.find((write) => write.key.startsWith('project:7'));
+    expect(listStarted).toHaveLength(1);
+    // The transport refuses to send after sendBy and the variable is read again: here the limit is already past.
+    expect(covered?.conditions.sendBy).toBe((listStarted[0] as number) + 5_000);
+    expect(covered?.conditions.sendBy).toBeLessThan(now);
+  });
+
+  describe('a registry without accountId manages exactly the caller account', () => {
+    const config = aConfig({ registries: [{ name: 'own', regions: ['us-east-1'] }], targets: [{ project: 'platform/api', helpers: 'drop-for-managed-hosts' }] });
+    const own = '999999999999.dkr.ecr.us-east-1.amazonaws.com';
+    const other = '333333333333.dkr.ecr.us-east-1.amazonaws.com';
+    const seeded = () => {
+      const variables = new MemoryVariableStore();
+      variables.set(API, { value: JSON.stringify({ credHelpers: { [own]: 'ecr-login', [other]: 'ecr-login' } }) });
+      return variables;
+    };
+
+    it("drops only the caller's own credHelpers entry, never another account's of the same region", async () => {
+      const variables = seeded();
+      const summary = await runRefresh(config, { dryRun: false }, deps({ variables }));
+      expect(summary.targets[0]?.status).toBe('updated');
+      expect(summary.targets[0]?.changes?.filter((change) => change.startsWith('credHelpers'))).toEqual([`credHelpers entry removed: ${own} → ecr-login`]);
+      const value = JSON.parse(variables.get(API)?.value ?? '{}');
+      expect(value.credHelpers).toEqual({ [other]: 'ecr-login' });
+    });
+
+    it('asks STS when no mint showed the caller account, and removes nothing of its when that fails too', async () => {
+      const minter = new FakeMinter();
+      minter.failRegions.add('us-east-1');
+      // Only the public registry mints: no token shows the caller account, and the variable is still written.
+      const withPublic = aConfig({
+        registries: [
+          { name: 'own', regions: ['us-east-1'] },
+          { name: 'public', public: true },
+        ],
+        targets: [{ project: 'platform/api', helpers: 'drop-for-managed-hosts' }],
+      });
+      const removals = (summary: Awaited<ReturnType<typeof runRefresh>>) => summary.targets[0]?.changes?.filter((change) => change.startsWith('credHelpers'));
+
+      let asked = 0;
+      const answered = seeded();
+      const known = await runRefresh(withPublic, { dryRun: false }, deps({ minter, variables: answered, callerAccount: async () => `${++asked && '999999999999'}` }));
+      expect(asked).toBe(1);
+      expect(removals(known)).toEqual([`credHelpers entry removed: ${own} → ecr-login`]);
+
+      const refused = seeded();
+      const unknown = await runRefresh(
+        withPublic,
+        { dryRun: false },
+        deps({ minter, variables: refused, callerAccount: async () => Promise.reject(new Error('no route to STS')) }),
+      );
+      expect(unknown.targets[0]?.status).toBe('updated');
+      expect(removals(unknown) ?? []).toEqual([]);
+      expect(JSON.parse(refused.get(API)?.value ?? '{}').credHelpers).toEqual({ [own]: 'ecr-login', [other]: 'ecr-login' });
+    });
+  });
+
   it('refuses a value over 65,536 bytes, counting bytes not characters', async () => {
     const { assertSecretSize } = await import('../../src/core/secret-records.js');
     expect(() => assertSecretSize('p/x', 'a'.repeat(65_536))).not.toThrow();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptivePacer, serverDelay } from '../../src/adapters/gitlab/pacer.js';
-import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
-import { GitLabApiError, OutOfTimeError } from '../../src/errors.js';
+import { createGitLabTransport, writePolicy } from '../../src/adapters/gitlab/transport.js';
+import { AmbiguousOutcomeError, GitLabApiError, OutOfTimeError } from '../../src/errors.js';
 
 const TOKEN = 'glpat-transportTestToken1234';
 
@@ -109,5 +109,38 @@ describe('Function: serverDelay', () => {
     expect(serverDelay(new Headers({ 'retry-after': '3' }), 0)).toBe(3000);
     expect(serverDelay(new Headers({ 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6000);
     expect(serverDelay(new Headers(), 0)).toBeUndefined();
+  });
+
+  describe('a request sent once (token rotate)', () => {
+    const rotate = (responses: Array<Response | Error>) => {
+      const { fetchImpl, seen } = scripted(responses);
+      const send = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 4 }), requestTimeoutMs: 1000, fetchImpl, wait: async () => {} });
+      const call = () =>
+        writePolicy.run({ once: true }, () =>
+          send('personal_access_tokens/self/rotate', { method: 'POST', prefixUrl: 'https://gitlab.example.com/api/v4', headers: { 'private-token': TOKEN } }),
+        );
+      return { call, seen };
+    };
+
+    it.each([
+      ['a dropped connection', () => new TypeError('fetch failed')],
+      ['a 502', () => json(502, { message: '502 Bad Gateway' })],
+      ['a 500', () => json(500, { message: '500 Internal Server Error' })],
+    ])('is never repeated after %s, and says the outcome is unknown', async (_what, answer) => {
+      const { call, seen } = rotate([answer(), json(200, { token: 'never-reached' })]);
+      const error = await call().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AmbiguousOutcomeError);
+      expect((error as Error).message).toMatch(/^POST \/api\/v4\/personal_access_tokens\/self\/rotate .*; it may or may not have been applied$/);
+      expect(seen).toHaveLength(1);
+    });
+
+    it('is a plain refusal, not repeated either, after a 429 (throttled before GitLab does anything)', async () => {
+      const { call, seen } = rotate([text429({ 'retry-after': '1' }), json(200, { token: 'never-reached' })]);
+      const error = await call().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(GitLabApiError);
+      expect(error).not.toBeInstanceOf(AmbiguousOutcomeError);
+      expect((error as GitLabApiError).status).toBe(429);
+      expect(seen).toHaveLength(1);
+    });
   });
 });

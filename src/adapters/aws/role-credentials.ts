@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { AwsRole } from '../../core/ports.js';
 import { AwsCallError } from '../../errors.js';
@@ -17,6 +17,17 @@ export class RoleCredentials {
     private readonly createSts: StsClientFactory = () => new STSClient({}),
     private readonly sessionName = 'ecr-gitlab-refresher',
   ) {}
+
+  /** The account of the identity the function itself runs as (no permission needed). */
+  async callerAccount(): Promise<string> {
+    try {
+      const identity = await this.createSts().send(new GetCallerIdentityCommand({}));
+      if (!identity.Account) throw new AwsCallError('GetCallerIdentity returned no account');
+      return identity.Account;
+    } catch (error) {
+      throw new AwsCallError(`sts:GetCallerIdentity: ${awsErrorMessage(error)}`);
+    }
+  }
 
   forRole(role: AwsRole): Promise<AwsCredentialIdentity> {
     const key = `${role.arn}|${role.externalId ?? ''}`;

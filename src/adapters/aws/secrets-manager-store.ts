@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
+  InvalidParameterException,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { SecretStore, SecretWriteOptions, SecretWriteStatus, TokenSecret } from '../../core/ports.js';
+import type { SecretStore, SecretWriteOptions, SecretWriteStatus, TokenLock, TokenSecret, TokenSecretState } from '../../core/ports.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 
@@ -16,7 +18,7 @@ import { awsErrorMessage } from './aws-errors.js';
  * so a retried write of the same value is a no-op instead of a second version.
  */
 export class SecretsManagerStore implements SecretStore {
-  constructor(private readonly client: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({})) {}
+  constructor(readonly client: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({})) {}
 
   async read(name: string): Promise<string | undefined> {
     try {
@@ -56,41 +58,127 @@ export function requestToken(name: string, value: string): string {
   return createHash('sha256').update(name).update('\0').update(value).digest('hex');
 }
 
+/** Version ids that mark a rotation lock, or one whose outcome is unknown: `<prefix><epoch ms>-<random>` (32–64 characters). */
+const LOCK_PREFIX = 'ecrgr-rotation-lock-';
+const UNKNOWN_PREFIX = 'ecrgr-rotation-unknown-';
+/** Labels of the versions the lock protocol writes; AWSCURRENT only ever moves by compare-and-swap. */
+const LOCK_STAGE = 'ecr-gitlab-refresher-lock';
+const NEXT_STAGE = 'ecr-gitlab-refresher-next';
+
+type SecretsClient = Pick<SecretsManagerClient, 'send'>;
+
 /**
  * The GitLab token secret: the bare token or JSON `{"token": "..."}` (other keys kept). A rotated token
- * is written back in the same shape, so whatever else reads the secret keeps working.
+ * is written back in the same shape, so whatever else reads the secret keeps working. The rotation lock
+ * is a version whose id says so, made current with UpdateSecretVersionStage(RemoveFromVersionId): that
+ * call fails unless AWSCURRENT is still where this run last saw it, so two runs can never both hold it.
  */
 export class SecretsManagerTokenSecret implements TokenSecret {
+  /** The value the run's token came from, and that value's version. */
   private raw?: string;
+  private startToken?: string;
 
   constructor(
-    private readonly secrets: SecretStore,
-    readonly secretId: string,
+    private readonly client: SecretsClient,
+    readonly id: string,
   ) {}
 
   async read(): Promise<string> {
-    const raw = await this.secrets.read(this.secretId);
-    if (raw === undefined) throw new AwsCallError(`GitLab token secret ${this.secretId} does not exist; create it (see README: deploy)`);
-    const token = parseTokenSecret(raw, this.secretId);
-    this.raw = raw;
-    return token;
+    const current = await this.current();
+    if (current === undefined) throw new AwsCallError(`GitLab token secret ${this.id} does not exist; create it (see README: deploy)`);
+    this.raw = current.raw;
+    this.startToken = parseTokenSecret(current.raw, this.id);
+    return this.startToken;
   }
 
-  async checkWritable(): Promise<void> {
-    const raw = this.raw ?? (await this.secrets.read(this.secretId));
-    if (raw === undefined) throw new AwsCallError(`GitLab token secret ${this.secretId} does not exist`);
-    await this.secrets.write(this.secretId, raw, TOKEN_SECRET_OPTIONS);
+  async adopt(): Promise<string> {
+    return this.read();
   }
 
-  async store(token: string): Promise<void> {
+  async state(): Promise<TokenSecretState> {
+    const current = await this.current();
+    if (current === undefined) throw new AwsCallError(`GitLab token secret ${this.id} does not exist`);
+    const changed = parseTokenSecret(current.raw, this.id) !== this.startToken;
+    // The lock and the successor are written from this value: other keys edited since the start are kept.
+    if (!changed) this.raw = current.raw;
+    const lockedAt = markedAt(current.version, LOCK_PREFIX);
+    const unknownSince = markedAt(current.version, UNKNOWN_PREFIX);
+    return { version: current.version, changed, ...(lockedAt !== undefined ? { lockedAt } : {}), ...(unknownSince !== undefined ? { unknownSince } : {}) };
+  }
+
+  async lock(from: string, now: number): Promise<TokenLock> {
+    const lock = await this.writeMarker(LOCK_PREFIX, now);
+    return (await this.makeCurrent(lock, from)) ? { taken: true, lock } : { taken: false };
+  }
+
+  async markUnknown(lock: string, now: number): Promise<void> {
+    await this.makeCurrent(await this.writeMarker(UNKNOWN_PREFIX, now), lock);
+  }
+
+  /** A new version holding the same value, named so every reader knows what it means. */
+  private async writeMarker(prefix: string, now: number): Promise<string> {
+    const version = `${prefix}${now}-${randomBytes(8).toString('hex')}`;
+    await this.call('PutSecretValue', new PutSecretValueCommand({ SecretId: this.id, SecretString: this.raw, ClientRequestToken: version, VersionStages: [LOCK_STAGE] }));
+    return version;
+  }
+
+  async unlock(lock: string, previous: string): Promise<void> {
+    await this.makeCurrent(previous, lock);
+  }
+
+  async store(token: string, lock: string): Promise<'stored' | 'changed'> {
     const raw = this.raw ?? '';
     const next = raw.trim().startsWith('{') ? JSON.stringify({ ...(JSON.parse(raw) as Record<string, unknown>), token }) : token;
-    await this.secrets.write(this.secretId, next, TOKEN_SECRET_OPTIONS);
+    // Derived from the value: a repeated store writes no second version.
+    const version = requestToken(this.id, next);
+    await this.call('PutSecretValue', new PutSecretValueCommand({ SecretId: this.id, SecretString: next, ClientRequestToken: version, VersionStages: [NEXT_STAGE] }));
+    if (await this.makeCurrent(version, lock)) {
+      this.raw = next;
+      return 'stored';
+    }
+    // An earlier attempt may have moved AWSCURRENT already and lost its answer.
+    const current = await this.current();
+    if (current?.version !== version) return 'changed';
     this.raw = next;
+    return 'stored';
+  }
+
+  /** Moves AWSCURRENT from `from` to `to`; false when `from` is no longer current (someone else moved it). */
+  private async makeCurrent(to: string, from: string): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateSecretVersionStageCommand({ SecretId: this.id, VersionStage: 'AWSCURRENT', MoveToVersionId: to, RemoveFromVersionId: from }));
+      return true;
+    } catch (error) {
+      if (error instanceof InvalidParameterException) return false;
+      throw new AwsCallError(`secretsmanager:UpdateSecretVersionStage ${this.id}: ${awsErrorMessage(error)}`);
+    }
+  }
+
+  private async current(): Promise<{ raw: string; version: string } | undefined> {
+    try {
+      // AWSCURRENT named explicitly: AWS's default anyway, and moto's default pointer ignores UpdateSecretVersionStage.
+      const response = await this.client.send(new GetSecretValueCommand({ SecretId: this.id, VersionStage: 'AWSCURRENT' }));
+      return { raw: response.SecretString ?? '', version: response.VersionId ?? '' };
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw new AwsCallError(`secretsmanager:GetSecretValue ${this.id}: ${awsErrorMessage(error)}`);
+    }
+  }
+
+  private async call(action: string, command: PutSecretValueCommand): Promise<void> {
+    try {
+      await this.client.send(command);
+    } catch (error) {
+      throw new AwsCallError(`secretsmanager:${action} ${this.id}: ${awsErrorMessage(error)}`);
+    }
   }
 }
 
-const TOKEN_SECRET_OPTIONS: SecretWriteOptions = { description: 'GitLab token of ecr-gitlab-refresher' };
+function markedAt(version: string, prefix: string): number | undefined {
+  if (!version.startsWith(prefix)) return undefined;
+  const at = Number(version.slice(prefix.length).split('-')[0]);
+  return Number.isFinite(at) ? at : undefined;
+}
 
 function parseTokenSecret(raw: string, secretId: string): string {
   const text = raw.trim();

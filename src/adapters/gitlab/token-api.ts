@@ -1,6 +1,7 @@
 import { PersonalAccessTokens } from '@gitbeaker/core';
 import type { GitLabTokenApi, GitLabTokenInfo } from '../../core/ports.js';
 import { GitLabApiError } from '../../errors.js';
+import { writePolicy } from './transport.js';
 import { type GitLabStoreOptions, gitbeakerOptions } from './variable-store.js';
 
 interface TokenBody {
@@ -34,8 +35,9 @@ export class GitLabSelfTokenApi implements GitLabTokenApi {
     }
   }
 
+  /** Sent once: GitLab revokes the calling token on the first rotate, and revokes the whole family on a second. */
   async rotateSelf(expiresAt: string): Promise<{ token: string; expiresAt?: string }> {
-    const body = (await this.tokens.rotate('self' as unknown as number, { expiresAt })) as TokenBody;
+    const body = (await writePolicy.run({ once: true }, () => this.tokens.rotate('self' as unknown as number, { expiresAt }))) as TokenBody;
     if (typeof body.token !== 'string' || body.token.length === 0) throw new GitLabApiError('GitLab rotated the token but returned no new token', undefined);
     return { token: body.token, expiresAt: body.expires_at ?? undefined };
   }

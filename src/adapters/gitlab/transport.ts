@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { GitLabApiError, OutOfTimeError, StaleReadError } from '../../errors.js';
+import { AmbiguousOutcomeError, GitLabApiError, OutOfTimeError, StaleReadError } from '../../errors.js';
 import { type AdaptivePacer, type Sleep, serverDelay, sleep } from './pacer.js';
 
 /** What gitbeaker's resource classes hand their requester, and what they expect back. */
@@ -45,6 +45,11 @@ export interface TransportStats {
 export interface WritePolicy {
   /** Epoch ms after which the write is not sent at all. */
   sendBy?: number;
+  /**
+   * Sent once and never again (a token rotate): a dropped connection, a timeout or a 5xx is an
+   * AmbiguousOutcomeError (GitLab may have applied it), any other failure a plain refusal.
+   */
+  once?: boolean;
 }
 
 export const writePolicy = new AsyncLocalStorage<WritePolicy>();
@@ -94,6 +99,8 @@ export function createGitLabTransport(options: TransportOptions) {
         if (!RETRYABLE_STATUS.has(response.status)) throw failure;
         if (response.status === 429 && options.stats) options.stats.throttled++;
       }
+      // A 429 is refused before GitLab does anything; a lost answer or a 5xx may come after it applied.
+      if (policy?.once) throw response?.status === 429 ? failure : new AmbiguousOutcomeError(`${failure.message}; it may or may not have been applied`);
       if (attempt >= maxAttempts) throw new GitLabApiError(`${failure.message} (after ${attempt} attempts)`, failure.status);
       const delay = (response && serverDelay(response.headers, now())) ?? backoff(attempt);
       if (options.deadline !== undefined && now() + delay >= options.deadline) {

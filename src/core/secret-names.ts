@@ -1,0 +1,79 @@
+/**
+ * The Secrets Manager names a config produces, computed in one place: the run writes exactly these
+ * (besides the GitLab token secret, which only token rotation writes), status reads them, and the
+ * config is refused when two of them, or one of them and the token secret, are the same secret.
+ * Pure, with no imports: the config schema uses it too.
+ */
+
+export const COMBINED_SECRET_SUFFIX = 'docker-config';
+
+/** `<prefix><name>/<region>`, or `<prefix><name>` for ECR Public (one region only). */
+export function hostSecretName(prefix: string, registry: string, region: string, isPublic: boolean): string {
+  return isPublic ? `${prefix}${registry}` : `${prefix}${registry}/${region}`;
+}
+
+export function combinedSecretName(prefix: string): string {
+  return `${prefix}${COMBINED_SECRET_SUFFIX}`;
+}
+
+/** A secret a config names, with the config field that names it (for errors). */
+export interface NamedSecret {
+  name: string;
+  path: Array<string | number>;
+  /** What the secret holds, in words. */
+  role: string;
+}
+
+interface NamingConfig {
+  registries: ReadonlyArray<{ name: string; public?: boolean; regions?: string[] }>;
+  secrets?: { prefix: string };
+  gitlab: { tokenSecretId?: string };
+}
+
+/** The host secrets of a config: one per private registry and region, one per public registry. */
+export function hostSecretNames(config: NamingConfig): NamedSecret[] {
+  if (!config.secrets) return [];
+  const { prefix } = config.secrets;
+  return config.registries.flatMap((registry, index): NamedSecret[] =>
+    registry.public
+      ? [{ name: hostSecretName(prefix, registry.name, '', true), path: ['registries', index, 'name'], role: `the host secret of registry "${registry.name}"` }]
+      : (registry.regions ?? []).map((region, position) => ({
+          name: hostSecretName(prefix, registry.name, region, false),
+          path: ['registries', index, 'regions', position],
+          role: `the host secret of registry "${registry.name}" in ${region}`,
+        })),
+  );
+}
+
+/** Every secret a run of this config may write: the host secrets and the combined docker-config. */
+export function writtenSecretNames(config: NamingConfig): NamedSecret[] {
+  if (!config.secrets) return [];
+  return [...hostSecretNames(config), { name: combinedSecretName(config.secrets.prefix), path: ['secrets', 'prefix'], role: 'the combined docker-config secret' }];
+}
+
+/**
+ * Pairs of named secrets that are one secret in Secrets Manager: two writes per run to one secret, or
+ * a write over the GitLab token. Names are compared without case, and the token secret by its name when
+ * it is given as an ARN, so a near miss is refused rather than guessed at.
+ */
+export function secretNameCollisions(config: NamingConfig): Array<[NamedSecret, NamedSecret]> {
+  const named = writtenSecretNames(config);
+  const token = config.gitlab.tokenSecretId;
+  if (token) named.push({ name: secretNameOf(token), path: ['gitlab', 'tokenSecretId'], role: 'the GitLab token secret' });
+  const seen = new Map<string, NamedSecret>();
+  const collisions: Array<[NamedSecret, NamedSecret]> = [];
+  for (const secret of named) {
+    const key = secret.name.toLowerCase();
+    const earlier = seen.get(key);
+    if (earlier) collisions.push([earlier, secret]);
+    else seen.set(key, secret);
+  }
+  return collisions;
+}
+
+/** `arn:…:secret:NAME-AbCdEf` → `NAME` (Secrets Manager appends six characters to a full ARN); a name stays itself. */
+export function secretNameOf(idOrArn: string): string {
+  const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(idOrArn);
+  if (!match) return idOrArn;
+  return (match[1] as string).replace(/-[A-Za-z0-9]{6}$/, '');
+}
