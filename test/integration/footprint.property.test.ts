@@ -6,12 +6,14 @@
  * FOOTPRINT_RUNS=<n> runs more cases; FOOTPRINT_ONLY=<regex> checks only the broken rules whose
  * `[invariant] message` matches (to shrink one hazard at a time, e.g. '\[3 .*wider'); the default checks every rule.
  */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCase, redact, registryHost, rowLabel, scopeWithin, type Violation, violatingRows } from '../support/footprint-invariants.js';
 import { minimise, violationKind } from '../support/footprint-minimise.js';
-import { type CaseResult, type RunRecord, runCase } from '../support/footprint-run.js';
+import { type Bench, type CaseResult, type RunRecord, runCase } from '../support/footprint-run.js';
 import { GitLabEmulator } from '../support/gitlab-emulator.js';
+import { motoClientConfig, startMoto } from '../support/moto.js';
 import { cases, EMULATOR_URL, type FootprintCase, HOSTS, namespaceId, SECRET_PREFIX, TOKEN_SECRET, type World, type WorldVariable } from '../support/worlds.js';
 
 const SEED = Number(process.env.FOOTPRINT_SEED ?? 20_520);
@@ -19,13 +21,18 @@ const RUNS = Number(process.env.FOOTPRINT_RUNS ?? 200);
 const PATH = process.env.FOOTPRINT_PATH;
 const ONLY = process.env.FOOTPRINT_ONLY ? new RegExp(process.env.FOOTPRINT_ONLY, 'i') : undefined;
 
-let gitlab: GitLabEmulator;
+let bench: Bench;
 
 beforeAll(async () => {
-  gitlab = new GitLabEmulator();
+  const gitlab = new GitLabEmulator();
   await gitlab.start();
+  const moto = await startMoto();
+  bench = { gitlab, moto, aws: new SecretsManagerClient(motoClientConfig(moto.url)) };
 });
-afterAll(() => gitlab.stop());
+afterAll(async () => {
+  bench.aws.destroy();
+  await Promise.all([bench.gitlab.stop(), bench.moto.stop()]);
+});
 
 /** FOOTPRINT_ONLY narrows the property (and its minimal case) to some rules; pinned cases always check every rule. */
 function relevant(violations: Violation[]): Violation[] {
@@ -58,7 +65,7 @@ class FootprintViolation extends Error {
 }
 
 async function footprintOf(testCase: FootprintCase, select = (violations: Violation[]) => violations): Promise<{ result: CaseResult; violations: Violation[] }> {
-  const result = await runCase(gitlab, testCase);
+  const result = await runCase(bench, testCase);
   return { result, violations: select(checkCase(result)) };
 }
 
@@ -86,10 +93,11 @@ function tally(reach: Reach, result: CaseResult): void {
 }
 
 /**
- * The least share of cases that must reach each part: about half of what the default seed reaches, and
- * low enough for validation that refuses more (colliding secret names) once issue 20 is fixed.
+ * The least share of cases that must reach each part: well below what any seed reaches (seed 20520 with
+ * issue 20 fixed: 66% valid, 61% writing, 11% covered, 23% failing alone, 13% ambiguous, 15% rotating,
+ * 25% writing secrets), so only a generator that drifted into trivial cases trips it.
  */
-const LEAST_REACH: Reach = { validConfig: 0.5, written: 0.35, covered: 0.08, failedAlone: 0.1, ambiguousAnswer: 0.08, rotated: 0.08, secretsWritten: 0.15 };
+const LEAST_REACH: Reach = { validConfig: 0.5, written: 0.35, covered: 0.04, failedAlone: 0.1, ambiguousAnswer: 0.03, rotated: 0.05, secretsWritten: 0.12 };
 
 describe('Footprint property: what a run may change, and what it never will', () => {
   it(`holds for ${RUNS} generated worlds, configs and faults (seed ${SEED})`, async () => {

@@ -1,9 +1,11 @@
 /**
- * Runs one generated footprint case: seeds the world into the GitLab emulator, validates the config,
- * then runs the real core (`runRefresh`) with the real GitLab adapters (variable store, discovery,
- * token API over `createGitLabTransport`) two or three times, recording for each run the emulator's
- * variables before and after, every request, every secret written, the summary and the log.
+ * Runs one generated footprint case: seeds the world into the GitLab emulator and the token secret into
+ * moto, validates the config, then runs the real core (`runRefresh`) with the real GitLab adapters
+ * (variable store, discovery, token API over `createGitLabTransport`) and the real token secret two or
+ * three times, recording for each run the emulator's variables before and after, every request, every
+ * secret written, the summary and the log. The `secrets` section writes to memory (RecordingSecrets).
  */
+import { CreateSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerTokenSecret } from '../../src/adapters/aws/secrets-manager-store.js';
 import { GitLabDiscoveryApi } from '../../src/adapters/gitlab/discovery.js';
 import { AdaptivePacer, type Sleep } from '../../src/adapters/gitlab/pacer.js';
@@ -18,6 +20,7 @@ import type { RefreshSummary } from '../../src/core/summary.js';
 import { describeError } from '../../src/errors.js';
 import { CapturingLogger } from './builders.js';
 import type { EmulatedVariable, GitLabEmulator, RequestRecord } from './gitlab-emulator.js';
+import type { MotoServer } from './moto.js';
 import { CALLER_ACCOUNT, EMULATOR_URL, type FootprintCase, faultMatcher, GITLAB_TOKEN, seedWorld, tokenSecretValue } from './worlds.js';
 
 /** A variable row: `project:ID|KEY|SCOPE` (instance rows have scope "*"). */
@@ -56,21 +59,38 @@ export interface CaseResult {
   runs: RunRecord[];
 }
 
-/** The secret store of a case: one map, two recorded doors (the secrets section's, and the token secret's). */
+/** Where a case runs: the GitLab emulator, and moto for the GitLab token secret (one of each per test file). */
+export interface Bench {
+  gitlab: GitLabEmulator;
+  moto: MotoServer;
+  aws: SecretsManagerClient;
+}
+
+/** Every secret a case writes: the `secrets` section's in memory, the token secret's in moto (recorded as sent). */
 export class RecordingSecrets {
   readonly values = new Map<string, string>();
   readonly writes: SecretWrite[] = [];
 
-  door(via: SecretWrite['via']): SecretStore {
+  /** The `secrets` section's store. */
+  store(): SecretStore {
     return {
       read: async (name) => this.values.get(name),
       write: async (name, value) => {
-        this.writes.push({ name, via });
+        this.writes.push({ name, via: 'secrets' });
         const status = this.values.has(name) ? 'updated' : 'created';
         this.values.set(name, value);
         return status;
       },
     };
+  }
+
+  /** The token secret's client: moto's, with every write it sends recorded. */
+  tokenClient(aws: SecretsManagerClient): Pick<SecretsManagerClient, 'send'> {
+    const send = (command: { input: { SecretId?: string; Name?: string } }) => {
+      if (!(command instanceof GetSecretValueCommand)) this.writes.push({ name: command.input.SecretId ?? command.input.Name ?? '(unnamed)', via: 'token' });
+      return aws.send(command as never);
+    };
+    return { send: send as unknown as SecretsManagerClient['send'] };
   }
 }
 
@@ -107,11 +127,13 @@ export function configFor(testCase: FootprintCase, url: string): Record<string, 
   return config;
 }
 
-export async function runCase(gitlab: GitLabEmulator, testCase: FootprintCase): Promise<CaseResult> {
+export async function runCase(bench: Bench, testCase: FootprintCase): Promise<CaseResult> {
+  const { gitlab } = bench;
   seedWorld(gitlab, testCase.world);
+  await bench.moto.reset();
   const secrets = new RecordingSecrets();
   const tokenSecretId = (testCase.config.gitlab as { tokenSecretId?: string } | undefined)?.tokenSecretId;
-  if (tokenSecretId) secrets.values.set(tokenSecretId, tokenSecretValue(testCase.world));
+  if (tokenSecretId) await bench.aws.send(new CreateSecretCommand({ Name: tokenSecretId, SecretString: tokenSecretValue(testCase.world) }));
   let config: Config;
   try {
     config = validateConfig(configFor(testCase, gitlab.url));
@@ -127,14 +149,15 @@ export async function runCase(gitlab: GitLabEmulator, testCase: FootprintCase): 
   if (testCase.faults.length > 0 || testCase.dryRun) plan.push({ faults: [], dryRun: false });
   for (const [index, step] of plan.entries()) {
     for (const fault of step.faults) gitlab.script({ match: faultMatcher(fault.on), effect: fault.effect, skip: fault.skip });
-    runs.push(await runOnce(gitlab, config, secrets, { generation: index + 1, dryRun: step.dryRun, faulted: step.faults.length > 0 }));
+    runs.push(await runOnce(bench, config, secrets, { generation: index + 1, dryRun: step.dryRun, faulted: step.faults.length > 0 }));
     gitlab.resetFaults();
   }
   return { config, runs };
 }
 
-async function runOnce(gitlab: GitLabEmulator, config: Config, secrets: RecordingSecrets, run: { generation: number; dryRun: boolean; faulted: boolean }): Promise<RunRecord> {
+async function runOnce({ gitlab, aws }: Bench, config: Config, secrets: RecordingSecrets, run: { generation: number; dryRun: boolean; faulted: boolean }): Promise<RunRecord> {
   const before = rowsOf(gitlab);
+  const tokens = [GITLAB_TOKEN];
   const firstRequest = gitlab.requests.length;
   const firstWrite = secrets.writes.length;
   const minter = new GenerationMinter(run.generation);
@@ -148,10 +171,10 @@ async function runOnce(gitlab: GitLabEmulator, config: Config, secrets: Recordin
     summary,
     startError,
     log: JSON.stringify(logger.lines),
-    secrets: [...minter.minted, GITLAB_TOKEN, ...[...secrets.values.values()].flatMap((value) => value.match(/glpat-[\w-]+/g) ?? [])],
+    secrets: [...minter.minted, ...tokens],
   });
 
-  const tokenSecret = new SecretsManagerTokenSecret(secrets.door('token'), config.gitlab.tokenSecretId ?? '');
+  const tokenSecret = new SecretsManagerTokenSecret(secrets.tokenClient(aws), config.gitlab.tokenSecretId ?? '');
   let token: string;
   try {
     token = await tokenSecret.read();
@@ -171,7 +194,7 @@ async function runOnce(gitlab: GitLabEmulator, config: Config, secrets: Recordin
     {
       minter,
       variables: new GitLabVariableStore(options),
-      secretStore: secrets.door('secrets'),
+      secretStore: secrets.store(),
       clock: { now: Date.now },
       logger,
       onSecret: () => {},
@@ -180,6 +203,7 @@ async function runOnce(gitlab: GitLabEmulator, config: Config, secrets: Recordin
         api: new GitLabSelfTokenApi(options),
         secret: tokenSecret,
         use: (next) => {
+          tokens.push(next);
           token = next;
         },
         wait: briefly,
