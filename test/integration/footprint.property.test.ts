@@ -284,9 +284,9 @@ describe('The footprint oracle: each rule can fail (a clean run, then what a fau
   });
 });
 
-// Each case below was found by the property above on main (and then made minimal), or is the issue's own
-// reproduction. They NEED THE LEAD'S FIXES for issue 20 items 1-5: on main they fail, by design.
-describe("Footprint regressions (issue 20 items 1-5; they need the lead's fixes and fail on main until then)", () => {
+// Each case below ("found: …") was found by the property on main at 66b4d8c, before the fixes, and made
+// minimal; the others are the issue's own reproductions. They failed there and pass with the fixes.
+describe('Footprint regressions (issue 20 items 1-5, found before the fixes)', () => {
   describe('item 1: coverShadowing never moves credentials into a weaker or wider variable', () => {
     it("leaves a covered row alone that is less protected than the group target's own variable", async () => {
       await expectFootprintKept(
