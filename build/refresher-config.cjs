@@ -7,22 +7,32 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 let parser;
+let profileTrust;
+
+/** TypeScript modules of the project (an `export … from` list), bundled in memory and loaded as CommonJS. */
+function compile(exports) {
+  const output = buildSync({
+    stdin: { contents: exports, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', output.outputFiles[0].text)(module, module.exports, require);
+  return module.exports;
+}
 
 function loadParser() {
-  if (!parser) {
-    const output = buildSync({
-      entryPoints: [path.join(root, 'src/config/parse.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      logLevel: 'silent',
-    });
-    const module = { exports: {} };
-    new Function('module', 'exports', 'require', output.outputFiles[0].text)(module, module.exports, require);
-    parser = module.exports;
-  }
+  if (!parser) parser = compile("export { parseConfigText } from './src/config/parse.ts'; export { withCaCertificatesFile } from './src/config/ca-certificates.ts';");
   return parser;
+}
+
+/** src/core/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
+function loadProfileTrust() {
+  if (!profileTrust) profileTrust = compile("export * from './src/core/profile-trust.ts';");
+  return profileTrust;
 }
 
 class RefresherConfigError extends Error {
@@ -32,7 +42,10 @@ class RefresherConfigError extends Error {
   }
 }
 
-/** The validated config object, or a RefresherConfigError listing every "path: reason". */
+/**
+ * The validated config object with the files it names read and checked (the CA bundle is then part of
+ * the config the function bundles), or a RefresherConfigError listing every "path: reason".
+ */
 function loadRefresherConfig(file) {
   const absolute = path.resolve(root, file);
   let text;
@@ -42,11 +55,12 @@ function loadRefresherConfig(file) {
     throw new RefresherConfigError(file, [`cannot read the file (${error.code}); create it or pass --param="config=PATH"`]);
   }
   try {
-    return loadParser().parseConfigText(text, file);
+    const { parseConfigText, withCaCertificatesFile } = loadParser();
+    return withCaCertificatesFile(parseConfigText(text, file), path.dirname(absolute));
   } catch (error) {
     if (error && error.name === 'ConfigError') throw new RefresherConfigError(file, error.problems);
     throw error;
   }
 }
 
-module.exports = { loadRefresherConfig, RefresherConfigError };
+module.exports = { loadRefresherConfig, loadProfileTrust, RefresherConfigError };

@@ -1,7 +1,7 @@
 // `${file(./build/stack.cjs):stack}`: everything in the CloudFormation template that depends on the
 // refresher config or a parameter, decided at packaging time (offline: no ${aws:...} lookups). The
 // template then needs no CloudFormation conditions, and cfn-lint sees exactly what deploys.
-const { loadRefresherConfig } = require('./refresher-config.cjs');
+const { loadProfileTrust, loadRefresherConfig } = require('./refresher-config.cjs');
 
 const NAMESPACE = 'EcrGitlabRefresher';
 const SERVICE = 'ecr-gitlab-refresher';
@@ -96,16 +96,60 @@ function kmsStatement(kmsKeyId) {
   return { Effect: 'Allow', Action: actions, Resource: resource };
 }
 
+// ---- VPC (docs/network.md) -------------------------------------------------------------------------
+
+/**
+ * What Lambda itself does with the function's role to attach it to a VPC: AWSLambdaVPCAccessExecutionRole's
+ * EC2 actions (its logs actions the role has already). Describe* work only on "*", and AWS warns that a
+ * narrower DeleteNetworkInterface can cut the function off its VPC, so all are on "*" as in that policy.
+ */
+const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+
+/** A list parameter: a comma-separated string (--param="vpcSubnetIds=subnet-a,subnet-b") or a YAML list. */
+function idList(value) {
+  const items = Array.isArray(value) ? value : String(value ?? '').split(',');
+  return items.map((item) => String(item).trim()).filter(Boolean);
+}
+
+/**
+ * The refresh function's VpcConfig from the vpcSubnetIds and vpcSecurityGroupIds parameters, or undefined
+ * when both are empty (the default: no VPC). helperUrl never gets one: runners call it from anywhere.
+ */
+function vpcConfig(subnetParam, securityGroupParam) {
+  const subnets = idList(subnetParam);
+  const groups = idList(securityGroupParam);
+  if (subnets.length === 0 && groups.length === 0) return undefined;
+  if (subnets.length === 0 || groups.length === 0) {
+    throw new StackParameterError('vpcSubnetIds and vpcSecurityGroupIds go together: give both (docs/network.md), or neither to keep the function out of a VPC');
+  }
+  const badSubnet = subnets.find((id) => !SUBNET_ID.test(id));
+  if (badSubnet) throw new StackParameterError(`vpcSubnetIds: "${badSubnet}" is not a subnet id such as subnet-0a1b2c3d4e5f67890`);
+  const badGroup = groups.find((id) => !SECURITY_GROUP_ID.test(id));
+  if (badGroup) throw new StackParameterError(`vpcSecurityGroupIds: "${badGroup}" is not a security group id such as sg-0a1b2c3d4e5f67890`);
+  if (subnets.length > 16) throw new StackParameterError(`vpcSubnetIds: Lambda takes at most 16 subnets, got ${subnets.length}`);
+  if (groups.length > 5) throw new StackParameterError(`vpcSecurityGroupIds: Lambda takes at most 5 security groups, got ${groups.length}`);
+  return { SubnetIds: [...new Set(subnets)], SecurityGroupIds: [...new Set(groups)] };
+}
+
 /** A secret by name or ARN; `-??????` is the six characters Secrets Manager appends, and matches nothing longer. */
 function secretArn(id) {
   return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`);
 }
 
-/** What must never be done to the GitLab token secret unless rotation is on (the secrets prefix may cover it). */
+/** What must never be done to the GitLab token secret unless rotation is on, nor to the CA secret (the secrets prefix may cover them). */
 const TOKEN_SECRET_WRITES = ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'];
 
 /** Least privilege for the refresh function, from what the config actually uses. */
-function refreshStatements(config, names, alert) {
+function refreshStatements(config, names, alert, vpc) {
   const statements = [
     {
       Effect: 'Allow',
@@ -135,7 +179,7 @@ function refreshStatements(config, names, alert) {
     });
     if (config.secrets.kmsKeyId) statements.push(kmsStatement(config.secrets.kmsKeyId));
   }
-  if (config.gitlab.tokenSecretId) {
+  if (config.gitlab?.tokenSecretId) {
     // Writing the token secret is needed only to store a rotated token.
     // Rotation writes a lock version and moves AWSCURRENT by compare-and-swap (UpdateSecretVersionStage).
     const actions = config.gitlab.rotateToken
@@ -145,6 +189,13 @@ function refreshStatements(config, names, alert) {
     // The prefix grant above may cover the token secret (ecr-gitlab-refresher/gitlab-token): an explicit deny wins.
     if (!config.gitlab.rotateToken && config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: secretArn(config.gitlab.tokenSecretId) });
   }
+  if (config.gitlab?.caCertificatesSecretId) {
+    const caSecret = secretArn(config.gitlab.caCertificatesSecretId);
+    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: caSecret });
+    // What GitLab is trusted with is never the function's to change, even inside the secrets prefix.
+    if (config.secrets) statements.push({ Effect: 'Deny', Action: TOKEN_SECRET_WRITES, Resource: caSecret });
+  }
+  if (vpc) statements.push({ Effect: 'Allow', Action: VPC_ENI_ACTIONS, Resource: '*' });
   return statements;
 }
 
@@ -294,8 +345,97 @@ function dashboardBody(stage, names, alarms, gitlabTokenAlarmSeconds) {
   return JSON.stringify({ widgets });
 }
 
+// --- Profiles (pull-time mode): docs/pull-time-profiles.md -------------------------------------------
+
+/** IAM's default size limit of a role's trust policy (quota ACLSizePerRole, whitespace not counted). */
+const TRUST_POLICY_LIMIT = 2048;
+
+/** secretsmanager:GetSecretValue, through Secrets Manager only, for profile readers. */
+function profileKmsStatement(kmsKeyId) {
+  const base = kmsStatement(kmsKeyId);
+  return { ...base, Action: ['kms:Decrypt'], Condition: { ...base.Condition, StringEquals: { 'kms:ViaService': sub('secretsmanager.${AWS::Region}.amazonaws.com') } } };
+}
+
+/** What a profile's reader may do: read that one secret (and decrypt it with the configured key, through Secrets Manager). */
+function profileReadStatements(secretName, config) {
+  const statements = [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArn(secretName) }];
+  if (config.secrets?.kmsKeyId) statements.push(profileKmsStatement(config.secrets.kmsKeyId));
+  return statements;
+}
+
+/**
+ * Per profile: a managed policy that reads its secret (for runner instance roles too) and a role that
+ * GitLab jobs assume with their ID token, trusted by the issuer's OIDC provider (created here unless
+ * oidc.providerArn names the account's existing one) for the audience and the profile's `sub` patterns.
+ */
+function profileResources(config, trust) {
+  const oidc = trust.oidcSettings(config);
+  if (!oidc) return { resources: {}, outputs: {}, refreshStatements: [] };
+  const createsProvider = !oidc.providerArn;
+  // Built, not referenced: the provider's ARN is fixed by its URL, and moto's CloudFormation skips the resource.
+  const providerArn = oidc.providerArn ?? sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:oidc-provider/${oidc.providerUrl}`);
+  const prefix = trust.secretsPrefix(config);
+  const resources = {};
+  const outputs = {};
+  if (createsProvider) {
+    resources.OidcProvider = {
+      Type: 'AWS::IAM::OIDCProvider',
+      Properties: { Url: oidc.issuer, ClientIdList: [oidc.audience], Tags: [{ Key: 'managed-by', Value: SERVICE }] },
+    };
+  }
+  outputs.OidcProviderArn = { Description: `IAM OIDC provider trusted by the profile roles (${oidc.issuer})`, Value: providerArn };
+  for (const profile of config.profiles) {
+    const id = `Profile${trust.profileLogicalId(profile.name)}`;
+    const secretName = trust.profileSecretName(prefix, profile.name);
+    const trustPolicy = trust.profileTrustPolicy(profile, oidc, providerArn);
+    const size = JSON.stringify(trust.profileTrustPolicy(profile, oidc, `arn:aws:iam::123456789012:oidc-provider/${oidc.providerUrl}`)).length;
+    if (size > TRUST_POLICY_LIMIT) {
+      throw new StackParameterError(
+        `profile "${profile.name}": its role's trust policy is about ${size} characters, over IAM's default limit of ${TRUST_POLICY_LIMIT}: use fewer project or ref patterns (a group pattern such as platform/* instead of each project), or split the profile`,
+      );
+    }
+    resources[`${id}ReadPolicy`] = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        Description: `Reads the ECR pull credentials of ecr-gitlab-refresher profile ${profile.name} (${secretName}); attach to runner instance roles that do not use ID tokens`,
+        Path: trust.PROFILE_IAM_PATH,
+        PolicyDocument: { Version: '2012-10-17', Statement: profileReadStatements(secretName, config) },
+      },
+    };
+    resources[`${id}Role`] = {
+      Type: 'AWS::IAM::Role',
+      ...(createsProvider ? { DependsOn: 'OidcProvider' } : {}),
+      Properties: {
+        Description: `Assumed by GitLab jobs (ID token) to read the ECR pull credentials of profile ${profile.name}; its trust names the projects and refs`,
+        Path: trust.PROFILE_IAM_PATH,
+        MaxSessionDuration: HOUR,
+        AssumeRolePolicyDocument: trustPolicy,
+        ManagedPolicyArns: [{ Ref: `${id}ReadPolicy` }],
+        Tags: [
+          { Key: 'managed-by', Value: SERVICE },
+          { Key: trust.PROFILE_SECRET_TAG, Value: sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretName}`) },
+        ],
+      },
+    };
+    outputs[`${id}RoleArn`] = { Description: `AWS_ROLE_ARN for the jobs of profile ${profile.name}`, Value: { 'Fn::GetAtt': [`${id}Role`, 'Arn'] } };
+    outputs[`${id}PolicyArn`] = { Description: `Attach to runner instance roles that read profile ${profile.name} without ID tokens`, Value: { Ref: `${id}ReadPolicy` } };
+    outputs[`${id}SecretName`] = { Description: `secret_id for the jobs of profile ${profile.name}`, Value: secretName };
+  }
+  // With a secrets section the prefix grant covers the profile secrets; without one they use the default prefix.
+  const refreshStatements = config.secrets
+    ? []
+    : [
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+          Resource: sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${trust.profileSecretName(prefix, '*')}`),
+        },
+      ];
+  return { resources, outputs, refreshStatements };
+}
+
 /** Everything the template needs, from the validated config and the parameters. Pure: unit-tested. */
-function deriveStack(config, params) {
+function deriveStack(config, params, trust = loadProfileTrust()) {
   const names = {
     refreshFunction: `${params.service}-${params.stage}-refresh`,
     helperFunction: `${params.service}-${params.stage}-helperUrl`,
@@ -311,6 +451,11 @@ function deriveStack(config, params) {
     throw new StackParameterError(`gitlabTokenAlarmDays must be a positive number, got "${params.gitlabTokenAlarmDays}"`);
   const reserved = String(params.reservedConcurrency);
   if (reserved !== 'none' && !/^\d+$/.test(reserved)) throw new StackParameterError(`reservedConcurrency must be a whole number or "none", got "${reserved}"`);
+  const vpc = vpcConfig(params.vpcSubnetIds, params.vpcSecurityGroupIds);
+  const refreshProperties = {
+    ...(reserved === 'none' ? {} : { ReservedConcurrentExecutions: Number(reserved) }),
+    ...(vpc ? { VpcConfig: vpc } : {}),
+  };
 
   const resources = {
     ...(createsTopic ? alertTopicResources(params.stage) : {}),
@@ -342,11 +487,14 @@ function deriveStack(config, params) {
     DashboardName: { Description: 'CloudWatch dashboard of the refresher', Value: names.dashboard },
     DashboardUrl: { Value: sub(`https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards:name=${names.dashboard}`) },
   };
+  const profiles = profileResources(config, trust);
+  Object.assign(resources, profiles.resources);
+  Object.assign(outputs, profiles.outputs);
   const extensions = {
     // osls adds DependsOn on the function's role, which its Fn::GetAtt already implies: harmless, and not ours to remove.
     RefreshLambdaFunction: {
       Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } },
-      ...(reserved === 'none' ? {} : { Properties: { ReservedConcurrentExecutions: Number(reserved) } }),
+      ...(Object.keys(refreshProperties).length > 0 ? { Properties: refreshProperties } : {}),
     },
     HelperUrlLambdaFunction: { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3005'] } } } },
   };
@@ -355,7 +503,7 @@ function deriveStack(config, params) {
     // osls takes an existing topic as its ARN, and the stack's own as a typed reference.
     onFailure: createsTopic ? { type: 'sns', arn: alert.topic } : alert.topic,
     helperBucket,
-    refreshStatements: refreshStatements(config, names, alert),
+    refreshStatements: [...refreshStatements(config, names, alert, vpc), ...profiles.refreshStatements],
     helperStatements: helperStatements(config, names, createsBucket ? undefined : config.helper?.bucket),
     metricDimensions: dimensions(params.stage),
     expiryAlarm: {
@@ -392,6 +540,8 @@ async function resolveParams(resolveVariable) {
     expiryAlarmWindowHours: await param('expiryAlarmWindowHours', ''),
     gitlabTokenAlarmDays: await param('gitlabTokenAlarmDays', 14),
     reservedConcurrency: await param('reservedConcurrency', 1),
+    vpcSubnetIds: await param('vpcSubnetIds', ''),
+    vpcSecurityGroupIds: await param('vpcSecurityGroupIds', ''),
   };
 }
 
@@ -401,7 +551,9 @@ module.exports = {
     return deriveStack(config, await resolveParams(resolveVariable));
   },
   deriveStack,
+  profileResources,
   expiryAlarms,
   scheduleHours,
+  vpcConfig,
   StackParameterError,
 };

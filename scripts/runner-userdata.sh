@@ -9,7 +9,11 @@
 # presigned URL, checks its sha256 before installing anything, installs it 0755, merges credHelpers
 # entries for the ECR hosts the deployment manages (helper-url lists them) into the runner user's Docker
 # config, keeping its other keys, gives the gitlab-runner service AWS_REGION through a systemd drop-in,
-# and runs the helper once. Any failure exits non-zero and puts back what was there before.
+# and runs the helper once. Any failure exits non-zero and puts back what was there before: a helper
+# binary, drop-in or config.json from an earlier run is restored, and only what this run created is removed.
+#
+# The Docker config goes to the runner user's home (~gitlab-runner/.docker/config.json): install GitLab
+# Runner first (it creates the user), or set DOCKER_CONFIG_DIR to the directory the Runner reads.
 #
 # Why credHelpers and not credsStore: the Runner asks a credsStore for *all* credentials, and the
 # helper's answer covers only the instance role's own registry in its default region. Other accounts and
@@ -22,10 +26,10 @@ HELPER_VERSION="${HELPER_VERSION:-}"           # empty: the function's default v
 HELPER_MODE="${HELPER_MODE:-credHelpers}"      # credHelpers (default) or credsStore
 ECR_REGISTRIES="${ECR_REGISTRIES:-}"           # space-separated hosts for credHelpers; empty: the hosts helper-url lists
 RUNNER_USER="${RUNNER_USER:-gitlab-runner}"
+DOCKER_CONFIG_DIR="${DOCKER_CONFIG_DIR:-}"     # empty: ~RUNNER_USER/.docker
 # Overridable so tests can run unprivileged in a temporary directory.
 IMDS_ENDPOINT="${IMDS_ENDPOINT:-http://169.254.169.254}"
 INSTALL_PREFIX="${INSTALL_PREFIX:-/usr/local/bin}"
-DOCKER_CONFIG_DIR="${DOCKER_CONFIG_DIR:-$(getent passwd "$RUNNER_USER" | cut -d: -f6 || true)/.docker}"
 SYSTEMD_DIR="${SYSTEMD_DIR:-/etc/systemd/system}"
 SYSTEMCTL="${SYSTEMCTL:-systemctl}"
 HELPER_ARCH="${HELPER_ARCH:-}"
@@ -34,8 +38,10 @@ PYTHON="${PYTHON:-python3}"
 
 BINARY=docker-credential-ecr-login
 work="$(mktemp -d)"
-installed=()
-restores=()
+installed=()    # files this run created
+restores=()     # "backup|path" for files this run replaced
+created_dirs=() # directories this run created, deepest first
+reloaded=""     # set once systemd has read this run's drop-in
 
 fail() {
   echo "runner-userdata: $*" >&2
@@ -43,23 +49,53 @@ fail() {
 }
 
 # Undo every file this run put in place and put back what it replaced, so a failure never leaves a
-# half-configured host, nor a runner without its original Docker config.
+# half-configured host, nor a runner without the helper, drop-in or Docker config it had before.
 cleanup() {
   local status=$?
   if [ "$status" -ne 0 ]; then
     for path in "${installed[@]+"${installed[@]}"}"; do rm -f "$path"; done
-    for pair in "${restores[@]+"${restores[@]}"}"; do cp -p "${pair%%|*}" "${pair#*|}"; done
+    for pair in "${restores[@]+"${restores[@]}"}"; do mv -f "${pair%%|*}" "${pair#*|}"; done
+    for dir in "${created_dirs[@]+"${created_dirs[@]}"}"; do rmdir "$dir" 2>/dev/null || true; done
+    if [ -n "$reloaded" ]; then "$SYSTEMCTL" daemon-reload || true; fi
   fi
   rm -rf "$work"
   exit "$status"
 }
 trap cleanup EXIT
 
+# mkdir -p that remembers which directories it created, so a failure removes them again.
+make_dir() {
+  local dir="$1" missing=()
+  while [ ! -d "$dir" ]; do
+    missing+=("$dir")
+    dir="$(dirname "$dir")"
+  done
+  mkdir -p "$1"
+  created_dirs=("${missing[@]+"${missing[@]}"}" "${created_dirs[@]+"${created_dirs[@]}"}")
+}
+
+# install(1) that first keeps the file it replaces (in $work, or at $4 when given) for a rollback.
+put_in_place() {
+  local source="$1" target="$2" mode="$3" backup="${4:-$work/backup.${#restores[@]}}"
+  if [ -e "$target" ]; then
+    cp -p "$target" "$backup"
+    restores+=("$backup|$target")
+  else
+    installed+=("$target")
+  fi
+  install -m "$mode" "$source" "$target"
+}
+
 [ -n "$HELPER_URL" ] || fail "HELPER_URL is not set (the helper-url Function URL)"
 [ -n "$AWS_REGION" ] || fail "AWS_REGION is not set (the function's region)"
 case "$HELPER_MODE" in credHelpers | credsStore) ;; *) fail "HELPER_MODE must be credHelpers or credsStore, not $HELPER_MODE" ;; esac
 command -v curl >/dev/null || fail "curl is required"
 command -v sha256sum >/dev/null || fail "sha256sum is required"
+if [ -z "$DOCKER_CONFIG_DIR" ]; then
+  runner_home="$(getent passwd "$RUNNER_USER" 2>/dev/null | cut -d: -f6 || true)"
+  [ -n "$runner_home" ] || fail "user $RUNNER_USER does not exist (yet): install GitLab Runner first (it creates the user), set RUNNER_USER, or set DOCKER_CONFIG_DIR to the directory of the config.json the Runner reads; nothing was installed"
+  DOCKER_CONFIG_DIR="$runner_home/.docker"
+fi
 
 if [ -z "$HELPER_ARCH" ]; then
   case "$(uname -m)" in
@@ -75,7 +111,8 @@ json_field() {
 }
 
 # The runner user's Docker config with the helper added. An existing file keeps every other key (merged
-# with jq, else python3); a new one holds just the helper.
+# with jq, else python3; $merged_with says which); a new one holds just the helper.
+merged_with=""
 merge_docker_config() {
   local existing="$1" out="$2"
   shift 2
@@ -88,11 +125,13 @@ merge_docker_config() {
       printf '{"credHelpers":{%s}}\n' "$entries" >"$out"
     fi
   elif command -v "$JQ" >/dev/null 2>&1; then
+    merged_with=jq
     # shellcheck disable=SC2016 # $mode and $ARGS are jq's, not the shell's
     "$JQ" --arg mode "$HELPER_MODE" \
       'if $mode == "credsStore" then .credsStore = "ecr-login" else .credHelpers = ((.credHelpers // {}) + ($ARGS.positional | map({(.): "ecr-login"}) | add // {})) end' \
       "$existing" --args "$@" >"$out" 2>/dev/null || fail "$existing is not valid JSON; fix or remove it (nothing was changed)"
   elif command -v "$PYTHON" >/dev/null 2>&1; then
+    merged_with=python3
     "$PYTHON" - "$existing" "$HELPER_MODE" "$@" >"$out" 2>/dev/null <<'PY' || fail "$existing is not valid JSON; fix or remove it (nothing was changed)"
 import json, sys
 path, mode, hosts = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -152,33 +191,27 @@ if [ "$actual" != "$expected" ]; then
 fi
 
 # 4. Install, configure Docker for the runner user, and give the service its region.
-mkdir -p "$DOCKER_CONFIG_DIR"
+make_dir "$DOCKER_CONFIG_DIR"
 config="$DOCKER_CONFIG_DIR/config.json"
 # shellcheck disable=SC2086 # $hosts is a list of words on purpose
 merge_docker_config "$config" "$work/config.json" $hosts
 
-mkdir -p "$INSTALL_PREFIX"
-install -m 0755 "$work/$BINARY" "$INSTALL_PREFIX/$BINARY"
-installed+=("$INSTALL_PREFIX/$BINARY")
-
-if [ -f "$config" ]; then
-  backup="$config.bak.$(date +%s)"
-  cp -p "$config" "$backup"
-  restores+=("$backup|$config")
-else
-  installed+=("$config")
-fi
-install -m 0600 "$work/config.json" "$config"
+make_dir "$INSTALL_PREFIX"
+put_in_place "$work/$BINARY" "$INSTALL_PREFIX/$BINARY" 0755
+# The replaced config.json stays next to it after a successful run, for the operator.
+put_in_place "$work/config.json" "$config" 0600 "$config.bak.$(date +%s)"
 if id "$RUNNER_USER" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown -R "$RUNNER_USER" "$DOCKER_CONFIG_DIR"; fi
 
 dropin_dir="$SYSTEMD_DIR/gitlab-runner.service.d"
-mkdir -p "$dropin_dir"
+make_dir "$dropin_dir"
 printf '[Service]\nEnvironment=AWS_REGION=%s\n' "$AWS_REGION" >"$work/ecr-credential-helper.conf"
-install -m 0644 "$work/ecr-credential-helper.conf" "$dropin_dir/ecr-credential-helper.conf"
-installed+=("$dropin_dir/ecr-credential-helper.conf")
-if command -v "$SYSTEMCTL" >/dev/null 2>&1; then "$SYSTEMCTL" daemon-reload || true; fi
+put_in_place "$work/ecr-credential-helper.conf" "$dropin_dir/ecr-credential-helper.conf" 0644
+if command -v "$SYSTEMCTL" >/dev/null 2>&1; then
+  reloaded=1
+  "$SYSTEMCTL" daemon-reload || true
+fi
 
 # 5. Prove the binary runs on this host.
 "$INSTALL_PREFIX/$BINARY" version >/dev/null 2>&1 || "$INSTALL_PREFIX/$BINARY" -v >/dev/null 2>&1 ||
   fail "$INSTALL_PREFIX/$BINARY does not run on this host"
-echo "runner-userdata: installed $BINARY (sha256 $actual) for $RUNNER_USER, region $AWS_REGION, $HELPER_MODE${hosts:+ for $hosts}"
+echo "runner-userdata: installed $BINARY (sha256 $actual) for $RUNNER_USER, region $AWS_REGION, $HELPER_MODE${hosts:+ for $hosts}${merged_with:+; merged into the existing $config with $merged_with}"

@@ -14,12 +14,43 @@ export class ConfigError extends Error {
 /** A GitLab API call failed after retries (or with a status that must not be retried). */
 export class GitLabApiError extends Error {
   override name = 'GitLabApiError';
+  /** What the operator should do about it, when the failure says (doctor shows it in its fix column). */
+  readonly fix?: string;
   constructor(
     message: string,
     readonly status: number | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; fix?: string },
   ) {
     super(message, options);
+    this.fix = options?.fix;
+  }
+}
+
+/** Why GitLab could not be reached: each has its own fix (docs/network.md). */
+export type GitLabNetworkFailure =
+  | 'dns'
+  | 'connection-refused'
+  | 'unreachable'
+  | 'connect-timeout'
+  | 'timeout'
+  | 'connection-reset'
+  | 'tls-unknown-ca'
+  | 'tls-hostname'
+  | 'tls-expired'
+  | 'tls'
+  | 'proxy-refused'
+  | 'proxy-unreachable'
+  | 'network';
+
+/** GitLab was not reached (no HTTP answer): DNS, routing, TLS or the proxy, named by `failure`. */
+export class GitLabNetworkError extends GitLabApiError {
+  override name = 'GitLabNetworkError';
+  constructor(
+    message: string,
+    readonly failure: GitLabNetworkFailure,
+    fix: string,
+  ) {
+    super(message, undefined, { fix });
   }
 }
 
@@ -69,14 +100,26 @@ export class OutOfTimeError extends Error {
   override name = 'OutOfTimeError';
 }
 
+/** `helper publish` uploaded an artefact, but reading it back does not show the digest it was uploaded with. */
+export class HelperVerificationError extends Error {
+  override name = 'HelperVerificationError';
+}
+
 /**
  * Turns anything thrown into a one-line message that is safe to log: only `name` and `message`
  * are read, never `cause`, request objects or headers (gitbeaker and the AWS SDK attach those).
  */
 export function describeError(error: unknown): string {
+  const { detail, fix } = describeProblem(error);
+  return (fix ? `${detail} — ${fix}` : detail).slice(0, 700);
+}
+
+/** `describeError` in two parts, for doctor's detail and fix columns: the fix only when the error carries one. */
+export function describeProblem(error: unknown): { detail: string; fix?: string } {
   if (error instanceof Error) {
     const name = error.name && error.name !== 'Error' ? `${error.name}: ` : '';
-    return `${name}${error.message}`.slice(0, 500);
+    const fix = error instanceof GitLabApiError ? error.fix : undefined;
+    return { detail: `${name}${error.message}`.slice(0, 500), fix };
   }
-  return String(error).slice(0, 500);
+  return { detail: String(error).slice(0, 500) };
 }

@@ -9,6 +9,7 @@ export interface CliCommand {
   verbose: boolean;
   targets: string[];
   registries: string[];
+  profiles: string[];
   /** Only for `explain`. */
   explain?: ExplainArgs;
 }
@@ -20,14 +21,17 @@ export interface ExplainArgs {
   ref?: string;
   protectedRef: boolean;
   probe: boolean;
+  /** A pull-time profile whose secret the job reads through `secrets: DOCKER_AUTH_CONFIG`. */
+  profile?: string;
 }
 
 export const USAGE = `Usage:
-  ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--registry NAME]... [--json] [--verbose]
+  ecr-gitlab-refresher refresh [--config FILE] [--dry-run] [--target project:PATH|group:PATH|instance]... [--profile NAME]... [--registry NAME]... [--json] [--verbose]
   ecr-gitlab-refresher validate-config [--config FILE]
   ecr-gitlab-refresher doctor [--config FILE] [--json]     read-only checks of AWS, GitLab and every target
   ecr-gitlab-refresher status [--config FILE] [--json]     what each target holds now and when it expires
-  ecr-gitlab-refresher explain --project PATH --image REF [--environment NAME] [--ref NAME] [--protected-ref] [--probe] [--config FILE] [--json]
+  ecr-gitlab-refresher profile snippet NAME [--region R] [--role-arn ARN]   the .gitlab-ci.yml part for a pull-time profile
+  ecr-gitlab-refresher explain --project PATH --image REF [--environment NAME] [--ref NAME] [--protected-ref] [--profile NAME] [--probe] [--config FILE] [--json]
                                                            why a job of that project can or cannot pull that image (read-only)
   ecr-gitlab-refresher helper publish --version V --bucket B [--arch amd64,arm64] [--from-file PATH] [--sha256 HEX]
   ecr-gitlab-refresher --help | --version
@@ -60,6 +64,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
     verbose: values.verbose ?? false,
     targets: values.target ?? [],
     registries: values.registry ?? [],
+    profiles: values.profile ?? [],
     explain: name === 'explain' ? explainArgs(values) : undefined,
   };
 }
@@ -67,6 +72,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
 function explainArgs(values: ReturnType<typeof parseWith>['values']): ExplainArgs {
   const missing = (['project', 'image'] as const).filter((flag) => !values[flag]);
   if (missing.length > 0) throw new ConfigError(missing.map((flag) => `arguments: explain needs --${flag}`));
+  if ((values.profile?.length ?? 0) > 1) throw new ConfigError(['arguments: explain takes one --profile (the one the job reads)']);
   return {
     project: values.project as string,
     image: values.image as string,
@@ -74,6 +80,7 @@ function explainArgs(values: ReturnType<typeof parseWith>['values']): ExplainArg
     ref: values.ref,
     protectedRef: values['protected-ref'] ?? false,
     probe: values.probe ?? false,
+    profile: values.profile?.[0],
   };
 }
 
@@ -89,6 +96,7 @@ function parseWith(argv: string[]) {
       verbose: { type: 'boolean', short: 'v' },
       target: { type: 'string', multiple: true },
       registry: { type: 'string', multiple: true },
+      profile: { type: 'string', multiple: true },
       // explain
       project: { type: 'string' },
       image: { type: 'string' },

@@ -5,8 +5,8 @@ import { createS3Client, S3HelperStore } from '../adapters/aws/s3-helper-store.j
 import { loadConfigFile } from '../config/load.js';
 import { HELPER_ARCHITECTURES, type HelperArch } from '../config/schema.js';
 import { checksumKey, helperKey, OFFICIAL_RELEASES, officialUrl, parseSha256File, pinnedDigest, sha256sumLine } from '../core/helper/artifacts.js';
-import { decidePublish, type PublishDecision } from '../core/helper/publish-plan.js';
-import { ConfigError, describeError } from '../errors.js';
+import { decidePublish, type PublishDecision, type StoredArtifact, storedDamage } from '../core/helper/publish-plan.js';
+import { ConfigError, describeError, HelperVerificationError } from '../errors.js';
 import type { CliIo } from './main.js';
 
 export const HELPER_USAGE = `Usage:
@@ -104,7 +104,7 @@ export async function helperPublishCommand(argv: string[], io: CliIo): Promise<n
     for (const item of obtained) {
       const digest = createHash('sha256').update(item.bytes).digest('hex');
       const pinned = pinnedDigest(options.version, item.arch, pins);
-      const existing = (await store.describe(helperKey(options.version, item.arch)))?.sha256;
+      const stored = await readStored(store, options.version, item.arch);
       const decision = decidePublish({
         arch: item.arch,
         actual: digest,
@@ -113,7 +113,7 @@ export async function helperPublishCommand(argv: string[], io: CliIo): Promise<n
         published: item.published,
         fromFile: Boolean(options.fromFile),
         trustFile: options.trustFile,
-        existing,
+        stored,
         force: options.force,
       });
       plans.push({ item, digest, decision });
@@ -132,13 +132,22 @@ export async function helperPublishCommand(argv: string[], io: CliIo): Promise<n
       io.stderr(`uploading linux-${item.arch} (${formatBytes(item.bytes.byteLength)}) to s3://${options.bucket}/${helperKey(options.version, item.arch)}…\n`);
       await store.put(helperKey(options.version, item.arch), item.bytes, digest, 'application/octet-stream');
       await store.put(checksumKey(options.version, item.arch), sha256sumLine(digest), digest, 'text/plain');
-      io.stdout(`published ${options.version} linux-${item.arch} sha256 ${digest} (${decision.reason})\n`);
+      const damage = storedDamage((await readStored(store, options.version, item.arch)) ?? { bytes: 'nothing (the object is missing)' }, digest);
+      if (damage) throw new HelperVerificationError(`s3://${options.bucket}/${helperKey(options.version, item.arch)} was uploaded, but reading it back: ${damage}`);
+      io.stdout(`published ${options.version} linux-${item.arch} sha256 ${digest} (${decision.reason}); read back: bytes, metadata and .sha256 agree\n`);
     }
     return 0;
   } catch (error) {
     io.stderr(`error: ${describeError(error)}\n`);
     return error instanceof ConfigError ? 2 : 1;
   }
+}
+
+/** The object and its .sha256 file as stored now, read in full: what a skip or a re-upload is decided on. */
+async function readStored(store: S3HelperStore, version: string, arch: HelperArch): Promise<StoredArtifact | undefined> {
+  const object = await store.readDigests(helperKey(version, arch));
+  if (!object) return undefined;
+  return { ...object, checksumFile: parseSha256File((await store.readText(checksumKey(version, arch))) ?? '') };
 }
 
 async function download(version: string, arch: HelperArch, base: string, io: CliIo): Promise<Obtained> {

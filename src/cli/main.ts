@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { configWarnings } from '../core/config-warnings.js';
 import { type Check, doctorExitCode, runDoctor } from '../core/doctor.js';
 import { explainPull } from '../core/explain/explain.js';
 import { runRefresh } from '../core/refresh.js';
 import { collectStatus } from '../core/status.js';
 import { ConfigError, describeError } from '../errors.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';
-import { buildDoctorPorts, buildExplainPorts, buildStatusDeps } from '../wiring-inspect.js';
+import { buildDoctorPorts, buildExplainPorts, buildStatusDeps, readProfileJobSecret } from '../wiring-inspect.js';
 import { type CliCommand, parseCli, USAGE } from './args.js';
 import { helperPublishCommand } from './helper-publish.js';
 import { formatChecks, formatExplain, formatStatus, formatSummary } from './output.js';
+import { profileCommand } from './profile-snippet.js';
 import { createProgress } from './progress.js';
 
 export const VERSION = '0.1.0';
@@ -29,6 +31,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // `helper publish` has its own flags (its --version is a release, not this tool's version).
   if (argv[0] === 'helper') return helperPublishCommand(argv.slice(1), io);
+  if (argv[0] === 'profile') return profileCommand(argv.slice(1), io);
   let command: CliCommand;
   try {
     command = parseCli(argv, io.env);
@@ -106,8 +109,9 @@ async function explainCommand(command: CliCommand, io: CliIo): Promise<number> {
   try {
     const config = loadConfigFile(command.configPath);
     const ports = await buildExplainPorts(config, runtime, observability);
+    const jobSecret = args.profile === undefined ? undefined : await readProfileJobSecret(config, args.profile, observability);
     const report = await explainPull(
-      { project: args.project, image: args.image, environment: args.environment, ref: args.ref, protectedRef: args.protectedRef || undefined, probe: args.probe },
+      { project: args.project, image: args.image, environment: args.environment, ref: args.ref, protectedRef: args.protectedRef || undefined, probe: args.probe, jobSecret },
       ports,
     );
     io.stdout(observability.redactor.scrub(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatExplain(report)));
@@ -122,7 +126,9 @@ async function explainCommand(command: CliCommand, io: CliIo): Promise<number> {
 function validateConfigCommand(command: CliCommand, io: CliIo): number {
   try {
     const config = loadConfigFile(command.configPath);
-    io.stdout(`${command.configPath}: valid (${config.registries.length} registries, ${config.targets.length} targets)\n`);
+    const profiles = config.profiles.length > 0 ? `, ${config.profiles.length} profiles` : '';
+    io.stdout(`${command.configPath}: valid (${config.registries.length} registries, ${config.targets.length} targets${profiles})\n`);
+    for (const warning of configWarnings(config)) io.stderr(`warning: ${warning.path}: ${warning.detail}; ${warning.fix}\n`);
     return EXIT.ok;
   } catch (error) {
     return reportUsageError(error, io);
@@ -136,7 +142,8 @@ async function refreshCommand(command: CliCommand, io: CliIo): Promise<number> {
     const config = loadConfigFile(command.configPath);
     const { deps } = await buildRefreshDeps(config, runtime, observability);
     if (io.interactive && !command.json) deps.onTargetDone = createProgress(io.stderr);
-    const summary = await runRefresh(config, { dryRun: command.dryRun, selection: { targets: command.targets, registries: command.registries } }, deps);
+    const selection = { targets: command.targets, registries: command.registries, profiles: command.profiles };
+    const summary = await runRefresh(config, { dryRun: command.dryRun, selection }, deps);
     const text = command.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary);
     io.stdout(observability.redactor.scrub(text));
     return summary.ok ? EXIT.ok : EXIT.failed;

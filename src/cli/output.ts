@@ -28,17 +28,34 @@ export function formatSummary(summary: RefreshSummary): string {
   if (summary.secrets.length > 0) {
     sections.push(formatTable([['SECRET', 'STATUS', 'ERROR'], ...summary.secrets.map((s) => [s.name, s.status, s.error ?? ''])]));
   }
-  sections.push(
-    formatTable([
-      ['TARGET', 'VARIABLE', 'SCOPE', 'STATUS', 'HOSTS', 'NOTES', 'ERROR'],
-      ...summary.targets.map((t) => [t.target, t.variable, t.environmentScope ?? '-', t.status, describeHosts(t.hosts), describeNotes(t), t.error ?? '']),
-    ]),
-  );
+  if (summary.targets.length > 0 || summary.profiles.length === 0) {
+    sections.push(
+      formatTable([
+        ['TARGET', 'VARIABLE', 'SCOPE', 'STATUS', 'HOSTS', 'NOTES', 'ERROR'],
+        ...summary.targets.map((t) => [t.target, t.variable, t.environmentScope ?? '-', t.status, describeHosts(t.hosts), describeNotes(t), t.error ?? '']),
+      ]),
+    );
+  }
+  if (summary.profiles.length > 0) sections.push(formatProfiles(summary.profiles));
   const warnings = warningLines(summary.targets);
   if (warnings) sections.push(warnings);
   const verdict = summary.ok ? 'OK' : 'FAILED';
   sections.push(`${verdict}${summary.dryRun ? ' (dry run: nothing was written)' : ''} in ${summary.durationMs} ms`);
   return `${sections.join('\n\n')}\n`;
+}
+
+function formatProfiles(profiles: RefreshSummary['profiles']): string {
+  return formatTable([
+    ['PROFILE', 'SECRET', 'STATUS', 'HOSTS', 'NOTES', 'ERROR'],
+    ...profiles.map((p) => [
+      p.profile,
+      p.secret,
+      p.status,
+      describeHosts(p.hosts),
+      [...(p.removed?.length ? [`removed ${p.removed.join(', ')}`] : []), ...(p.note ? [p.note] : [])].join('; '),
+      p.error ?? '',
+    ]),
+  ]);
 }
 
 function describeHosts(hosts: RefreshSummary['targets'][number]['hosts']): string {
@@ -97,7 +114,27 @@ export function formatStatus(report: StatusReport): string {
       t.detail ?? '',
     ]);
   }
-  const sections = [formatTable(rows)];
+  const sections = report.targets.length > 0 || report.profiles.length === 0 ? [formatTable(rows)] : [];
+  if (report.profiles.length > 0) {
+    sections.push(
+      formatTable([
+        ['PROFILE', 'SECRET', 'STATE', 'REFRESHED', 'EARLIEST EXPIRY', 'HOSTS', 'DETAIL'],
+        ...report.profiles.map((p) => {
+          const first = p.hosts[0];
+          const flag = p.state === 'expiring' || p.state === 'expired' ? ' <<<' : '';
+          return [
+            p.profile,
+            p.secret,
+            `${p.state}${flag}`,
+            p.refreshedAt ?? '-',
+            first ? `${describeExpiry(first.expiresInSeconds)} (${first.host})` : '-',
+            String(p.hosts.length),
+            p.detail ?? '',
+          ];
+        }),
+      ]),
+    );
+  }
   if (report.secrets.length > 0) {
     sections.push(
       formatTable([
@@ -110,7 +147,7 @@ export function formatStatus(report: StatusReport): string {
   if (warnings) sections.push(warnings);
   sections.push(
     report.ok
-      ? 'All targets fresh.'
+      ? 'All fresh.'
       : 'Attention: entries marked <<< expire within 2 hours, already have, or will not be used by the Runner (overridden); other states are explained in DETAIL.',
   );
   return `${sections.join('\n\n')}\n`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registryHostKeys } from '../core/hosts.js';
+import { DEFAULT_AUDIENCE, normaliseIssuer, profileLogicalId, providerUrlOf, providerUrlOfArn } from '../core/profile-trust.js';
 import { secretNameCollisions } from '../core/secret-names.js';
 import { formatPath } from './field-path.js';
 
@@ -146,6 +147,21 @@ export const gitlabSchema = z
       })
       .refine((rotation) => rotation.lifetimeDays > rotation.daysBefore + 1, { error: 'lifetimeDays must exceed daysBefore by more than a day, or every run rotates' })
       .optional(),
+    // Private networks (docs/network.md): extra CAs are added to the public ones, never replace them.
+    caCertificatesFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'PEM file with extra CA certificates to trust for GitLab (an internal CA), relative to this config file. Checked by validate-config and at packaging, and bundled into the function. Added to the public CAs, never replacing them.',
+      ),
+    caCertificatesSecretId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Secrets Manager secret (name or ARN) whose SecretString holds extra PEM CA certificates to trust for GitLab, read at the start of every run; the stack grants GetSecretValue on exactly this secret. Adds to caCertificatesFile.',
+      ),
   })
   .superRefine((gitlab, ctx) => {
     const protocol = URL.canParse(gitlab.url) ? new URL(gitlab.url).protocol : '';
@@ -154,7 +170,28 @@ export const gitlabSchema = z
     } else if (protocol !== 'http:' && protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'expected an http(s) URL' });
     }
+    const shape = gitlabUrlShapeProblem(gitlab.url);
+    if (shape) ctx.addIssue({ code: 'custom', path: ['url'], message: shape });
   });
+
+/**
+ * The URL is GitLab's root, the page a browser opens (`https://gitlab.example.com`, or
+ * `https://example.com/gitlab` for a GitLab under a path); the API path is added to it.
+ */
+function gitlabUrlShapeProblem(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  if (url.includes('?') || url.includes('#')) return "no query or fragment: give GitLab's root URL, such as https://gitlab.example.com or https://example.com/gitlab";
+  if (parsed.username || parsed.password) return 'no credentials in the URL: the token comes from tokenSecretId (or GITLAB_TOKEN)';
+  if (/\/api\/v4\/?$/i.test(parsed.pathname)) return `drop /api/v4: the tool adds it (${url.replace(/\/api\/v4\/?$/i, '')})`;
+  return undefined;
+}
+
+/** What the config loaders add after validation; never read from the file (strictObject refuses unknown keys). */
+export interface LoadedGitLabFiles {
+  /** The checked PEM text of `caCertificatesFile`, read next to the config file (src/config/ca-certificates.ts). */
+  caCertificatesPem?: string;
+}
 
 export const secretsSchema = z.strictObject({
   prefix: z.string().regex(SECRET_PREFIX, 'expected Secrets Manager name characters [A-Za-z0-9/_+=.@-]'),
@@ -196,15 +233,74 @@ export const helperSchema = z
       ctx.addIssue({ code: 'custom', path: ['defaultVersion'], message: `must be one of versions (${helper.versions.join(', ')})` });
   });
 
+// --- Profiles (pull-time mode): docs/pull-time-profiles.md ------------------------------------------
+
+/** Lower-case letters, digits and inner hyphens: the name goes into a secret name, IAM and CloudFormation names. */
+const PROFILE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+/** A GitLab project path pattern; the top-level group is always spelled out, `*` only below it. */
+const PROJECT_PATTERN = /^[\w.-]+(\/[\w.*-]+)+$/;
+/** `branch:NAME` or `tag:NAME`; git forbids `:`, `~`, `^`, `?`, `[`, `\` and spaces in ref names, IAM reads `$` as a variable. */
+const REF_PATTERN = /^(branch|tag):[^\s:~^?[\\$]{1,255}$/;
+const OIDC_PROVIDER_ARN = /^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/.+$/;
+
+export const profileSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(PROFILE_NAME, 'expected lower-case letters, digits and inner "-" (max 32)')
+      .describe('Names the profile: its secret is <secrets.prefix>profiles/<name>, its stack outputs Profile<Name>RoleArn, …'),
+    registries: z.array(z.string()).min(1, 'list at least one registry').describe("Registries whose hosts the profile's Docker config holds (one entry per host, nothing else)."),
+    projects: z
+      .array(
+        z
+          .string()
+          .regex(
+            PROJECT_PATTERN,
+            'expected a GitLab project path or pattern such as platform/api or platform/* (the top-level group spelled out: on gitlab.com every customer shares one issuer)',
+          ),
+        { error: 'required: list the GitLab projects (patterns such as platform/*) whose jobs may read this profile' },
+      )
+      .min(1, 'list at least one project pattern')
+      .describe('GitLab project paths whose jobs may read the profile; `*` matches any characters, `/` included, and is not allowed in the top-level group.'),
+    refs: z
+      .array(z.string().regex(REF_PATTERN, 'expected branch:NAME or tag:NAME (NAME may use *), such as branch:main or tag:v*'))
+      .min(1, 'list at least one ref, or omit refs to allow every ref')
+      .optional()
+      .describe('Refs whose pipelines may read the profile (branch:main, tag:v*); default every ref. IAM cannot test "protected": name protected refs.'),
+  })
+  .describe('A set of registries that GitLab jobs read at pull time from a Secrets Manager secret, with no GitLab token and no CI/CD variable.');
+
+export const oidcSchema = z
+  .strictObject({
+    issuer: z
+      .url({ error: 'expected the GitLab URL, such as https://gitlab.example.com' })
+      .optional()
+      .describe("The `iss` of GitLab's ID tokens (the GitLab URL); default gitlab.url. AWS must reach its /.well-known/openid-configuration."),
+    audience: z.string().min(1).max(255).default(DEFAULT_AUDIENCE).describe('The `aud` the jobs request in id_tokens and the roles require.'),
+    providerArn: z
+      .string()
+      .regex(OIDC_PROVIDER_ARN, 'expected an IAM OIDC provider ARN (arn:aws:iam::123456789012:oidc-provider/gitlab.example.com)')
+      .optional()
+      .describe('An existing IAM OIDC provider for the issuer (an account has one per issuer); omit to let the stack create it.'),
+  })
+  .describe('How GitLab jobs prove who they are to AWS (ID tokens): issuer, audience and IAM OIDC provider.');
+
 export const configSchema = z
   .strictObject({
-    gitlab: gitlabSchema,
+    gitlab: gitlabSchema.optional().describe('Required with targets; a config with only profiles needs no GitLab URL or token.'),
     registries: z.array(registrySchema).min(1, 'configure at least one registry'),
     secrets: secretsSchema.optional(),
-    targets: z.array(targetSchema).min(1, 'configure at least one target'),
+    targets: z.array(targetSchema).min(1, 'configure at least one target, or omit targets and use profiles').default([]),
+    profiles: z.array(profileSchema).min(1, 'configure at least one profile, or omit profiles').default([]).describe('Pull-time mode: docs/pull-time-profiles.md.'),
+    oidc: oidcSchema.optional(),
     helper: helperSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    if (config.targets.length === 0 && config.profiles.length === 0) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'configure targets (GitLab variables), profiles (pull-time secrets), or both' });
+    }
+    if (config.targets.length > 0 && !config.gitlab) ctx.addIssue({ code: 'custom', path: ['gitlab'], message: 'required: targets are GitLab variables' });
+    checkProfiles(config, ctx);
     const names = new Set<string>();
     config.registries.forEach((registry, index) => {
       if (names.has(registry.name)) {
@@ -239,12 +335,69 @@ export const configSchema = z
         seen.add(identity);
       }
     });
-    for (const [first, second] of secretNameCollisions(config)) {
+    // Two profiles with one secret have one name, which checkProfiles reports already.
+    for (const [first, second] of secretNameCollisions(config).filter(([a, b]) => a.path[0] !== 'profiles' || b.path[0] !== 'profiles')) {
       const message = `${second.role} and ${first.role} are one Secrets Manager secret (${second.name}): a run would overwrite one with the other; rename the registry or change secrets.prefix`;
       ctx.addIssue({ code: 'custom', path: second.path, message: `${message} (see ${formatPath(first.path)})` });
       ctx.addIssue({ code: 'custom', path: first.path, message: `${message} (see ${formatPath(second.path)})` });
     }
   });
+
+type ConfigDraft = Omit<z.output<typeof configSchema>, never>;
+
+/** Profiles name known registries, one registry per host, unique names and stack names, and an https issuer. */
+function checkProfiles(config: ConfigDraft, ctx: z.RefinementCtx): void {
+  const known = new Set(config.registries.map((registry) => registry.name));
+  const names = new Map<string, number>();
+  const logicalIds = new Map<string, number>();
+  config.profiles.forEach((profile, index) => {
+    const earlier = names.get(profile.name);
+    if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: ['profiles', index, 'name'], message: `duplicate profile name "${profile.name}" (see profiles[${earlier}])` });
+    names.set(profile.name, index);
+    const id = profileLogicalId(profile.name);
+    const sameId = logicalIds.get(id);
+    if (sameId !== undefined && earlier === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['profiles', index, 'name'], message: `gives the same stack resource names (Profile${id}…) as profiles[${sameId}]; rename one` });
+    }
+    logicalIds.set(id, index);
+    profile.registries.forEach((name, position) => {
+      if (!known.has(name)) ctx.addIssue({ code: 'custom', path: ['profiles', index, 'registries', position], message: `unknown registry "${name}"` });
+    });
+    const problem = hostCollision(config.registries, profile.registries);
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profiles', index, 'registries'],
+        message: problem.replace('one variable holds', "a profile's Docker config holds").replace('use a separate variable', 'use another profile'),
+      });
+  });
+  if (config.oidc && config.profiles.length === 0) ctx.addIssue({ code: 'custom', path: ['oidc'], message: 'only profiles use it: add profiles or remove oidc' });
+  if (config.profiles.length === 0) return;
+  const issuer = config.oidc?.issuer ?? config.gitlab?.url;
+  const issuerPath = config.oidc?.issuer ? ['oidc', 'issuer'] : ['oidc'];
+  if (issuer === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['oidc', 'issuer'], message: "required when there is no gitlab section: the GitLab URL that issues the jobs' ID tokens" });
+    return;
+  }
+  const parsed = URL.canParse(issuer) ? new URL(issuer) : undefined;
+  if (parsed?.protocol !== 'https:') {
+    const why = config.oidc?.issuer ? '' : ` (gitlab.url is ${issuer}; set oidc.issuer to the https URL AWS can reach)`;
+    ctx.addIssue({ code: 'custom', path: issuerPath, message: `profiles need an https issuer: IAM accepts only https OIDC providers${why}` });
+    return;
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    ctx.addIssue({ code: 'custom', path: issuerPath, message: 'the issuer is a plain URL (no query, fragment or credentials), as GitLab puts it in the iss claim' });
+  }
+  const arnUrl = config.oidc?.providerArn ? providerUrlOfArn(config.oidc.providerArn) : undefined;
+  const expected = providerUrlOf(normaliseIssuer(issuer));
+  if (arnUrl !== undefined && arnUrl.toLowerCase() !== expected) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['oidc', 'providerArn'],
+      message: `names the provider for ${arnUrl}, but the issuer is ${expected}: the roles would trust tokens no job gets`,
+    });
+  }
+}
 
 /**
  * Two registries that reach the same account in the same region (say, through different roles) give
@@ -265,11 +418,13 @@ function hostCollision(registries: Array<z.output<typeof registrySchema>>, names
   return undefined;
 }
 
-export type Config = z.output<typeof configSchema>;
+type ParsedConfig = z.output<typeof configSchema>;
+export type Config = Omit<ParsedConfig, 'gitlab'> & { gitlab?: NonNullable<ParsedConfig['gitlab']> & LoadedGitLabFiles };
 export type RegistryConfig = Config['registries'][number];
 export type TargetConfig = Config['targets'][number];
-export type GitLabConfig = Config['gitlab'];
+export type GitLabConfig = NonNullable<Config['gitlab']>;
 export type SecretsConfig = NonNullable<Config['secrets']>;
 export type HelperConfig = NonNullable<Config['helper']>;
 export type HelperArch = (typeof HELPER_ARCHITECTURES)[number];
+export type ProfileConfig = Config['profiles'][number];
 export type ExtraVariableConfig = NonNullable<TargetConfig['variables']>[number];

@@ -1,5 +1,6 @@
 import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
+import { gitlabOf } from './gitlab-mode.js';
 import { type PlannedVariable, type RefreshPlan, variableRef } from './plan.js';
 import type { CiVariableStore, DescendantOwner, GitLabDiscovery, StoredVariable } from './ports.js';
 import type { TargetWork } from './refresh-target.js';
@@ -48,7 +49,7 @@ export async function coverShadowing(target: TargetConfig, planned: PlannedVaria
   const sources = new Map<string, CoverSource>();
   for (const { spec } of planned) sources.set(spec.key, await coverSource(target, spec, context.variables));
   try {
-    const scan = { limit, concurrency: context.config.gitlab.concurrency };
+    const scan = { limit, concurrency: gitlabOf(context.config).concurrency };
     await scanShadowing(
       target,
       context.config,

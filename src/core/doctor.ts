@@ -1,12 +1,16 @@
 import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { configWarnings } from './config-warnings.js';
 import { type CoverSource, coverRefusal, coverSource } from './cover-shadowing.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { profileChecks } from './doctor-profiles.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
+import { gitlabOf, usesGitLab } from './gitlab-mode.js';
 import { secondsUntilTokenExpiry } from './gitlab-token.js';
 import { registryAccount, registryHostMatcher } from './hosts.js';
+import { assignToken } from './mint.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
 import type {
   AwsInspector,
@@ -14,6 +18,7 @@ import type {
   DescendantOwner,
   GitLabDiscovery,
   GitLabInspector,
+  GitLabRouteReport,
   GitLabTokenApi,
   GitLabTokenInfo,
   GitLabUser,
@@ -45,8 +50,17 @@ export interface DoctorPorts {
   variables: CiVariableStore;
   /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
   readTokenSecret?: () => Promise<string>;
+  /** How GitLab is reached: proxy route and extra CA certificates (docs/network.md). */
+  gitlabRoute?: () => Promise<GitLabRouteReport>;
   onSecret: (secret: string) => void;
   now: () => number;
+}
+
+/** What doctor needs for a config without targets: no GitLab port at all. */
+export type AwsDoctorPorts = Pick<DoctorPorts, 'aws' | 'minter' | 'readTokenSecret' | 'onSecret' | 'now'>;
+
+function hasGitLabPorts(ports: AwsDoctorPorts | DoctorPorts): ports is DoctorPorts {
+  return 'gitlab' in ports;
 }
 
 const MAINTAINER = 40;
@@ -58,10 +72,19 @@ export function doctorExitCode(checks: Check[]): 0 | 1 | 2 {
   return checks.some((check) => check.status === 'warn') ? 1 : 0;
 }
 
-/** Every read-only check, in the order a person would debug: AWS, then GitLab, then each target. */
-export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Check[]> {
-  const checks: Check[] = [{ check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets` }];
+/**
+ * Every read-only check, in the order a person would debug: AWS, profiles, then GitLab and each target.
+ * A config without targets sends no request to GitLab.
+ */
+export async function runDoctor(config: Config, ports: AwsDoctorPorts | DoctorPorts): Promise<Check[]> {
+  const checks: Check[] = [
+    { check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets, ${config.profiles.length} profiles` },
+    ...configWarnings(config).map((warning): Check => ({ check: 'config', status: 'warn', detail: warning.detail, fix: warning.fix })),
+  ];
   checks.push(...(await awsChecks(config, ports)));
+  checks.push(...(await profileChecks(config, ports.aws, ports.now())));
+  if (!usesGitLab(config) || !hasGitLabPorts(ports)) return checks;
+  if (ports.gitlabRoute) checks.push(...(await gitlabNetworkChecks(config, ports.gitlabRoute)));
   const user = await gitlabIdentityChecks(config, ports, checks);
   if (!user) return checks;
   const duplicates = await findDuplicateTargets(config.targets, (kind, id) => ports.discovery.fullPath(kind, id));
@@ -69,7 +92,7 @@ export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Che
     checks.push({ check: 'duplicate', subject: targetSelector(target), status: 'fail', detail: reason, fix: 'keep one target per variable' });
   const caller = await attempt(() => ports.aws.callerIdentity());
   const callerAccount = caller.ok ? caller.value.account : undefined;
-  const perTarget = await mapWithConcurrency(config.targets, config.gitlab.concurrency, (target) => targetChecks(target, config, user, ports, callerAccount));
+  const perTarget = await mapWithConcurrency(config.targets, gitlabOf(config).concurrency, (target) => targetChecks(target, config, user, ports, callerAccount));
   checks.push(...perTarget.flat());
   const shadowing = await mapWithConcurrency(
     config.targets.filter((target) => target.group !== undefined),
@@ -80,7 +103,7 @@ export async function runDoctor(config: Config, ports: DoctorPorts): Promise<Che
   return checks;
 }
 
-async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
+async function awsChecks(config: Config, ports: AwsDoctorPorts): Promise<Check[]> {
   const checks: Check[] = [];
   const identity = await attempt(() => ports.aws.callerIdentity());
   if (!identity.ok) {
@@ -96,23 +119,9 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
         : { check: 'assume-role', subject: role.arn, status: 'fail', detail: assumed.error, fix: "allow this identity in the role's trust policy (and match externalId)" },
     );
   }
-  for (const call of planMintCalls(config.registries)) {
-    const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : `${PUBLIC_REGION} (public)`}`;
-    const minted = await attempt(() => ports.minter.mint(call.request));
-    if (minted.ok) {
-      ports.onSecret(minted.value.password);
-      checks.push({ check: 'mint', subject, status: 'ok', detail: `token for ${minted.value.host} and every registry of that region it may pull from` });
-    } else {
-      checks.push({
-        check: 'mint',
-        subject,
-        status: 'fail',
-        detail: minted.error,
-        fix: 'grant ecr:GetAuthorizationToken (ECR Public: also sts:GetServiceBearerToken) to the identity that mints',
-      });
-    }
-  }
-  checks.push(...(await pullChecks(config, identity.value.account, ports)));
+  const mint = await mintChecks(config, ports);
+  checks.push(...mint.checks);
+  checks.push(...(await pullChecks(config, identity.value.account, ports, mint.failed)));
   if (config.secrets) {
     const name = `${config.secrets.prefix}docker-config`;
     const exists = await attempt(() => ports.aws.secretExists(name));
@@ -133,10 +142,10 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
     if (token.ok) ports.onSecret(token.value);
     checks.push(
       token.ok
-        ? { check: 'gitlab-token-secret', subject: config.gitlab.tokenSecretId, status: 'ok', detail: 'readable' }
+        ? { check: 'gitlab-token-secret', subject: config.gitlab?.tokenSecretId, status: 'ok', detail: 'readable' }
         : {
             check: 'gitlab-token-secret',
-            subject: config.gitlab.tokenSecretId,
+            subject: config.gitlab?.tokenSecretId,
             status: 'fail',
             detail: token.error,
             fix: 'create the secret (README: deploy) and allow secretsmanager:GetSecretValue on it',
@@ -146,6 +155,52 @@ async function awsChecks(config: Config, ports: DoctorPorts): Promise<Check[]> {
   return checks;
 }
 
+/**
+ * One line per mint call, naming the hosts refresh writes with its token (the configured accounts' hosts,
+ * which may differ from the minting identity's own). A failed call also answers for the pull probes of its
+ * (registry, region) slots: they are not run, so the failure is reported once, with its fix.
+ */
+async function mintChecks(config: Config, ports: AwsDoctorPorts): Promise<{ checks: Check[]; failed: Set<string> }> {
+  const checks: Check[] = [];
+  const failed = new Set<string>();
+  for (const call of planMintCalls(config.registries)) {
+    const subjects = call.slots.map((slot) => `${slot.registry}@${slot.region}`);
+    const subject = `${call.slots.map((slot) => slot.registry).join(',')}@${call.request.kind === 'private' ? call.request.region : `${PUBLIC_REGION} (public)`}`;
+    const minted = await attempt(() => ports.minter.mint(call.request));
+    if (!minted.ok) {
+      for (const name of subjects) failed.add(name);
+      const probes = call.request.kind === 'private' ? `; the pull check of ${subjects.join(', ')} waits for this` : '';
+      checks.push({
+        check: 'mint',
+        subject,
+        status: 'fail',
+        detail: `${minted.error}${probes}`,
+        fix: 'grant ecr:GetAuthorizationToken (ECR Public: also sts:GetServiceBearerToken) to the identity that mints',
+      });
+      continue;
+    }
+    ports.onSecret(minted.value.password);
+    const slots = call.slots.map((slot) => assignToken(slot, minted.value));
+    const unbuilt = slots.filter((slot) => slot.error);
+    if (unbuilt.length > 0) {
+      for (const slot of unbuilt) failed.add(`${slot.registry}@${slot.region}`);
+      checks.push({
+        check: 'mint',
+        subject,
+        status: 'fail',
+        detail: unbuilt.map((slot) => slot.error).join('; '),
+        fix: 'check AWS_ENDPOINT_URL and the region: ECR answered with a registry host that refresh cannot address by account',
+      });
+      continue;
+    }
+    const hosts = [...new Set(slots.map((slot) => slot.credential?.host as string))];
+    const borrowed = hosts.some((host) => host !== minted.value.host);
+    const how = borrowed ? ` with the token minted for ${minted.value.host} (one regional token serves every registry of its region the minting identity may pull from)` : '';
+    checks.push({ check: 'mint', subject, status: 'ok', detail: `refresh writes ${hosts.join(', ')}${how}` });
+  }
+  return { checks, failed };
+}
+
 /** A repository name nobody uses: probing it shows what IAM allows without touching an image. */
 const PROBE_REPOSITORY = 'ecr-gitlab-refresher-doctor-probe';
 
@@ -153,8 +208,11 @@ const PROBE_REPOSITORY = 'ecr-gitlab-refresher-doctor-probe';
  * Whether the identity that mints each registry's token may also pull from it: the token carries that
  * identity's permissions, so a token that mints fine can still be refused every pull.
  */
-async function pullChecks(config: Config, callerAccount: string, ports: DoctorPorts): Promise<Check[]> {
-  const probes = config.registries.filter((registry) => !registry.public).flatMap((registry) => (registry.regions ?? []).map((region) => ({ registry, region })));
+async function pullChecks(config: Config, callerAccount: string, ports: AwsDoctorPorts, mintFailed: Set<string>): Promise<Check[]> {
+  const probes = config.registries
+    .filter((registry) => !registry.public)
+    .flatMap((registry) => (registry.regions ?? []).map((region) => ({ registry, region })))
+    .filter(({ registry, region }) => !mintFailed.has(`${registry.name}@${region}`));
   return mapWithConcurrency(probes, 4, async ({ registry, region }): Promise<Check> => {
     const role = registry.roleArn ? { arn: registry.roleArn, externalId: registry.externalId } : undefined;
     const minterAccount = registry.roleArn ? registryAccount({ roleArn: registry.roleArn }) : callerAccount;
@@ -174,13 +232,13 @@ async function pullChecks(config: Config, callerAccount: string, ports: DoctorPo
         detail: `ecr:BatchGetImage in ${account ?? 'the own account'} (${region}) is allowed: IAM let the probe through to a repository lookup`,
       };
     }
+    // Not a problem found, only one doctor cannot rule out: ok, with the way to a real answer.
     if (result.outcome === 'unknown') {
       return {
         check: 'pull',
         subject,
-        status: 'warn',
-        detail: result.detail,
-        fix: `list an existing repository in registries[].repositories of "${registry.name}" so doctor can probe it`,
+        status: 'ok',
+        detail: `not verified: ${result.detail}; list an existing repository in registries[].repositories of "${registry.name}" so doctor can probe it`,
       };
     }
     return { check: 'pull', subject, status: 'fail', detail: result.detail, fix: pullFix(registry, account, minterAccount, region) };
@@ -199,7 +257,9 @@ function pullFix(registry: RegistryConfig, account: string | undefined, minterAc
 async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: Check[]): Promise<GitLabUser | undefined> {
   const user = await attempt(() => ports.gitlab.currentUser());
   if (!user.ok) {
-    checks.push({ check: 'gitlab-token', status: 'fail', detail: user.error, fix: 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
+    // A network failure or a 401 names its own fix (DNS, TLS, proxy, token).
+    const { detail, fix } = describeProblem(user.cause);
+    checks.push({ check: 'gitlab-token', status: 'fail', detail, fix: fix ?? 'check gitlab.url is reachable from here and the token is valid (not expired or revoked)' });
     return undefined;
   }
   checks.push({ check: 'gitlab-token', status: 'ok', detail: `authenticated as ${user.value.username}${user.value.isAdmin ? ' (administrator)' : ''}` });
@@ -226,15 +286,42 @@ async function gitlabIdentityChecks(config: Config, ports: DoctorPorts, checks: 
   return user.value;
 }
 
+/** How GitLab is reached and which extra CAs it is trusted with, before the first GitLab request. */
+async function gitlabNetworkChecks(config: Config, route: () => Promise<GitLabRouteReport>): Promise<Check[]> {
+  const report = await attempt(route);
+  if (!report.ok) {
+    const { detail, fix } = describeProblem(report.cause);
+    return [
+      {
+        check: 'gitlab-network',
+        status: 'fail',
+        detail,
+        fix: fix ?? 'check gitlab.caCertificatesSecretId (it exists, holds PEM certificates, and secretsmanager:GetSecretValue is allowed) and the proxy variables',
+      },
+    ];
+  }
+  const gitlab = gitlabOf(config);
+  const checks: Check[] = [{ check: 'gitlab-network', subject: gitlab.url, status: 'ok', detail: report.value.route }];
+  const source = [gitlab.caCertificatesFile, gitlab.caCertificatesSecretId && `secret ${gitlab.caCertificatesSecretId}`].filter(Boolean).join(' and ');
+  for (const certificate of report.value.caCertificates) {
+    checks.push(
+      certificate.expired
+        ? { check: 'gitlab-ca', subject: certificate.subject, status: 'warn', detail: `expired on ${certificate.expiresAt}`, fix: `replace it in ${source}` }
+        : { check: 'gitlab-ca', subject: certificate.subject, status: 'ok', detail: `trusted for GitLab until ${certificate.expiresAt} (from ${source})` },
+    );
+  }
+  return checks;
+}
+
 /** WARN within this many days of the token's expiry. */
 const TOKEN_EXPIRY_WARN_DAYS = 30;
 
 export function tokenExpiryCheck(info: GitLabTokenInfo | undefined, config: Config, now: number): Check {
   const check = 'gitlab-token-expiry';
-  const rotate = config.gitlab.rotateToken;
+  const { rotateToken: rotate, tokenSecretId } = gitlabOf(config);
   const howToRotate = rotate
-    ? `rotation is on: the refresh rotates the token ${rotate.daysBefore} days before it expires; if that fails, create a new token and store it in ${config.gitlab.tokenSecretId ?? 'the token secret'}`
-    : `create a new token (or POST /personal_access_tokens/self/rotate with expires_at) and store it in ${config.gitlab.tokenSecretId ?? 'the token secret'}, or set gitlab.rotateToken to let the refresh rotate it`;
+    ? `rotation is on: the refresh rotates the token ${rotate.daysBefore} days before it expires; if that fails, create a new token and store it in ${tokenSecretId ?? 'the token secret'}`
+    : `create a new token (or POST /personal_access_tokens/self/rotate with expires_at) and store it in ${tokenSecretId ?? 'the token secret'}, or set gitlab.rotateToken to let the refresh rotate it`;
   if (!info) return { check, status: 'warn', detail: 'GitLab has no self-lookup for this token, so its expiry is unknown', fix: 'use a personal, group or project access token' };
   if (info.revoked || !info.active) return { check, status: 'fail', detail: `the token is ${info.revoked ? 'revoked' : 'inactive'}`, fix: howToRotate };
   if (!info.expiresAt) return { check, status: 'ok', detail: 'the token has no expiry date (no SecondsUntilGitLabTokenExpiry metric is emitted)' };
@@ -402,12 +489,12 @@ function mergeProblem(value: string): string | undefined {
   }
 }
 
-type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: string; cause: unknown };
 
 async function attempt<T>(work: () => Promise<T>): Promise<Attempt<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    return { ok: false, error: describeError(error) };
+    return { ok: false, error: describeError(error), cause: error };
   }
 }

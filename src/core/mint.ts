@@ -39,9 +39,10 @@ export async function mintAll(calls: MintCall[], minter: TokenMinter, logger: Lo
 
 /**
  * One regional token serves every account of that region: the host is the returned one with the
- * slot's account, so other partitions (`amazonaws.com.cn`) keep their suffix.
+ * slot's account, so other partitions (`amazonaws.com.cn`) keep their suffix. Refresh writes exactly this
+ * host; doctor names it.
  */
-function assignToken(slot: RegistrySlot, token: MintedToken): MintedSlot {
+export function assignToken(slot: RegistrySlot, token: MintedToken): MintedSlot {
   const { username, password, expiresAt } = token;
   const mintedBy = hostAccount(token.host);
   if (!slot.accountId) return { ...slot, mintedBy, credential: { host: token.host, username, password, expiresAt } };
@@ -71,4 +72,14 @@ export function toRegistryResults(slots: MintedSlot[]): RegistryResult[] {
       ? { name: slot.registry, region: slot.region, host: slot.credential.host, status: 'minted', expiresAt: slot.credential.expiresAt.toISOString() }
       : { name: slot.registry, region: slot.region, status: 'failed', error: slot.error ?? 'unknown error' },
   );
+}
+
+/** The fresh credentials for a variable's (or profile's) registries, one per host. */
+export function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredential[] {
+  const wanted = new Set(registries);
+  const byHost = new Map<string, HostCredential>();
+  for (const slot of slots) {
+    if (slot.credential && wanted.has(slot.registry)) byHost.set(slot.credential.host.toLowerCase(), slot.credential);
+  }
+  return [...byHost.values()];
 }

@@ -1,4 +1,4 @@
-import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
+import type { Config, ProfileConfig, RegistryConfig, TargetConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { AwsRole, MintRequest, VariableOwner, VariableRef } from './ports.js';
 import { mainVariable, type VariableSpec, variableSpecs } from './variables.js';
@@ -21,6 +21,8 @@ export interface MintCall {
 export interface Selection {
   targets?: string[];
   registries?: string[];
+  /** Profile names; a run narrowed to targets or profiles refreshes only those. */
+  profiles?: string[];
 }
 
 /** One variable to write in this run, with the registries it carries (after narrowing). */
@@ -30,9 +32,16 @@ export interface PlannedVariable {
   registries: string[];
 }
 
+/** One profile secret to write in this run, with the registries it carries (after narrowing). */
+export interface PlannedProfile {
+  profile: ProfileConfig;
+  registries: string[];
+}
+
 export interface RefreshPlan {
   calls: MintCall[];
   variables: PlannedVariable[];
+  profiles: PlannedProfile[];
 }
 
 /** `project:platform/api`, `group:platform`, `instance` — the selector syntax of the CLI and manual events. */
@@ -55,20 +64,38 @@ export function variableRef(target: TargetConfig, spec: VariableSpec = mainVaria
 }
 
 /**
- * Decides which targets run and which tokens to mint: only registries some selected target needs,
- * one call per (credentials, region).
+ * Decides which targets and profiles run and which tokens to mint, one call per (credentials, region):
+ * the registries some selected target or profile needs, and, when the config has a `secrets` section
+ * and the run is not narrowed to targets or profiles, every other registry too (its host secrets are
+ * for Secrets Manager readers; see `unusedRegistries`).
  */
 export function planRefresh(config: Config, selection: Selection = {}): RefreshPlan {
   const selectedRegistries = resolveRegistrySelection(config, selection.registries);
   const everyRegistry = config.registries.map((registry) => registry.name);
-  const variables = resolveTargetSelection(config, selection.targets).flatMap((target) =>
+  const narrowed = (selection.targets?.length ?? 0) > 0 || (selection.profiles?.length ?? 0) > 0;
+  const chosenTargets = narrowed && !selection.targets?.length ? [] : resolveTargetSelection(config, selection.targets);
+  const variables = chosenTargets.flatMap((target) =>
     variableSpecs(target)
       .map((spec) => ({ target, spec, registries: (spec.registries ?? everyRegistry).filter((name) => selectedRegistries.has(name)) }))
       .filter((planned) => planned.registries.length > 0),
   );
-  const needed = new Set(variables.flatMap((planned) => planned.registries));
+  const chosenProfiles = narrowed && !selection.profiles?.length ? [] : resolveProfileSelection(config, selection.profiles);
+  const profiles = chosenProfiles
+    .map((profile) => ({ profile, registries: profile.registries.filter((name) => selectedRegistries.has(name)) }))
+    .filter((planned) => planned.registries.length > 0);
+  const needed = new Set([...variables.flatMap((planned) => planned.registries), ...profiles.flatMap((planned) => planned.registries)]);
+  if (config.secrets && !narrowed) for (const name of selectedRegistries) needed.add(name);
   const registries = config.registries.filter((registry) => needed.has(registry.name));
-  return { calls: planMintCalls(registries), variables };
+  return { calls: planMintCalls(registries), variables, profiles };
+}
+
+/** Registries that no target variable and no profile carries: only host secrets can hold their tokens. */
+export function unusedRegistries(config: Config): RegistryConfig[] {
+  const used = new Set<string>(config.profiles.flatMap((profile) => profile.registries));
+  for (const target of config.targets) {
+    for (const spec of variableSpecs(target)) for (const name of spec.registries ?? config.registries.map((registry) => registry.name)) used.add(name);
+  }
+  return config.registries.filter((registry) => !used.has(registry.name));
 }
 
 /** Every registry a variable is configured with, whatever a run was narrowed to. */
@@ -115,6 +142,16 @@ function resolveTargetSelection(config: Config, selectors: string[] | undefined)
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config.targets.filter((target) => chosen.has(target));
+}
+
+function resolveProfileSelection(config: Config, names: string[] | undefined): ProfileConfig[] {
+  if (!names || names.length === 0) return config.profiles;
+  const unknown = names.filter((name) => !config.profiles.some((profile) => profile.name === name));
+  if (unknown.length > 0) {
+    const known = config.profiles.map((profile) => profile.name).join(', ') || 'none';
+    throw new ConfigError(unknown.map((name) => `profile "${name}": not in the config (known: ${known})`));
+  }
+  return config.profiles.filter((profile) => names.includes(profile.name));
 }
 
 function normaliseSelector(selector: string): string {

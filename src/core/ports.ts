@@ -122,13 +122,40 @@ export interface PullProbe {
 export type PullProbeResult = { outcome: 'allowed'; detail: string } | { outcome: 'denied'; detail: string } | { outcome: 'unknown'; detail: string };
 
 /** Read-only AWS lookups for `doctor`. */
-export interface AwsInspector {
+export interface AwsInspector extends ProfileInspector {
   callerIdentity(): Promise<{ account: string; arn: string }>;
   /** Whether a secret exists; throws when the caller may not even describe it. */
   secretExists(name: string): Promise<boolean>;
   assumeRole(role: AwsRole): Promise<void>;
   /** Asks ECR for an image that does not exist (BatchGetImage): authorisation is checked before the lookup. */
   probePull(probe: PullProbe): Promise<PullProbeResult>;
+}
+
+// --- Profiles (pull-time mode) ---------------------------------------------------------------------
+
+/** An IAM OIDC provider as IAM describes it. */
+export interface OidcProviderInfo {
+  /** Without scheme, as IAM stores it: `gitlab.example.com`. */
+  url: string;
+  /** The audiences it accepts. */
+  clientIds: string[];
+}
+
+/** A role the stack made for a profile, found by its tag naming the profile's secret. */
+export interface ProfileRoleInfo {
+  arn: string;
+  /** The trust policy document, parsed. */
+  trustPolicy: unknown;
+}
+
+/** The IAM and Secrets Manager reads doctor makes for profiles. */
+export interface ProfileInspector {
+  /** Undefined when there is no provider with that ARN. */
+  oidcProvider(arn: string): Promise<OidcProviderInfo | undefined>;
+  /** Roles under the stack's IAM path tagged as readers of this secret, in the caller's region. */
+  profileRoles(secretName: string): Promise<ProfileRoleInfo[]>;
+  /** A secret's current value; undefined when it does not exist. */
+  secretValue(name: string): Promise<string | undefined>;
 }
 
 /** What GitLab says about the token in use (`GET /personal_access_tokens/self`). */
@@ -224,4 +251,12 @@ export interface GitLabDiscovery {
   variables(owner: { kind: 'project' | 'group'; id: string }): Promise<ListedVariable[]>;
   /** The full path of a project or group named by id or path. */
   fullPath(kind: 'project' | 'group', id: string): Promise<string>;
+}
+
+/** How doctor reaches GitLab (docs/network.md). */
+export interface GitLabRouteReport {
+  /** Direct, through which proxy (never its credentials), or why a proxy is bypassed. */
+  route: string;
+  /** The extra CA certificates trusted for GitLab besides the default ones. */
+  caCertificates: Array<{ subject: string; expiresAt: string; expired: boolean }>;
 }

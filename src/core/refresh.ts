@@ -2,21 +2,23 @@ import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { coverShadowingGroups } from './cover-shadowing.js';
-import type { HostCredential } from './docker-auth.js';
 import { findDuplicateTargets } from './duplicates.js';
+import { gitlabOf, gitlabPort } from './gitlab-mode.js';
 import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
 import { registryHostMatcher } from './hosts.js';
-import { callerAccountFromMints, type MintedSlot, mintAll, needsCallerAccount, toRegistryResults } from './mint.js';
+import { callerAccountFromMints, credentialsFor, type MintedSlot, mintAll, needsCallerAccount, toRegistryResults } from './mint.js';
 import { configuredRegistries, type PlannedVariable, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';
+import { refreshProfiles } from './profiles.js';
 import { refreshTarget, type TargetWork } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
 import { isSummaryOk, type RefreshSummary, type TargetResult } from './summary.js';
 
 export interface RefreshDeps {
   minter: TokenMinter;
-  variables: CiVariableStore;
-  /** Needed only when the config has a `secrets` section. */
+  /** GitLab's CI/CD variables; absent when the config has no targets (then nothing talks to GitLab). */
+  variables?: CiVariableStore;
+  /** Needed when the config has a `secrets` section or profiles. */
   secretStore?: SecretStore;
   clock: Clock;
   logger: Logger;
@@ -47,10 +49,10 @@ const BUDGET_FACTOR = 2;
 export async function runRefresh(config: Config, options: RefreshOptions, deps: RefreshDeps): Promise<RefreshSummary> {
   const started = deps.clock.now();
   const plan = planRefresh(config, options.selection);
-  deps.logger.info('refresh started', { dryRun: options.dryRun, variables: plan.variables.length, mintCalls: plan.calls.length });
+  deps.logger.info('refresh started', { dryRun: options.dryRun, variables: plan.variables.length, profiles: plan.profiles.length, mintCalls: plan.calls.length });
 
   const gitlabToken = deps.gitlabToken
-    ? await checkGitLabToken(config.gitlab, { ...deps.gitlabToken, clock: deps.clock, logger: deps.logger, onSecret: deps.onSecret, deadline: deps.deadline }, options.dryRun)
+    ? await checkGitLabToken(gitlabOf(config), { ...deps.gitlabToken, clock: deps.clock, logger: deps.logger, onSecret: deps.onSecret, deadline: deps.deadline }, options.dryRun)
     : undefined;
   const slots = await mintAll(plan.calls, deps.minter, deps.logger, deps.onSecret);
   const callerAccount = await resolveCallerAccount(config, slots, deps);
@@ -64,12 +66,16 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
           deps.logger,
         )
       : [];
+  const profiles =
+    plan.profiles.length > 0 && deps.secretStore
+      ? await refreshProfiles({ config, planned: plan.profiles, slots, dryRun: options.dryRun, now, callerAccount }, deps.secretStore, deps.logger)
+      : [];
 
   let done = 0;
   let total = plan.variables.length;
   const budget = new TargetBudget(deps);
   const run = async (work: TargetWork): Promise<TargetResult> => {
-    const result = budget.allowsAnother() ? await budget.timed(() => refreshTarget(work, deps.variables, deps.clock)) : outOfTime(work);
+    const result = budget.allowsAnother() ? await budget.timed(() => refreshTarget(work, gitlabPort(deps.variables), deps.clock)) : outOfTime(work);
     logTarget(deps.logger, result);
     deps.onTargetDone?.(result, ++done, Math.max(total, done));
     return result;
@@ -80,7 +86,7 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     dryRun: options.dryRun,
   });
   const duplicates = deps.discovery ? await findDuplicateTargets([...new Set(plan.variables.map((p) => p.target))], deps.discovery.fullPath.bind(deps.discovery)) : new Map();
-  const explicit = await mapWithConcurrency(plan.variables, config.gitlab.concurrency, (planned) => {
+  const explicit = await mapWithConcurrency(plan.variables, config.gitlab?.concurrency ?? 1, (planned) => {
     const duplicate = duplicates.get(planned.target);
     return duplicate ? Promise.resolve(refused(planned, duplicate)) : run({ target: planned.target, spec: planned.spec, ...workFor(planned) });
   });
@@ -92,7 +98,7 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
     ? await coverShadowingGroups(plan, {
         config,
         discovery: deps.discovery,
-        variables: deps.variables,
+        variables: gitlabPort(deps.variables),
         now: () => deps.clock.now(),
         workFor,
         run: runFound,
@@ -103,19 +109,21 @@ export async function runRefresh(config: Config, options: RefreshOptions, deps: 
 
   const registries = toRegistryResults(slots);
   const summary: RefreshSummary = {
-    ok: isSummaryOk({ registries, secrets, targets, gitlabToken }),
+    ok: isSummaryOk({ registries, secrets, targets, gitlabToken, profiles }),
     dryRun: options.dryRun,
     durationMs: deps.clock.now() - started,
     ...(gitlabToken ? { gitlabToken } : {}),
     registries,
     secrets,
     targets,
+    profiles,
   };
   deps.logger.info('refresh finished', {
     ok: summary.ok,
     durationMs: summary.durationMs,
     targets: targets.length,
     failedTargets: targets.filter((t) => t.status === 'failed').length,
+    failedProfiles: profiles.filter((p) => p.status === 'failed').length,
   });
   return summary;
 }
@@ -133,16 +141,6 @@ async function resolveCallerAccount(config: Config, slots: MintedSlot[], deps: R
     deps.logger.warn('could not learn the caller account; hosts of registries without accountId are treated as unknown', { error: describeError(error) });
     return undefined;
   }
-}
-
-/** The fresh credentials for a variable's registries, one per host. */
-function credentialsFor(slots: MintedSlot[], registries: string[]): HostCredential[] {
-  const wanted = new Set(registries);
-  const byHost = new Map<string, HostCredential>();
-  for (const slot of slots) {
-    if (slot.credential && wanted.has(slot.registry)) byHost.set(slot.credential.host.toLowerCase(), slot.credential);
-  }
-  return [...byHost.values()];
 }
 
 /**

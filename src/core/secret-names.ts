@@ -7,6 +7,9 @@
 
 export const COMBINED_SECRET_SUFFIX = 'docker-config';
 
+/** Where profile secrets go when the config has no `secrets` section (the stack grants the same prefix). */
+export const DEFAULT_SECRET_PREFIX = 'ecr-gitlab-refresher/';
+
 /** `<prefix><name>/<region>`, or `<prefix><name>` for ECR Public (one region only). */
 export function hostSecretName(prefix: string, registry: string, region: string, isPublic: boolean): string {
   return isPublic ? `${prefix}${registry}` : `${prefix}${registry}/${region}`;
@@ -27,7 +30,8 @@ export interface NamedSecret {
 interface NamingConfig {
   registries: ReadonlyArray<{ name: string; public?: boolean; regions?: string[] }>;
   secrets?: { prefix: string };
-  gitlab: { tokenSecretId?: string };
+  gitlab?: { tokenSecretId?: string };
+  profiles?: ReadonlyArray<{ name: string }>;
 }
 
 /** The host secrets of a config: one per private registry and region, one per public registry. */
@@ -45,10 +49,12 @@ export function hostSecretNames(config: NamingConfig): NamedSecret[] {
   );
 }
 
-/** Every secret a run of this config may write: the host secrets and the combined docker-config. */
+/** Every secret a run of this config may write: the host secrets, the combined docker-config and the profile secrets. */
 export function writtenSecretNames(config: NamingConfig): NamedSecret[] {
-  if (!config.secrets) return [];
-  return [...hostSecretNames(config), { name: combinedSecretName(config.secrets.prefix), path: ['secrets', 'prefix'], role: 'the combined docker-config secret' }];
+  const combined: NamedSecret[] = config.secrets
+    ? [{ name: combinedSecretName(config.secrets.prefix), path: ['secrets', 'prefix'], role: 'the combined docker-config secret' }]
+    : [];
+  return [...hostSecretNames(config), ...combined, ...profileSecretNames(config)];
 }
 
 /**
@@ -58,7 +64,7 @@ export function writtenSecretNames(config: NamingConfig): NamedSecret[] {
  */
 export function secretNameCollisions(config: NamingConfig): Array<[NamedSecret, NamedSecret]> {
   const named = writtenSecretNames(config);
-  const token = config.gitlab.tokenSecretId;
+  const token = config.gitlab?.tokenSecretId;
   if (token) named.push({ name: secretNameOf(token), path: ['gitlab', 'tokenSecretId'], role: 'the GitLab token secret' });
   const seen = new Map<string, NamedSecret>();
   const collisions: Array<[NamedSecret, NamedSecret]> = [];
@@ -76,4 +82,26 @@ export function secretNameOf(idOrArn: string): string {
   const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(idOrArn);
   if (!match) return idOrArn;
   return (match[1] as string).replace(/-[A-Za-z0-9]{6}$/, '');
+}
+
+// --- Profiles (pull-time mode) ---------------------------------------------------------------------
+
+/** `<prefix>profiles/<name>`: the Docker config a profile's GitLab jobs read before their image pull. */
+export function profileSecretName(prefix: string, profileName: string): string {
+  return `${prefix}profiles/${profileName}`;
+}
+
+/** The prefix of the secrets a config writes: `secrets.prefix`, or the default when there is no `secrets` section. */
+export function secretsPrefix(config: Pick<NamingConfig, 'secrets'>): string {
+  return config.secrets?.prefix ?? DEFAULT_SECRET_PREFIX;
+}
+
+/** One secret per profile, under the secrets prefix (or the default one). */
+export function profileSecretNames(config: NamingConfig): NamedSecret[] {
+  const prefix = secretsPrefix(config);
+  return (config.profiles ?? []).map((profile, index) => ({
+    name: profileSecretName(prefix, profile.name),
+    path: ['profiles', index, 'name'],
+    role: `the secret of profile "${profile.name}"`,
+  }));
 }

@@ -14,9 +14,10 @@ export function hostSecretValue(credential: HostCredential): string {
   });
 }
 
-export function assertSecretSize(name: string, value: string): void {
+/** Throws before anything is written when a value exceeds Secrets Manager's limit; `advice` says how to split. */
+export function assertSecretSize(name: string, value: string, advice = 'split registries across prefixes'): void {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_SECRET_BYTES) {
-    throw new SecretTooLargeError(`${name}: value is ${bytes} bytes, over Secrets Manager's ${MAX_SECRET_BYTES}-byte limit; split registries across prefixes`);
+    throw new SecretTooLargeError(`${name}: value is ${bytes} bytes, over Secrets Manager's ${MAX_SECRET_BYTES}-byte limit; ${advice}`);
   }
 }

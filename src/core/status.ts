@@ -1,12 +1,13 @@
 import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { findHelperOverrides, helperWarnings, parseDockerConfig, readMetadata } from './docker-auth.js';
 import { recordedExpiry } from './formats.js';
+import { gitlabPort } from './gitlab-mode.js';
 import { registryHostMatcher } from './hosts.js';
 import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { hostSecretNames } from './secret-names.js';
+import { hostSecretNames, profileSecretName, secretsPrefix } from './secret-names.js';
 import type { TargetWarning } from './summary.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 
@@ -42,10 +43,21 @@ export interface SecretStatusEntry {
   detail?: string;
 }
 
+/** A profile's secret: what its jobs get as DOCKER_AUTH_CONFIG, and until when. */
+export interface ProfileStatusEntry {
+  profile: string;
+  secret: string;
+  state: HealthState;
+  refreshedAt?: string;
+  hosts: HostExpiry[];
+  detail?: string;
+}
+
 export interface StatusReport {
   ok: boolean;
   targets: TargetStatusEntry[];
   secrets: SecretStatusEntry[];
+  profiles: ProfileStatusEntry[];
 }
 
 export function hostExpiries(expiresAt: Record<string, string>, now: number): HostExpiry[] {
@@ -61,21 +73,24 @@ export function expiryState(hosts: HostExpiry[]): HealthState {
   return 'ok';
 }
 
-/** Read-only: what each target's variable and each host secret hold now, and how long it lasts. */
+/**
+ * Read-only: what each target's variable, each host secret and each profile secret hold now, and how
+ * long it lasts. `variables` is absent for a config without targets (no GitLab connection).
+ */
 export async function collectStatus(
   config: Config,
-  variables: CiVariableStore,
+  variables: CiVariableStore | undefined,
   secrets: SecretStore | undefined,
   now: number,
   /** The account registries without accountId reach; unknown: their credHelpers entries are not reported. */
   callerAccount?: string,
 ): Promise<StatusReport> {
   const jobs = config.targets.flatMap((target) => variableSpecs(target).map((spec) => ({ target, spec })));
-  const targets = await mapWithConcurrency(jobs, config.gitlab.concurrency, async function statusOf({ target, spec }): Promise<TargetStatusEntry> {
+  const targets = await mapWithConcurrency(jobs, config.gitlab?.concurrency ?? 1, async function statusOf({ target, spec }): Promise<TargetStatusEntry> {
     const ref = variableRef(target, spec);
     const base = { target: targetSelector(target), variable: spec.key, environmentScope: ref.environmentScope, hosts: [] };
     try {
-      const stored = await variables.read(ref);
+      const stored = await gitlabPort(variables).read(ref);
       if (!stored) return { ...base, state: 'missing', detail: 'variable does not exist yet; run a refresh' };
       if (stored.value === null) return { ...base, state: 'unreadable', detail: 'variable is hidden; its value cannot be read' };
       const record = recordedExpiry(spec.format, stored.value);
@@ -91,8 +106,38 @@ export async function collectStatus(
     }
   });
   const secretEntries = secrets && config.secrets ? await collectSecretStatus(config, secrets, now) : [];
+  const profiles = secrets ? await collectProfileStatus(config, secrets, now) : [];
   const healthy = (state: HealthState) => state === 'ok';
-  return { ok: targets.every((t) => healthy(t.state)) && secretEntries.every((s) => healthy(s.state)), targets, secrets: secretEntries };
+  return {
+    ok: targets.every((t) => healthy(t.state)) && secretEntries.every((s) => healthy(s.state)) && profiles.every((p) => healthy(p.state)),
+    targets,
+    secrets: secretEntries,
+    profiles,
+  };
+}
+
+/** Each profile secret's recorded expiry per host (the refresh writes one record per entry). */
+async function collectProfileStatus(config: Config, secrets: SecretStore, now: number): Promise<ProfileStatusEntry[]> {
+  return mapWithConcurrency(config.profiles, 4, async function profileStatus(profile): Promise<ProfileStatusEntry> {
+    const secret = profileSecretName(secretsPrefix(config), profile.name);
+    const base = { profile: profile.name, secret, hosts: [] };
+    try {
+      const value = await secrets.read(secret);
+      if (value === undefined) return { ...base, state: 'missing', detail: 'secret does not exist yet; run a refresh' };
+      const record = readMetadata(parseDockerConfig(value));
+      if (!record) return { ...base, state: 'unmanaged', detail: 'no record of a refresh by this tool in the secret' };
+      const hosts = hostExpiries(record.expiresAt, now);
+      return {
+        ...base,
+        state: hosts.length === 0 ? 'missing' : expiryState(hosts),
+        refreshedAt: record.refreshedAt,
+        hosts,
+        ...(hosts.length === 0 ? { detail: 'holds no entry' } : {}),
+      };
+    } catch (error) {
+      return { ...base, state: 'error', detail: describeError(error) };
+    }
+  });
 }
 
 /**

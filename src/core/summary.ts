@@ -1,4 +1,5 @@
 import type { GitLabTokenResult } from './gitlab-token.js';
+import type { ProfileResult } from './profiles.js';
 
 export type TargetStatus = 'created' | 'updated' | 'would-create' | 'would-update' | 'skipped' | 'failed';
 export type SecretStatus = 'created' | 'updated' | 'unchanged' | 'would-write' | 'failed';
@@ -63,30 +64,33 @@ export interface RefreshSummary {
   registries: RegistryResult[];
   secrets: SecretResult[];
   targets: TargetResult[];
+  /** Pull-time profile secrets (docs/pull-time-profiles.md). */
+  profiles: ProfileResult[];
 }
 
-export function isSummaryOk(parts: Pick<RefreshSummary, 'registries' | 'secrets' | 'targets' | 'gitlabToken'>): boolean {
+export function isSummaryOk(parts: Pick<RefreshSummary, 'registries' | 'secrets' | 'targets' | 'gitlabToken' | 'profiles'>): boolean {
   return (
     parts.gitlabToken?.error === undefined &&
     parts.registries.every((registry) => registry.status !== 'failed') &&
     parts.secrets.every((secret) => secret.status !== 'failed') &&
-    parts.targets.every((target) => target.status !== 'failed')
+    parts.targets.every((target) => target.status !== 'failed') &&
+    parts.profiles.every((profile) => profile.status !== 'failed')
   );
 }
 
-export function countFailures(summary: RefreshSummary): { registries: number; secrets: number; targets: number } {
+export function countFailures(summary: RefreshSummary): { registries: number; secrets: number; targets: number; profiles: number } {
   const failed = (items: Array<{ status: string }>) => items.filter((item) => item.status === 'failed').length;
-  return { registries: failed(summary.registries), secrets: failed(summary.secrets), targets: failed(summary.targets) };
+  return { registries: failed(summary.registries), secrets: failed(summary.secrets), targets: failed(summary.targets), profiles: failed(summary.profiles) };
 }
 
 /**
- * The earliest expiry among credentials GitLab variables hold after the run: the new expiry of every
- * written variable, and the recorded one of every failed variable whose value could be read. Tokens
+ * The earliest expiry among credentials GitLab variables and profile secrets hold after the run: the new
+ * expiry of everything written, and the recorded one of everything that failed but could be read. Tokens
  * minted but written nowhere do not count: they protect no pull. Undefined when nothing is known.
  */
-export function earliestHeldExpiry(summary: Pick<RefreshSummary, 'targets'>): string | undefined {
-  return summary.targets
-    .map((target) => target.expiresAt)
+export function earliestHeldExpiry(summary: Pick<RefreshSummary, 'targets' | 'profiles'>): string | undefined {
+  return [...summary.targets, ...summary.profiles]
+    .map((held) => held.expiresAt)
     .filter((value): value is string => value !== undefined)
     .sort()[0];
 }

@@ -41,7 +41,7 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
     const config = await loadRuntimeConfig(process.env);
     const { deps, stats } = await buildRefreshDeps(config, runtime, observability);
     const summary = await runRefresh(config, request, deps);
-    logger.info('gitlab requests', { ...stats });
+    if (stats) logger.info('gitlab requests', { ...stats });
     // Dry runs change nothing, so they must not move the alarms.
     if (!summary.dryRun) {
       const facts = { stage: process.env.STAGE ?? 'local', narrowed: isNarrowed(request.selection), gitlab: stats, gitlabTokenExpiresAt: summary.gitlabToken?.expiresAt };
@@ -54,7 +54,7 @@ export async function handler(event: unknown, context: LambdaContext = {}): Prom
         .map((target) => target.target)
         .slice(0, 10);
       throw new RefreshFailedError(
-        `refresh finished with failures: ${failed.registries} registries, ${failed.secrets} secrets, ${failed.targets} targets${names.length ? ` (${names.join(', ')})` : ''}; see the logs of request ${runtime.correlationId}`,
+        `refresh finished with failures: ${failed.registries} registries, ${failed.secrets} secrets, ${failed.targets} targets${names.length ? ` (${names.join(', ')})` : ''}${summary.profiles.length > 0 ? `, ${failed.profiles} profiles` : ''}; see the logs of request ${runtime.correlationId}`,
       );
     }
     return summary;

@@ -31,6 +31,8 @@ export function refreshMetricsRecord(summary: RefreshSummary, now: Date, facts: 
     ['RegistriesMinted', summary.registries.filter((r) => r.status === 'minted').length, 'Count'],
     ['RegistriesFailed', failed.registries, 'Count'],
     ['SecretsFailed', failed.secrets, 'Count'],
+    ['ProfilesUpdated', summary.profiles.filter((p) => p.status === 'created' || p.status === 'updated').length, 'Count'],
+    ['ProfilesFailed', failed.profiles, 'Count'],
     ['DurationMs', summary.durationMs, 'Milliseconds'],
   ];
   if (facts.gitlab) {

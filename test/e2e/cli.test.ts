@@ -125,7 +125,8 @@ describe('CLI: ecr-gitlab-refresher refresh', () => {
     const run = await runCliProcess(['refresh', '--config', sandbox.configPath, '--json'], { ...sandbox.env, GITLAB_TOKEN: 'glpat-wrong-token-000000000' });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout);
-    expect(summary.targets.every((t: { error: string }) => /401 Unauthorized — the GitLab token is invalid/.test(t.error))).toBe(true);
+    expect(summary.targets).toHaveLength(3);
+    for (const target of summary.targets) expect(target.error).toMatch(/401 Unauthorized — the GitLab token is invalid/);
     expect(run.stdout + run.stderr).not.toContain('glpat-wrong-token-000000000');
   });
 

@@ -10,7 +10,7 @@ import { buildDoctorPorts } from '../../src/wiring-inspect.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { ACCESS } from '../support/gitlab-emulator.js';
 import { useMotoEnv } from '../support/moto.js';
-import { type Sandbox, startSandbox } from '../support/sandbox.js';
+import { ECR_TOKEN_LIFETIME_SECONDS, type Sandbox, startSandbox } from '../support/sandbox.js';
 
 const OPS_TOKEN = 'glpat-ops-read-api-only-0001';
 let sandbox: Sandbox;
@@ -25,7 +25,8 @@ interface CheckJson {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  // Tokens live 12 hours as on AWS, so states are judged on real expiry times (moto alone says 2015).
+  sandbox = await startSandbox({ tokenLifetimeSeconds: ECR_TOKEN_LIFETIME_SECONDS });
   restoreEnv = useMotoEnv(sandbox.moto.url);
   const ops = sandbox.gitlab.addUser('ops');
   sandbox.gitlab.addToken(OPS_TOKEN, ops, ['read_api']);
@@ -124,6 +125,10 @@ describe('CLI: doctor', () => {
     (await import('node:fs')).writeFileSync(path, JSON.stringify(config));
     const run = await runCliProcess(['doctor', '--config', path], sandbox.env);
     expect(run.stdout).toMatch(/\d+ ok, 0 warnings, 0 failures/);
+    // The mint line names the configured account's host refresh writes, not moto's own (123456789012).
+    expect(run.stdout).toMatch(
+      /^ok {4}mint prod@us-east-1: refresh writes 111111111111\.dkr\.ecr\.us-east-1\.amazonaws\.com with the token minted for 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/m,
+    );
     expect(run.stdout).toMatch(/^ok {4}shadowing project:platform\/backend\/worker: defines its own DOCKER_AUTH_CONFIG \(scope \*\); covered: group:platform has coverShadowing/m);
     expect(run.code).toBe(0);
   });
@@ -170,7 +175,7 @@ describe('CLI: doctor', () => {
 });
 
 describe('CLI: status', () => {
-  it('reflects a refresh that just ran', async () => {
+  it('reflects a refresh that just ran: every entry ok and exit 0', async () => {
     const before = Date.now();
     expect((await runCliProcess(['refresh', '--config', sandbox.configPath], sandbox.env)).code).toBe(0);
     const run = await runCliProcess(['status', '--config', sandbox.configPath, '--json'], sandbox.env);
@@ -182,10 +187,27 @@ describe('CLI: status', () => {
       '111111111111.dkr.ecr.us-east-1.amazonaws.com',
       '222222222222.dkr.ecr.eu-west-1.amazonaws.com',
     ]);
-    // moto's tokens "expire" in 2015: status must flag them, and exit 1.
-    expect(api.state).toBe('expired');
+    expect(report.targets.map((t: { state: string }) => t.state)).toEqual(['ok', 'ok', 'ok']);
+    expect(report.secrets.map((s: { name: string; state: string }) => `${s.name} ${s.state}`)).toEqual([
+      'ecr-gitlab-refresher/prod/us-east-1 ok',
+      'ecr-gitlab-refresher/prod/eu-west-1 ok',
+      'ecr-gitlab-refresher/shared/eu-west-1 ok',
+    ]);
+    expect(run.code, run.stdout).toBe(0);
+  });
+
+  it('flags entries whose tokens have expired, and exits 1', async () => {
+    sandbox.setTokenLifetime(-60);
+    try {
+      expect((await runCliProcess(['refresh', '--config', sandbox.configPath], sandbox.env)).code).toBe(0);
+    } finally {
+      sandbox.setTokenLifetime(ECR_TOKEN_LIFETIME_SECONDS);
+    }
+    const run = await runCliProcess(['status', '--config', sandbox.configPath, '--json'], sandbox.env);
+    const report = JSON.parse(run.stdout);
+    expect(report.targets.map((t: { state: string }) => t.state)).toEqual(['expired', 'expired', 'expired']);
+    expect(report.secrets.map((s: { state: string }) => s.state)).toEqual(['expired', 'expired', 'expired']);
     expect(run.code).toBe(1);
-    expect(report.secrets.map((s: { name: string; host: string }) => s.name)).toContain('ecr-gitlab-refresher/prod/us-east-1');
   });
 
   it('marks fresh entries the Runner will not use (credsStore) as overridden, with the fix', async () => {
@@ -194,7 +216,7 @@ describe('CLI: status', () => {
     if (api) api.value = JSON.stringify({ ...JSON.parse(api.value), credsStore: 'ecr-login' });
     const report = JSON.parse((await runCliProcess(['status', '--config', sandbox.configPath, '--json'], sandbox.env)).stdout);
     const entry = report.targets.find((t: { target: string }) => t.target === 'project:platform/api');
-    // moto's tokens say 2015, so expiry wins over the override here; the warning is still listed.
+    expect(entry.state).toBe('overridden');
     expect(entry.warnings.map((w: { code: string }) => w.code)).toEqual(['creds-store']);
     const table = await runCliProcess(['status', '--config', sandbox.configPath], sandbox.env);
     expect(table.stdout).toMatch(/^warning: project:platform\/api DOCKER_AUTH_CONFIG@\*: the value holds "credsStore"/m);

@@ -2,16 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCliProcess } from '../support/cli-process.js';
 import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/htpasswd-registry.js';
 import { writeOciImage } from '../support/oci-image.js';
 import { PROD_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
-import { hasBinary } from '../support/system-tools.js';
-
-const missing = ['skopeo', 'docker-registry', 'htpasswd'].filter((binary) => !hasBinary(binary));
-if (missing.length > 0) console.warn(`real-registry-client: skipped, missing ${missing.join(', ')} (Debian packages skopeo, docker-registry, apache2-utils)`);
+import { describeWithBinaries, itWithBinaries } from '../support/system-tools.js';
 
 /**
  * The file variable a pushing job receives is accepted by a real registry client: skopeo, with
@@ -19,7 +16,7 @@ if (missing.length > 0) console.warn(`real-registry-client: skipped, missing ${m
  * password minted by the refresh. The entry is keyed by the loopback registry's address instead of the
  * ECR host; what is proven is the file format and the `auth` value.
  */
-describe.skipIf(missing.length > 0)('Real client: skopeo against docker-registry with the refreshed file variable', () => {
+describeWithBinaries('Real client: skopeo against docker-registry with the refreshed file variable', ['skopeo', 'docker-registry', 'htpasswd'], () => {
   let sandbox: Sandbox;
   let registry: HtpasswdRegistry;
   let address: string;
@@ -69,7 +66,7 @@ describe.skipIf(missing.length > 0)('Real client: skopeo against docker-registry
   const DOCKER_PUSH_RECIPE = ['unset DOCKER_AUTH_CONFIG', 'mkdir -p "$HOME/.docker" && cp "$ECR_DOCKER_CONFIG" "$HOME/.docker/config.json"'];
   const dockerVersion = () => /Docker version (\d+)\.(\d+)/.exec(spawnSync('docker', ['--version'], { encoding: 'utf8' }).stdout ?? '');
 
-  it.skipIf(!hasBinary('docker'))('the README push recipe makes the Docker CLI use the push credentials, with the pull variable set too', () => {
+  itWithBinaries('the README push recipe makes the Docker CLI use the push credentials, with the pull variable set too', ['docker'], () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const line of DOCKER_PUSH_RECIPE) expect(readme).toContain(`- ${line}`);
     const push = skopeo('copy', '--dest-tls-verify=false', '--authfile', authfile, image, `docker://${address}/platform/app:recipe`);

@@ -1,24 +1,42 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { handler, resetHelperUrlCache } from '../../src/handlers/helper-url.js';
-import { createBucket, DEBIAN_HELPER, HELPER_VERSION, helperBinaryMissing, helperDigest, writeHelperConfig } from '../support/helper-env.js';
+import { createBucket, DEBIAN_HELPER, HELPER_BINARIES, HELPER_VERSION, helperDigest, writeHelperConfig } from '../support/helper-env.js';
 import { freePort, type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
-import { hasBinary } from '../support/system-tools.js';
-
-const missing = helperBinaryMissing();
-if (missing) console.warn(`runner-userdata: skipped, ${missing}`);
+import { describeWithBinaries, itWithBinaries } from '../support/system-tools.js';
 
 const SCRIPT = new URL('../../scripts/runner-userdata.sh', import.meta.url).pathname;
 const BUCKET = 'runner-helpers';
 const KEY = `docker-credential-ecr-login/${HELPER_VERSION}/linux-amd64/docker-credential-ecr-login`;
+/** A published version whose "helper" passes the digest check but does not run: the failed upgrade. */
+const BROKEN_VERSION = '0.5.0';
+const DROP_IN = 'gitlab-runner.service.d/ecr-credential-helper.conf';
+
+/** Every file and directory under root with its mode and content: what a run may or may not have changed. */
+function snapshot(root: string): Record<string, string> {
+  const entries: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const stat = statSync(path);
+      const mode = (stat.mode & 0o777).toString(8);
+      if (stat.isDirectory()) {
+        entries[path.slice(root.length)] = `dir ${mode}`;
+        walk(path);
+      } else entries[path.slice(root.length)] = `${mode} ${readFileSync(path, 'utf8')}`;
+    }
+  };
+  walk(root);
+  return entries;
+}
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
@@ -61,7 +79,7 @@ function functionUrl(): Server {
   });
 }
 
-describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', () => {
+describeWithBinaries('scripts/runner-userdata.sh end to end', HELPER_BINARIES, () => {
   let moto: MotoServer;
   let restore: () => void;
   let imds: Server;
@@ -79,6 +97,9 @@ describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', 
     resetHelperUrlCache();
     const io = { stdout: () => {}, stderr: () => {}, env: process.env };
     expect(await runCli(['helper', 'publish', '--version', HELPER_VERSION, '--bucket', BUCKET, '--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest], io)).toBe(0);
+    const broken = join(mkdtempSync(join(tmpdir(), 'broken-helper-')), 'docker-credential-ecr-login');
+    writeFileSync(broken, '#!/bin/sh\nexit 1\n');
+    expect(await runCli(['helper', 'publish', '--version', BROKEN_VERSION, '--bucket', BUCKET, '--from-file', broken, '--arch', 'amd64', '--trust-file'], io)).toBe(0);
     imds = fakeImds();
     helperUrl = functionUrl();
     env = {
@@ -98,11 +119,19 @@ describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', 
     await moto.stop();
   });
 
-  function run(extra: Record<string, string> = {}) {
+  function hostRoot() {
     const root = mkdtempSync(join(tmpdir(), 'userdata-root-'));
-    const paths = { INSTALL_PREFIX: join(root, 'usr/local/bin'), DOCKER_CONFIG_DIR: join(root, 'home/gitlab-runner/.docker'), SYSTEMD_DIR: join(root, 'etc/systemd/system') };
+    return {
+      root,
+      paths: { INSTALL_PREFIX: join(root, 'usr/local/bin'), DOCKER_CONFIG_DIR: join(root, 'home/gitlab-runner/.docker'), SYSTEMD_DIR: join(root, 'etc/systemd/system') },
+    };
+  }
+
+  /** Runs the script against a host tree under a temporary root; an extra value of undefined unsets that variable. */
+  function run(extra: Record<string, string | undefined> = {}, { root, paths } = hostRoot()) {
+    const variables = Object.entries({ PATH: process.env.PATH, HOME: root, ...env, ...paths, ...extra }).filter((entry): entry is [string, string] => entry[1] !== undefined);
     return new Promise<{ code: number | null; stdout: string; stderr: string; paths: typeof paths }>((resolve) => {
-      const child = spawn('bash', [SCRIPT], { env: { PATH: process.env.PATH, HOME: root, ...env, ...paths, ...extra } });
+      const child = spawn('bash', [SCRIPT], { env: Object.fromEntries(variables) });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c) => (stdout += c));
@@ -138,16 +167,14 @@ describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', 
 
   const EXISTING = { auths: { 'registry.example.com': { auth: 'dXNlcjpwYXNz' } }, credHelpers: { 'gcr.io': 'gcloud' }, HttpHeaders: { 'User-Agent': 'runner' } };
 
-  it.each([
-    ['jq', {}],
-    ['python3 (no jq on the host)', { JQ: 'no-such-jq' }],
-  ])('merges into an existing runner config.json with %s, keeping its other keys, and keeps a backup', async (_tool, extra) => {
+  async function mergeIntoExisting(tool: 'jq' | 'python3', extra: Record<string, string>) {
     const root = mkdtempSync(join(tmpdir(), 'userdata-existing-'));
     const dir = join(root, '.docker');
     mkdirSync(dir);
     writeFileSync(join(dir, 'config.json'), JSON.stringify(EXISTING));
     const result = await run({ DOCKER_CONFIG_DIR: dir, ...extra });
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`merged into the existing ${join(dir, 'config.json')} with ${tool}`);
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({
       ...EXISTING,
       credHelpers: { 'gcr.io': 'gcloud', '111111111111.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' },
@@ -155,6 +182,81 @@ describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', 
     const backups = readdirSync(dir).filter((name) => name.startsWith('config.json.bak.'));
     expect(backups).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(dir, backups[0] as string), 'utf8'))).toEqual(EXISTING);
+  }
+
+  itWithBinaries('merges into an existing runner config.json with jq, keeping its other keys, and keeps a backup', ['jq'], () => mergeIntoExisting('jq', {}));
+
+  itWithBinaries('merges with python3 on a host without jq, with the same result', ['python3'], () => mergeIntoExisting('python3', { JQ: 'no-such-jq' }));
+
+  it('refuses to replace an existing config.json with neither jq nor python3 to merge, installing nothing', async () => {
+    const { root, paths } = hostRoot();
+    mkdirSync(paths.DOCKER_CONFIG_DIR, { recursive: true });
+    writeFileSync(join(paths.DOCKER_CONFIG_DIR, 'config.json'), JSON.stringify(EXISTING));
+    const before = snapshot(root);
+    const result = await run({ JQ: 'no-such-jq', PYTHON: 'no-such-python' }, { root, paths });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('exists and neither jq nor python3 is here to merge into it');
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('stops before anything when the runner user does not exist and no DOCKER_CONFIG_DIR is given', async () => {
+    const { root, paths } = hostRoot();
+    const result = await run({ RUNNER_USER: 'no-such-runner-user', DOCKER_CONFIG_DIR: undefined }, { root, paths });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('user no-such-runner-user does not exist (yet): install GitLab Runner first');
+    expect(result.stderr).toContain('or set DOCKER_CONFIG_DIR');
+    expect(snapshot(root)).toEqual({});
+  });
+
+  it('installs for a runner user that does not exist yet when DOCKER_CONFIG_DIR names the directory', async () => {
+    const result = await run({ RUNNER_USER: 'no-such-runner-user' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(result.paths.DOCKER_CONFIG_DIR, 'config.json'))).toBe(true);
+  });
+
+  /** A host where an earlier run installed an older helper, its drop-in and a runner config. */
+  function upgradedHost() {
+    const host = hostRoot();
+    const { INSTALL_PREFIX, DOCKER_CONFIG_DIR, SYSTEMD_DIR } = host.paths;
+    for (const dir of [INSTALL_PREFIX, DOCKER_CONFIG_DIR, join(SYSTEMD_DIR, 'gitlab-runner.service.d')]) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(INSTALL_PREFIX, 'docker-credential-ecr-login'), '#!/bin/sh\necho previous helper\n');
+    chmodSync(join(INSTALL_PREFIX, 'docker-credential-ecr-login'), 0o755);
+    writeFileSync(join(SYSTEMD_DIR, DROP_IN), '[Service]\nEnvironment=AWS_REGION=eu-west-1\n');
+    writeFileSync(join(DOCKER_CONFIG_DIR, 'config.json'), JSON.stringify(EXISTING));
+    return host;
+  }
+
+  it('a failed rerun puts back the helper, drop-in and config.json that were there, and leaves nothing of its own', async () => {
+    const host = upgradedHost();
+    const before = snapshot(host.root);
+    const result = await run({ HELPER_VERSION: BROKEN_VERSION }, host);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('docker-credential-ecr-login does not run on this host');
+    expect(snapshot(host.root)).toEqual(before);
+  });
+
+  it('a failed first run removes every file and directory it created', async () => {
+    const { root, paths } = hostRoot();
+    const result = await run({ HELPER_VERSION: BROKEN_VERSION }, { root, paths });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('docker-credential-ecr-login does not run on this host');
+    expect(snapshot(root)).toEqual({});
+  });
+
+  it('a successful rerun replaces the helper and drop-in, keeping only the config.json backup', async () => {
+    const host = upgradedHost();
+    const result = await run({}, host);
+    expect(result.code, result.stderr).toBe(0);
+    const { INSTALL_PREFIX, DOCKER_CONFIG_DIR, SYSTEMD_DIR } = host.paths;
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(INSTALL_PREFIX, 'docker-credential-ecr-login')))
+        .digest('hex'),
+    ).toBe(digest);
+    expect(readFileSync(join(SYSTEMD_DIR, DROP_IN), 'utf8')).toBe('[Service]\nEnvironment=AWS_REGION=us-east-1\n');
+    expect(readdirSync(INSTALL_PREFIX)).toEqual(['docker-credential-ecr-login']);
+    expect(readdirSync(join(SYSTEMD_DIR, 'gitlab-runner.service.d'))).toEqual(['ecr-credential-helper.conf']);
+    expect(readdirSync(DOCKER_CONFIG_DIR).sort()).toEqual(['config.json', expect.stringMatching(/^config\.json\.bak\.\d+$/)]);
   });
 
   it('puts the original config.json back when a later step fails, and removes what it installed', async () => {
@@ -224,7 +326,7 @@ describe.skipIf(missing !== undefined)('scripts/runner-userdata.sh end to end', 
     }
   });
 
-  it.skipIf(!hasBinary('shellcheck'))('passes shellcheck', () => {
+  itWithBinaries('passes shellcheck', ['shellcheck'], () => {
     const lint = spawnSync('shellcheck', [SCRIPT], { encoding: 'utf8' });
     expect(lint.status, lint.stdout).toBe(0);
   });

@@ -44,7 +44,7 @@ describe('GitLab token rotation (gitlab.rotateToken)', () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary.gitlabToken).toEqual({ expiresAt: day(90), rotated: true });
-    expect(summary.targets.every((t: { status: string }) => t.status === 'updated' || t.status === 'created')).toBe(true);
+    expect(summary.targets.map((t: { status: string }) => t.status)).toEqual(['updated', 'created', 'updated']);
     // GitLab revoked the old token at once; the targets were still written, so the new one was used.
     expect(sandbox.gitlab.tokenInfo(EXPIRING)?.revoked).toBe(true);
     const stored = await storedToken();
@@ -71,7 +71,8 @@ describe('GitLab token rotation (gitlab.rotateToken)', () => {
       expect(run.code).toBe(1);
       const summary = JSON.parse(run.stdout);
       expect(summary.gitlabToken.note).toMatch(/could not read the GitLab token's expiry: .*401/);
-      expect(summary.targets.every((t: { error?: string }) => /401 Unauthorized — the GitLab token is invalid, expired or revoked/.test(t.error ?? ''))).toBe(true);
+      expect(summary.targets).toHaveLength(3);
+      for (const target of summary.targets) expect(target.error).toMatch(/401 Unauthorized — the GitLab token is invalid, expired or revoked/);
     } finally {
       await storeSecretByHand(secrets, SECRET, JSON.stringify(revoked));
     }

@@ -166,7 +166,9 @@ describe('GitLab emulator', () => {
     expect([500, 502, 503]).toContain((await call('GET', '/user', OWNER)).status);
     gitlab.faults.errorRate = 0;
     gitlab.faults.dropRate = 1;
-    await expect(call('GET', '/user', OWNER)).rejects.toThrow();
+    // The socket is closed without an answer (an emulator that is down would refuse the connection instead).
+    await expect(call('GET', '/user', OWNER)).rejects.toMatchObject({ message: 'fetch failed', cause: { code: 'UND_ERR_SOCKET', message: 'other side closed' } });
+    expect(gitlab.requests.at(-1)?.status).toBe(-1);
     gitlab.faults.dropRate = 0;
     gitlab.inject({ match: (method, path) => method === 'GET' && path.endsWith('/user'), status: 418 });
     expect((await call('GET', '/user', OWNER)).status).toBe(418);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,15 +6,15 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { handler, resetHelperUrlCache } from '../../src/handlers/helper-url.js';
-import { createBucket, DEBIAN_HELPER, HELPER_VERSION, helperBinaryMissing, helperDigest, writeHelperConfig } from '../support/helper-env.js';
+import { createBucket, DEBIAN_HELPER, HELPER_BINARIES, HELPER_VERSION, helperDigest, writeHelperConfig } from '../support/helper-env.js';
 import { type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
-
-const missing = helperBinaryMissing();
-if (missing) console.warn(`helper-publish-serve: skipped, ${missing}`);
+import { describeWithBinaries } from '../support/system-tools.js';
 
 const KEY = `docker-credential-ecr-login/${HELPER_VERSION}/linux-amd64/docker-credential-ecr-login`;
+/** What S3 answers a HeadObject for a key that was never uploaded (moto unreachable would be another error). */
+const NOT_FOUND = { name: 'NotFound', $metadata: { httpStatusCode: 404 } };
 
-describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, the Debian helper binary)', () => {
+describeWithBinaries('helper publish → helper-url (moto S3, the Debian helper binary)', HELPER_BINARIES, () => {
   let moto: MotoServer;
   let restore: () => void;
   let digest: string;
@@ -58,7 +59,7 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
   it('refuses a file with no digest to check, uploading nothing', async () => {
     expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64')).toBe(1);
     expect(err.join('')).toMatch(/no pinned digest for this version; pass --sha256.*\nnothing was uploaded/s);
-    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).rejects.toThrow();
+    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).rejects.toMatchObject(NOT_FOUND);
   });
 
   it('refuses a wrong --sha256', async () => {
@@ -81,6 +82,38 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
     expect(await publish('--from-file', other, '--arch', 'amd64', '--trust-file')).toBe(1);
     expect(err.join('')).toContain('already published with a different digest');
     expect(await publish('--from-file', other, '--arch', 'amd64', '--trust-file', '--force')).toBe(0);
+  });
+
+  it('--force repairs bytes swapped under intact metadata, and reads them back; without it the damage is refused', async () => {
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
+    const tampered = Buffer.concat([readFileSync(DEBIAN_HELPER), Buffer.from('#tampered')]);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: tampered, Metadata: { sha256: digest } }));
+    const servedBytes = async () => {
+      const answer = await handler(event({ arch: 'amd64', format: 'json' }));
+      expect(answer.statusCode).toBe(200);
+      const served = JSON.parse(answer.body) as { url: string; sha256: string };
+      return {
+        claimed: served.sha256,
+        actual: createHash('sha256')
+          .update(Buffer.from(await (await fetch(served.url)).arrayBuffer()))
+          .digest('hex'),
+      };
+    };
+    // helper-url checks metadata only, so it hands out the swapped bytes: what the runner's own check catches.
+    expect((await servedBytes()).actual).not.toBe(digest);
+
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(1);
+    expect(err.join('')).toContain('linux-amd64: the stored copy is damaged or was tampered with: its bytes have sha256');
+    expect(err.join('')).toContain('pass --force to upload it again');
+
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest, '--force')).toBe(0);
+    expect(out.join('')).toContain(`published ${HELPER_VERSION} linux-amd64 sha256 ${digest} (linux-amd64: repairing (--force): its bytes have sha256`);
+    expect(out.join('')).toContain('read back: bytes, metadata and .sha256 agree');
+    expect(await servedBytes()).toEqual({ claimed: digest, actual: digest });
+    // Repaired: a plain publish now finds nothing to do.
+    out.length = 0;
+    expect(await publish('--from-file', DEBIAN_HELPER, '--arch', 'amd64', '--sha256', digest)).toBe(0);
+    expect(out.join('')).toContain('already published with this digest (bytes, metadata and .sha256 checked)');
   });
 
   describe('downloading the release (a loopback server stands in for the release bucket)', () => {
@@ -112,7 +145,7 @@ describe.skipIf(missing !== undefined)('helper publish → helper-url (moto S3, 
       sha256File = `${'c'.repeat(64)}  docker-credential-ecr-login\n`;
       expect(await publish('--arch', 'amd64', '--sha256', digest)).toBe(1);
       expect(err.join('')).toContain("does not match the release's .sha256");
-      await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).rejects.toThrow();
+      await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).rejects.toMatchObject(NOT_FOUND);
     });
 
     it('does not trust the release .sha256 alone', async () => {

@@ -1,15 +1,16 @@
 import { validateConfig } from '../../src/config/parse.js';
-import type { Config } from '../../src/config/schema.js';
+import type { Config, GitLabConfig } from '../../src/config/schema.js';
 import type { CiVariableStore, Logger, MintedToken, MintRequest, SecretStore, StoredVariable, VariableRef, VariableWrite, WriteConditions } from '../../src/core/ports.js';
 import { StaleReadError } from '../../src/errors.js';
 
-export function aConfig(overrides: Record<string, unknown> = {}): Config {
+/** A valid config with GitLab targets (the gitlab section is always there). */
+export function aConfig(overrides: Record<string, unknown> = {}): Config & { gitlab: GitLabConfig } {
   return validateConfig({
     gitlab: { url: 'https://gitlab.example.com', tokenSecretId: 'gitlab-token' },
     registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1', 'eu-west-1'] }],
     targets: [{ project: 'platform/api' }],
     ...overrides,
-  });
+  }) as Config & { gitlab: GitLabConfig };
 }
 
 /**

@@ -3,11 +3,13 @@
  * following ../shared/reference/gitlab-ci-variables-api.md: permission order 401 → 404 → 403, no
  * upsert, 409 for ambiguous scopes (except group PUT), masked-value rules, hidden values, pagination
  * with Link headers, string flags on groups, unlicensed group scopes, text/plain 429s, and fault
- * injection (latency, 5xx, dropped connections, 429 bursts, a server-side rate limit), and — for the
- * footprint suite — scripted faults that apply a write and then lose its answer, a record of which
- * variable row each request addressed, a full reset, and GitLab's token-reuse detection.
+ * injection (latency, 5xx, dropped connections, 429 bursts, a server-side rate limit). Served over HTTP or
+ * HTTPS, at the root or under a path (a GitLab with a relative URL root). For the footprint suite:
+ * scripted faults that apply a write and then lose its answer, a record of which variable row each
+ * request addressed, and a full reset.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type AccessLevel = 10 | 20 | 30 | 40 | 50;
@@ -93,6 +95,14 @@ export interface RequestRecord {
   appliedStatus?: number;
 }
 
+/** How the emulator is served (docs/network.md: private networks). */
+export interface Serving {
+  /** Serve HTTPS with this key and certificate chain (PEM). */
+  tls?: { key: string; cert: string };
+  /** A relative URL root such as `/gitlab`: the API is then under `/gitlab/api/v4`, like GitLab's relative_url_root. */
+  pathPrefix?: string;
+}
+
 const NO_FAULTS: Faults = {
   latencyMs: 0,
   errorRate: 0,
@@ -135,11 +145,14 @@ export class GitLabEmulator {
   private readonly variables = new Map<string, EmulatedVariable[]>();
   private nextId = 1;
   private server?: Server;
+  private serving: Serving = {};
   private window = new Map<string, { start: number; count: number }>();
   private rng: () => number = seeded(42);
 
-  async start(): Promise<string> {
-    this.server = createServer((request, response) => void this.handle(request, response));
+  async start(serving: Serving = {}): Promise<string> {
+    this.serving = { ...serving, pathPrefix: serving.pathPrefix?.replace(/\/+$/, '') };
+    const handler = (request: IncomingMessage, response: ServerResponse) => void this.handle(request, response);
+    this.server = serving.tls ? createTlsServer(serving.tls, handler) : createServer(handler);
     this.server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return this.url;
@@ -148,7 +161,7 @@ export class GitLabEmulator {
   get url(): string {
     const address = this.server?.address() as AddressInfo | undefined;
     if (!address) throw new Error('emulator not started');
-    return `http://127.0.0.1:${address.port}`;
+    return `${this.serving.tls ? 'https' : 'http'}://127.0.0.1:${address.port}${this.serving.pathPrefix ?? ''}`;
   }
 
   async stop(): Promise<void> {
@@ -412,6 +425,7 @@ export class GitLabEmulator {
     const method = request.method ?? 'GET';
     const record: RequestRecord = { method, path: url.pathname + url.search, status: 0 };
     this.requests.push(record);
+    if (!this.insidePrefix(url)) return this.send(response, record, 404, 'Not Found\n');
     const body = await readBody(request);
     Object.assign(record, this.describeRow(method, url, body));
     const scripted = this.takeScriptedFault(method, url.pathname, record);
@@ -447,6 +461,17 @@ export class GitLabEmulator {
       if (error instanceof HttpError) return this.send(response, record, error.status, error.body, rateHeaders);
       this.send(response, record, 500, { message: `500 Internal Server Error: ${(error as Error).message}` }, rateHeaders);
     }
+  }
+
+  // ---- relative URL root -------------------------------------------------------------------------
+
+  /** Strips the path prefix from `url`; false when the request is outside it (the web server's 404). */
+  private insidePrefix(url: URL): boolean {
+    const prefix = this.serving.pathPrefix;
+    if (!prefix) return true;
+    if (!url.pathname.startsWith(`${prefix}/`)) return false;
+    url.pathname = url.pathname.slice(prefix.length);
+    return true;
   }
 
   private send(response: ServerResponse, record: RequestRecord, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -4,15 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
-import { hasBinary } from './system-tools.js';
 
 /** The real helper binary Debian's amazon-ecr-credential-helper installs: published and served in tests. */
 export const DEBIAN_HELPER = '/usr/bin/docker-credential-ecr-login';
 export const HELPER_VERSION = '0.6.0';
 
-export function helperBinaryMissing(): string | undefined {
-  return hasBinary('docker-credential-ecr-login') ? undefined : 'docker-credential-ecr-login is missing (Debian package amazon-ecr-credential-helper)';
-}
+/** The binary the helper tests publish and install (describeWithBinaries skips or fails without it). */
+export const HELPER_BINARIES = ['docker-credential-ecr-login'];
 
 export function helperDigest(): string {
   return createHash('sha256').update(readFileSync(DEBIAN_HELPER)).digest('hex');

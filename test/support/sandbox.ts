@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stringify } from 'yaml';
-import { ACCESS, GitLabEmulator } from './gitlab-emulator.js';
+import { startEcrExpiryProxy } from './ecr-expiry-proxy.js';
+import { ACCESS, GitLabEmulator, type Serving } from './gitlab-emulator.js';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from './moto.js';
 
 export const SANDBOX_TOKEN = 'glpat-sandboxTokenValue0123456789';
@@ -23,7 +24,48 @@ export interface Sandbox {
   config: Record<string, unknown>;
   /** Puts the GitLab variables back as seeded and clears the request log (AWS state is kept). */
   resetGitLab(): void;
+  /** With `tokenLifetimeSeconds`: the lifetime of ECR tokens minted from now on (negative: already expired). */
+  setTokenLifetime(seconds: number): void;
   stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  configOverrides?: (config: Record<string, unknown>) => void;
+  /**
+   * ECR tokens that expire this many seconds after they are minted, as on AWS (12 hours), instead of
+   * moto's fixed 2015-01-01: moto is reached through a proxy that rewrites only that field.
+   */
+  tokenLifetimeSeconds?: number;
+  /** How the GitLab emulator is served: over TLS, under a path prefix. */
+  serving?: Serving;
+}
+
+/** AWS's lifetime of an ECR token. */
+export const ECR_TOKEN_LIFETIME_SECONDS = 12 * 3600;
+
+interface SandboxMoto extends MotoServer {
+  setTokenLifetime(seconds: number): void;
+}
+
+async function withTokenExpiry(moto: MotoServer, lifetime: number | undefined): Promise<SandboxMoto> {
+  if (lifetime === undefined) {
+    return {
+      ...moto,
+      setTokenLifetime: () => {
+        throw new Error('setTokenLifetime needs startSandbox({ tokenLifetimeSeconds })');
+      },
+    };
+  }
+  const proxy = await startEcrExpiryProxy(moto.url, lifetime);
+  return {
+    url: proxy.url,
+    reset: moto.reset,
+    setTokenLifetime: proxy.setTokenLifetime,
+    stop: async () => {
+      await proxy.stop();
+      await moto.stop();
+    },
+  };
 }
 
 /**
@@ -31,10 +73,10 @@ export interface Sandbox {
  * subgroup, existing DOCKER_AUTH_CONFIG values with a Docker Hub entry and a credential helper that
  * must survive, a scoped variable, and the GitLab token stored in Secrets Manager.
  */
-export async function startSandbox(options: { configOverrides?: (config: Record<string, unknown>) => void } = {}): Promise<Sandbox> {
-  const moto = await startMoto();
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const moto = await withTokenExpiry(await startMoto(), options.tokenLifetimeSeconds);
   const gitlab = new GitLabEmulator();
-  await gitlab.start();
+  await gitlab.start(options.serving);
   const env = motoEnv(moto.url);
 
   const refresher = gitlab.addUser('refresher-bot', { admin: true });
@@ -94,6 +136,7 @@ export async function startSandbox(options: { configOverrides?: (config: Record<
       gitlab.resetFaults();
       gitlab.requests.length = 0;
     },
+    setTokenLifetime: (seconds) => moto.setTokenLifetime(seconds),
     stop: async () => {
       await gitlab.stop();
       await moto.stop();

@@ -34,7 +34,7 @@ function withChange(change: (config: typeof valid & Record<string, unknown>) => 
 describe('Function: validateConfig', () => {
   it('accepts the documented example and fills defaults', () => {
     const config = validateConfig(valid);
-    expect(config.gitlab.concurrency).toBe(12);
+    expect(config.gitlab?.concurrency).toBe(12);
     expect(config.targets[1]).toMatchObject({ group: 'platform', variable: 'DOCKER_AUTH_CONFIG', masked: true, ownership: 'merge' });
     // Left undefined so an update keeps the variable's own setting.
     expect(config.targets[1]?.protected).toBeUndefined();
@@ -132,12 +132,12 @@ describe('Function: validateConfig', () => {
     });
 
     it('accepts a token secret under the prefix that no registry reaches', () => {
-      expect(validateConfig(valid).gitlab.tokenSecretId).toBe('ecr-gitlab-refresher/gitlab-token');
+      expect(validateConfig(valid).gitlab?.tokenSecretId).toBe('ecr-gitlab-refresher/gitlab-token');
     });
   });
 
   it('allows http only with allowInsecureHttp', () => {
-    expect(validateConfig(withChange((c) => Object.assign(c.gitlab, { url: 'http://127.0.0.1:8080', allowInsecureHttp: true }))).gitlab.url).toBe('http://127.0.0.1:8080');
+    expect(validateConfig(withChange((c) => Object.assign(c.gitlab, { url: 'http://127.0.0.1:8080', allowInsecureHttp: true }))).gitlab?.url).toBe('http://127.0.0.1:8080');
   });
 });
 

@@ -4,7 +4,7 @@ import type { PullProbe, PullProbeResult } from '../../src/core/ports.js';
 import { aConfig, FakeMinter } from '../support/builders.js';
 
 /** Ports where AWS answers as told and GitLab is unreachable, so only the AWS checks run. */
-function ports(probe: (request: PullProbe) => PullProbeResult): DoctorPorts {
+function ports(probe: (request: PullProbe) => PullProbeResult, minter = new FakeMinter()): DoctorPorts {
   const unreachable = async (): Promise<never> => {
     throw new Error('GitLab unreachable');
   };
@@ -14,8 +14,11 @@ function ports(probe: (request: PullProbe) => PullProbeResult): DoctorPorts {
       secretExists: async () => true,
       assumeRole: async () => {},
       probePull: async (request) => probe(request),
+      oidcProvider: unreachable,
+      profileRoles: unreachable,
+      secretValue: unreachable,
     },
-    minter: new FakeMinter(),
+    minter,
     gitlab: { currentUser: unreachable, accessLevel: unreachable },
     discovery: { descendants: unreachable, variables: unreachable, fullPath: unreachable },
     token: { self: unreachable, rotateSelf: unreachable },
@@ -47,7 +50,7 @@ describe('Function: runDoctor (pull permissions of the minting identity)', () =>
     expect(pull['other@eu-west-1']).toMatchObject({ status: 'fail', fix: expect.stringMatching(/account 333333333333 need a repository policy .* or give "other" a roleArn/) });
   });
 
-  it('probes a listed repository (not a wildcard), and trusts a missing repository only in the own account', async () => {
+  it('probes a listed repository (not a wildcard); a missing repository proves the pull in the own account, elsewhere it is "not verified" (ok, with the hint)', async () => {
     const seen: PullProbe[] = [];
     const checks = await runDoctor(
       config,
@@ -57,7 +60,58 @@ describe('Function: runDoctor (pull permissions of the minting identity)', () =>
       }),
     );
     expect(seen.map((request) => request.repository)).toEqual(['ecr-gitlab-refresher-doctor-probe', 'ecr-gitlab-refresher-doctor-probe', 'team/app']);
-    const status = Object.fromEntries(checks.filter((c) => c.check === 'pull').map((c) => [c.subject, c.status]));
-    expect(status).toEqual({ 'own@eu-west-1': 'ok', 'other@eu-west-1': 'warn', 'listed@eu-west-1': 'warn' });
+    const pull = Object.fromEntries(checks.filter((c) => c.check === 'pull').map((c) => [c.subject, c]));
+    expect(pull['own@eu-west-1']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^ecr:BatchGetImage in 999999999999 .* is allowed/) });
+    expect(pull['other@eu-west-1']).toMatchObject({
+      status: 'ok',
+      detail: 'not verified: repository does not exist; list an existing repository in registries[].repositories of "other" so doctor can probe it',
+    });
+    expect(pull['listed@eu-west-1']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^not verified: .*registries\[\]\.repositories of "listed"/) });
+    // A healthy config exits 0: nothing here is a warning.
+    expect(checks.filter((c) => c.status !== 'ok' && c.check !== 'gitlab-token')).toEqual([]);
+  });
+});
+
+describe('Function: runDoctor (mint)', () => {
+  it("names the hosts refresh writes (the configured accounts'), not only the minting identity's", async () => {
+    const checks = await runDoctor(
+      config,
+      ports(() => ({ outcome: 'allowed', detail: 'allowed' })),
+    );
+    expect(checks.filter((c) => c.check === 'mint')).toEqual([
+      {
+        check: 'mint',
+        subject: 'own,other,listed@eu-west-1',
+        status: 'ok',
+        detail:
+          'refresh writes 999999999999.dkr.ecr.eu-west-1.amazonaws.com, 333333333333.dkr.ecr.eu-west-1.amazonaws.com, 444444444444.dkr.ecr.eu-west-1.amazonaws.com with the token minted for 999999999999.dkr.ecr.eu-west-1.amazonaws.com (one regional token serves every registry of its region the minting identity may pull from)',
+      },
+    ]);
+  });
+
+  it('reports a failed mint once, with its fix, and runs no pull probe for its registries', async () => {
+    const minter = new FakeMinter();
+    minter.failRegions.add('eu-west-1');
+    const probed: PullProbe[] = [];
+    const twoRegions = aConfig({ registries: [{ name: 'own', regions: ['eu-west-1', 'us-east-1'] }] });
+    const checks = await runDoctor(
+      twoRegions,
+      ports((request) => {
+        probed.push(request);
+        return { outcome: 'denied', detail: 'AccessDeniedException' };
+      }, minter),
+    );
+    expect(checks.filter((c) => c.subject === 'own@eu-west-1')).toEqual([
+      {
+        check: 'mint',
+        subject: 'own@eu-west-1',
+        status: 'fail',
+        detail: 'AccessDeniedException: not authorized in eu-west-1; the pull check of own@eu-west-1 waits for this',
+        fix: expect.stringContaining('grant ecr:GetAuthorizationToken'),
+      },
+    ]);
+    // The region that minted is still probed, and its refusal reported.
+    expect(probed.map((request) => request.region)).toEqual(['us-east-1']);
+    expect(checks.find((c) => c.check === 'pull' && c.subject === 'own@us-east-1')?.status).toBe('fail');
   });
 });

@@ -4,9 +4,20 @@ import { ConfigError } from '../../src/errors.js';
 import { parseRefreshEvent } from '../../src/handlers/refresh-event.js';
 
 describe('Function: parseCli', () => {
-  it('collects repeated --target and --registry and takes the config from the environment', () => {
-    const command = parseCli(['refresh', '--dry-run', '--target', 'project:a/b', '--target', 'instance', '--registry', 'prod', '--json'], { REFRESHER_CONFIG: 'x.yml' });
-    expect(command).toEqual({ name: 'refresh', configPath: 'x.yml', dryRun: true, json: true, verbose: false, targets: ['project:a/b', 'instance'], registries: ['prod'] });
+  it('collects repeated --target, --profile and --registry and takes the config from the environment', () => {
+    const command = parseCli(['refresh', '--dry-run', '--target', 'project:a/b', '--target', 'instance', '--profile', 'prod', '--registry', 'prod', '--json'], {
+      REFRESHER_CONFIG: 'x.yml',
+    });
+    expect(command).toEqual({
+      name: 'refresh',
+      configPath: 'x.yml',
+      dryRun: true,
+      json: true,
+      verbose: false,
+      targets: ['project:a/b', 'instance'],
+      registries: ['prod'],
+      profiles: ['prod'],
+    });
   });
 
   it('prefers --config and defaults to ./refresher.config.yml', () => {

@@ -20,6 +20,13 @@ describe('Function: parseCli (explain)', () => {
     });
   });
 
+  it('takes one --profile: the profile whose secret the job reads', () => {
+    expect(parseCli(['explain', '--project', 'a/b', '--image', 'h/app', '--profile', 'prod'], {}).explain?.profile).toBe('prod');
+    expect(() => parseCli(['explain', '--project', 'a/b', '--image', 'h/app', '--profile', 'a', '--profile', 'b'], {})).toThrowError(
+      'arguments: explain takes one --profile (the one the job reads)',
+    );
+  });
+
   it('needs --project and --image', () => {
     expect(() => parseCli(['explain', '--image', 'h/app'], {})).toThrowError(ConfigError);
     expect(() => parseCli(['explain'], {})).toThrowError('explain needs --project\nexplain needs --image'.replace(/explain/g, 'arguments: explain'));
@@ -52,5 +59,25 @@ describe('Function: runCli (explain)', () => {
     const code = await runCli(['explain', '--config', config, '--project', 'a/b', '--image', 'registry.example.com/App'], io);
     expect(code).toBe(2);
     expect(errors.join('')).toBe('error: --image: "registry.example.com/App" is not an image reference: the repository name (App) must be lower case\n');
+  });
+
+  it('refuses an unknown --profile with exit 2, naming the known ones, before any GitLab call', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'explain-cli-'));
+    const config = join(dir, 'config.yml');
+    writeFileSync(
+      config,
+      stringify({
+        gitlab: { url: 'http://127.0.0.1:9', allowInsecureHttp: true },
+        registries: [{ name: 'p', accountId: '111111111111', regions: ['us-east-1'] }],
+        targets: [{ group: 'g' }],
+        profiles: [{ name: 'prod', registries: ['p'], projects: ['g/*'] }],
+        oidc: { issuer: 'https://gitlab.example.com' },
+      }),
+    );
+    const errors: string[] = [];
+    const io = { stdout: () => {}, stderr: (text: string) => errors.push(text), env: { GITLAB_TOKEN: 'glpat-unused' } };
+    const code = await runCli(['explain', '--config', config, '--project', 'g/a', '--image', 'h/app', '--profile', 'nope'], io);
+    expect(code).toBe(2);
+    expect(errors.join('')).toBe('error: --profile nope: no such profile in the config (known: prod)\n');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAuth } from '../../src/core/docker-auth.js';
 import { type ExplainRequest, explainPull } from '../../src/core/explain/explain.js';
+import { profileAdmits } from '../../src/core/profile-trust.js';
 import { ConfigError } from '../../src/errors.js';
 import { aVariable, ECR_HOST, ECR_IMAGE, FakeJobVariables, FakeRegistryProbe, PASSWORD, toolValue } from '../support/explain-fakes.js';
 
@@ -150,6 +151,34 @@ describe('Function: explainPull', () => {
       const dollar = await explain(gitlab, { jobSecret: { source: 's', value: toolValue(FRESH, ECR_HOST, 'pa$word') } });
       expect(dollar.runner?.reading).toContain('raw');
       expect(dollar.verdict.exitCode).toBe(0);
+    });
+  });
+
+  describe("a profile's secret: only jobs its role trusts can read it", () => {
+    const profile = { projects: [PROJECT], refs: ['branch:main', 'tag:v*'] };
+    const secret = (value = toolValue(FRESH)) => ({ source: 'profile prod', value, admits: (subject: string) => profileAdmits(profile, subject) });
+    const gitlab = () => new FakeJobVariables().define(`project:${PROJECT}`, aVariable(toolValue(STALE)));
+
+    it('goes on to the Runner when the role trusts the job (a branch, or a tag the patterns name)', async () => {
+      expect((await explain(gitlab(), { ref: 'refs/heads/main', jobSecret: secret() })).verdict.exitCode).toBe(0);
+      expect((await explain(gitlab(), { ref: 'refs/tags/v1.2', jobSecret: secret() })).verdict.exitCode).toBe(0);
+    });
+
+    it('would not authenticate when the role refuses the ID token: the secrets: step fails before the pull', async () => {
+      const report = await explain(gitlab(), { ref: 'refs/heads/feature', jobSecret: secret() });
+      expect(report.verdict).toMatchObject({
+        exitCode: 1,
+        summary: expect.stringContaining(`does not trust this job's ID token (sub project_path:${PROJECT}:ref_type:branch:ref:feature)`),
+        fix: expect.stringContaining("that profile's projects and refs"),
+      });
+      expect(report.runner).toBeUndefined();
+    });
+
+    it('cannot tell for a bare ref name the role trusts as a tag only, nor for a merge-request pipeline', async () => {
+      const bare = await explain(gitlab(), { ref: 'v1.2', jobSecret: secret() });
+      expect(bare.verdict).toMatchObject({ exitCode: 2, fix: 'pass --ref refs/heads/NAME or refs/tags/NAME' });
+      const merge = await explain(gitlab(), { ref: 'refs/merge-requests/4/head', jobSecret: secret() });
+      expect(merge.verdict).toMatchObject({ exitCode: 2, summary: expect.stringContaining('merge-request pipeline') });
     });
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { S3HelperStore } from '../../src/adapters/aws/s3-helper-store.js';
 import { validateConfig } from '../../src/config/parse.js';
 import { checksumKey, helperKey, parseSha256File, pinnedDigest, sha256sumLine } from '../../src/core/helper/artifacts.js';
-import { decidePublish } from '../../src/core/helper/publish-plan.js';
+import { decidePublish, storedDamage } from '../../src/core/helper/publish-plan.js';
 import { HelperRequestError, parseHelperRequest } from '../../src/core/helper/request.js';
 import { ConfigError } from '../../src/errors.js';
 import { aConfig } from '../support/builders.js';
@@ -88,6 +88,10 @@ describe('Helper artefacts', () => {
 
 describe('Function: decidePublish', () => {
   const base = { arch: 'amd64' as const, actual: D1, fromFile: false, trustFile: false, force: false };
+  const intact = { metadata: D1, bytes: D1, checksumFile: D1 };
+  const other = { metadata: D2, bytes: D2, checksumFile: D2 };
+  const swapped = { metadata: D1, bytes: D2, checksumFile: D1 };
+  const pinned = { ...base, expected: D1, expectedSource: '--sha256' as const };
   it.each([
     [{ ...base, expected: D1, expectedSource: 'pinned' as const }, 'upload'],
     [{ ...base, expected: D2, expectedSource: 'pinned' as const }, 'refuse'],
@@ -96,14 +100,36 @@ describe('Function: decidePublish', () => {
     [{ ...base, published: D1 }, 'refuse'],
     [{ ...base, fromFile: true }, 'refuse'],
     [{ ...base, fromFile: true, trustFile: true }, 'upload'],
-    [{ ...base, expected: D1, expectedSource: '--sha256' as const, existing: D1 }, 'skip'],
-    [{ ...base, expected: D1, expectedSource: '--sha256' as const, existing: D2 }, 'refuse'],
-    [{ ...base, expected: D1, expectedSource: '--sha256' as const, existing: D2, force: true }, 'upload'],
+    [{ ...pinned, stored: intact }, 'skip'],
+    [{ ...pinned, stored: intact, force: true }, 'upload'],
+    [{ ...pinned, stored: other }, 'refuse'],
+    [{ ...pinned, stored: other, force: true }, 'upload'],
+    [{ ...pinned, stored: swapped }, 'refuse'],
+    [{ ...pinned, stored: swapped, force: true }, 'upload'],
+    [{ ...pinned, stored: { ...intact, checksumFile: undefined } }, 'refuse'],
+    [{ ...pinned, stored: { ...intact, metadata: undefined } }, 'refuse'],
+    [{ ...base, expected: D2, expectedSource: '--sha256' as const, stored: intact, force: true }, 'refuse'],
   ])('case %#', (check, action) => {
     expect(decidePublish(check).action).toBe(action);
   });
 
   it('explains why a download without a pin is refused', () => {
     expect(decidePublish({ ...base, published: D1 }).reason).toMatch(/no pinned digest.*same origin/);
+  });
+
+  it('names bytes swapped under intact metadata, and repairs them only with --force', () => {
+    expect(decidePublish({ ...pinned, stored: swapped }).reason).toBe(
+      `linux-amd64: the stored copy is damaged or was tampered with: its bytes have sha256 ${D2} (expected ${D1}); pass --force to upload it again`,
+    );
+    expect(decidePublish({ ...pinned, stored: swapped, force: true }).reason).toBe(`linux-amd64: repairing (--force): its bytes have sha256 ${D2} (expected ${D1})`);
+    expect(decidePublish({ ...pinned, stored: intact, force: true }).reason).toBe('linux-amd64: replacing (--force)');
+  });
+});
+
+describe('Function: storedDamage', () => {
+  it('is undefined only when bytes, metadata and .sha256 all carry the digest', () => {
+    expect(storedDamage({ metadata: D1, bytes: D1, checksumFile: D1 }, D1)).toBeUndefined();
+    expect(storedDamage({ bytes: D1 }, D1)).toBe(`it has no sha256 metadata, its .sha256 file is missing (expected ${D1})`);
+    expect(storedDamage({ metadata: D2, bytes: D1, checksumFile: D2 }, D1)).toBe(`its metadata says ${D2}, its .sha256 file says ${D2} (expected ${D1})`);
   });
 });

@@ -12,6 +12,7 @@ const summary: RefreshSummary = {
     { name: 'prod', region: 'eu-west-1', status: 'failed', error: 'x' },
   ],
   secrets: [],
+  profiles: [],
   targets: [
     { target: 'project:a/b', variable: 'V', status: 'updated', expiresAt: '2026-11-22T08:00:00.000Z' },
     { target: 'group:a', variable: 'V', status: 'failed', error: 'x' },

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/parse.js';
+import { deriveStack, stackParams } from '../support/stack.js';
 
 const require = createRequire(import.meta.url);
 const { expiryAlarms, scheduleHours } = require('../../build/stack.cjs') as {
@@ -37,5 +39,45 @@ describe('Function: expiryAlarms', () => {
     expect(() => expiryAlarms('cron(0 */6 * * ? *)', 10_800)).toThrowError(/expiryAlarmWindowHours/);
     expect(expiryAlarms('cron(0 */6 * * ? *)', 10_800, '7')).toMatchObject({ windowHours: 7, thresholdSeconds: 6 * 3600 + 10_800 });
     expect(() => expiryAlarms('rate(6 hours)', 20_000)).toThrowError(/leaves healthy runs under the alarm threshold/);
+  });
+});
+
+describe('Function: vpcConfig', () => {
+  const { vpcConfig } = require('../../build/stack.cjs') as {
+    vpcConfig: (subnets: unknown, groups: unknown) => { SubnetIds: string[]; SecurityGroupIds: string[] } | undefined;
+  };
+
+  it('is none by default, and takes comma-separated or listed ids', () => {
+    expect(vpcConfig('', '')).toBeUndefined();
+    expect(vpcConfig(' subnet-0a1b2c3d , subnet-0a1b2c3d4e5f60718', 'sg-0123456789abcdef0')).toEqual({
+      SubnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3d4e5f60718'],
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
+    });
+    expect(vpcConfig(['subnet-0a1b2c3d'], ['sg-0123abcd', 'sg-0123abcd'])).toEqual({ SubnetIds: ['subnet-0a1b2c3d'], SecurityGroupIds: ['sg-0123abcd'] });
+  });
+
+  it('refuses half a VPC config and ids that are not ids, naming the parameter', () => {
+    expect(() => vpcConfig('subnet-0a1b2c3d', '')).toThrowError('vpcSubnetIds and vpcSecurityGroupIds go together');
+    expect(() => vpcConfig('', 'sg-0123abcd')).toThrowError('vpcSubnetIds and vpcSecurityGroupIds go together');
+    expect(() => vpcConfig('subnet-xyz', 'sg-0123abcd')).toThrowError('vpcSubnetIds: "subnet-xyz" is not a subnet id');
+    expect(() => vpcConfig('subnet-0a1b2c3d', 'default')).toThrowError('vpcSecurityGroupIds: "default" is not a security group id');
+    expect(() => vpcConfig('subnet-0a1b2c3d', Array.from({ length: 6 }, (_, index) => `sg-0123abc${index}`).join(','))).toThrowError('at most 5 security groups');
+  });
+});
+
+describe('Function: deriveStack, profiles', () => {
+  const params = stackParams('x');
+  const withProjects = (count: number) =>
+    validateConfig({
+      registries: [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }],
+      profiles: [{ name: 'big', registries: ['prod'], projects: Array.from({ length: count }, (_, index) => `g/project-number-${index}`), refs: ['branch:main'] }],
+      oidc: { issuer: 'https://gitlab.example.com' },
+    });
+
+  it("refuses a profile whose trust policy would exceed IAM's default 2,048 characters, and says what to do", () => {
+    expect(() => deriveStack(withProjects(20), params)).not.toThrow();
+    expect(() => deriveStack(withProjects(40), params)).toThrowError(
+      /^profile "big": its role's trust policy is about \d+ characters, over IAM's default limit of 2048: use fewer project or ref patterns \(a group pattern such as platform\/\* instead of each project\), or split the profile$/,
+    );
   });
 });

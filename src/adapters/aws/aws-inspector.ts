@@ -1,11 +1,14 @@
 import { BatchGetImageCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { GetOpenIDConnectProviderCommand, GetRoleCommand, IAMClient, ListRolesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { AwsInspector, AwsRole, PullProbe, PullProbeResult } from '../../core/ports.js';
+import type { AwsInspector, AwsRole, OidcProviderInfo, ProfileRoleInfo, PullProbe, PullProbeResult } from '../../core/ports.js';
+import { PROFILE_IAM_PATH, PROFILE_SECRET_TAG } from '../../core/profile-trust.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 import type { RoleCredentials } from './role-credentials.js';
+import { SecretsManagerStore } from './secrets-manager-store.js';
 
 /** A tag no image carries: the pull probe must never fetch anything. */
 const PROBE_TAG = 'ecr-gitlab-refresher-doctor-probe';
@@ -17,6 +20,9 @@ export class SdkAwsInspector implements AwsInspector {
     private readonly sts: Pick<STSClient, 'send'> = new STSClient({}),
     private readonly secrets: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}),
     private readonly ecr: (region: string, credentials?: AwsCredentialIdentity) => Pick<ECRClient, 'send'> = (region, credentials) => new ECRClient({ region, credentials }),
+    private readonly iam: Pick<IAMClient, 'send'> = new IAMClient({}),
+    /** The region whose profile secrets doctor checks (the secrets client's). */
+    private readonly region: () => Promise<string> = () => new SecretsManagerClient({}).config.region(),
   ) {}
 
   async callerIdentity(): Promise<{ account: string; arn: string }> {
@@ -56,5 +62,46 @@ export class SdkAwsInspector implements AwsInspector {
       if (name === 'RepositoryNotFoundException') return { outcome: 'unknown', detail: `repository ${where} does not exist, so the probe proves nothing` };
       throw new AwsCallError(`ecr:BatchGetImage on ${where}: ${awsErrorMessage(error)}`);
     }
+  }
+
+  // --- Profiles (pull-time mode) -------------------------------------------------------------------
+
+  async oidcProvider(arn: string): Promise<OidcProviderInfo | undefined> {
+    try {
+      const provider = await this.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+      return { url: provider.Url ?? '', clientIds: provider.ClientIDList ?? [] };
+    } catch (error) {
+      if (error instanceof NoSuchEntityException) return undefined;
+      throw new AwsCallError(`iam:GetOpenIDConnectProvider ${arn}: ${awsErrorMessage(error)}`);
+    }
+  }
+
+  async profileRoles(secretName: string): Promise<ProfileRoleInfo[]> {
+    const region = await this.region();
+    const wanted = (value: string | undefined) => {
+      const match = /^arn:[^:]+:secretsmanager:([^:]+):\d*:secret:(.+)$/.exec(value ?? '');
+      return match?.[1] === region && match[2] === secretName;
+    };
+    const found: ProfileRoleInfo[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.iam.send(new ListRolesCommand({ PathPrefix: PROFILE_IAM_PATH, Marker: marker }));
+        for (const listed of page.Roles ?? []) {
+          // ListRoles leaves tags out: GetRole has them.
+          const { Role: role } = await this.iam.send(new GetRoleCommand({ RoleName: listed.RoleName }));
+          if (!role?.Arn || !wanted(role.Tags?.find((tag) => tag.Key === PROFILE_SECRET_TAG)?.Value)) continue;
+          found.push({ arn: role.Arn, trustPolicy: JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? '%7B%7D')) });
+        }
+        marker = page.IsTruncated ? page.Marker : undefined;
+      } while (marker);
+    } catch (error) {
+      throw new AwsCallError(`iam:ListRoles/GetRole under ${PROFILE_IAM_PATH}: ${awsErrorMessage(error)}`);
+    }
+    return found;
+  }
+
+  secretValue(name: string): Promise<string | undefined> {
+    return new SecretsManagerStore(this.secrets).read(name);
   }
 }

@@ -59,6 +59,22 @@ export class S3HelperStore {
   presignGet(key: string, expiresInSeconds: number): Promise<string> {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
+
+  /**
+   * The sha256 of the bytes actually stored (streamed, never held whole) next to the digest its metadata
+   * claims, or undefined when the key is absent: metadata alone cannot show bytes swapped under it.
+   */
+  async readDigests(key: string): Promise<{ bytes: string; metadata?: string } | undefined> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const hash = createHash('sha256');
+      for await (const chunk of (object.Body ?? []) as AsyncIterable<Uint8Array>) hash.update(chunk);
+      return { bytes: hash.digest('hex'), metadata: object.Metadata?.sha256 };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new AwsCallError(`s3:GetObject s3://${this.bucket}/${key}: ${awsErrorMessage(error)}`);
+    }
+  }
 }
 
 /** S3 answers a missing key with 403 instead of 404 when the caller may not list the bucket: both mean "not there" here. */

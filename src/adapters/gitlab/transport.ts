@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AmbiguousOutcomeError, GitLabApiError, OutOfTimeError, StaleReadError } from '../../errors.js';
+import { AmbiguousOutcomeError, GitLabApiError, GitLabNetworkError, OutOfTimeError, StaleReadError } from '../../errors.js';
+import { classifyNetworkFailure, type NetworkFailureInfo, statusFix } from './network-errors.js';
 import { type AdaptivePacer, type Sleep, serverDelay, sleep } from './pacer.js';
 
 /** What gitbeaker's resource classes hand their requester, and what they expect back. */
@@ -27,6 +28,8 @@ export interface TransportOptions {
   now?: () => number;
   wait?: Sleep;
   fetchImpl?: typeof fetch;
+  /** Names why a request got no answer (gitlab-network.ts adds the proxy and the certificate); default: from the error alone. */
+  describeFailure?: (error: unknown, target: URL) => Promise<NetworkFailureInfo> | NetworkFailureInfo;
   /** Counters for the summary log and the benchmark. */
   stats?: TransportStats;
 }
@@ -69,6 +72,7 @@ export function createGitLabTransport(options: TransportOptions) {
   const wait = options.wait ?? sleep;
   const fetchImpl = options.fetchImpl ?? fetch;
   const maxAttempts = options.maxAttempts ?? 6;
+  const describeFailure = options.describeFailure ?? ((error: unknown, target: URL) => classifyNetworkFailure(error, { target }));
 
   return async function sendGitLabRequest(endpoint: string, request: GitbeakerRequestOptions): Promise<GitbeakerResponse> {
     const method = request.method ?? 'GET';
@@ -89,19 +93,24 @@ export function createGitLabTransport(options: TransportOptions) {
         response = await fetchWithin(fetchImpl, url, { method, headers: request.headers, body: request.body }, request.signal, options.requestTimeoutMs);
       } catch (error) {
         if (request.signal?.aborted) throw new GitLabApiError(`${label}: gave up, the overall query timeout was reached`, undefined);
-        failure = new GitLabApiError(`${label} failed: ${networkReason(error)}`, undefined);
+        const cause = await describeFailure(error, url);
+        failure = new GitLabNetworkError(`${label} failed: ${cause.reason}`, cause.failure, cause.fix);
+        // A certificate, a DNS name or a proxy's refusal does not heal between attempts.
+        if (!cause.transient) throw failure;
       } finally {
         options.pacer.release(response);
       }
       if (response) {
         if (response.status >= 200 && response.status < 300) return toGitbeakerResponse(response);
-        failure = new GitLabApiError(`${label} returned ${response.status}: ${describeBody(response.text, response.statusText)}`, response.status);
+        failure = new GitLabApiError(`${label} returned ${response.status}: ${describeBody(response.text, response.statusText)}`, response.status, {
+          fix: statusFix(response.status),
+        });
         if (!RETRYABLE_STATUS.has(response.status)) throw failure;
         if (response.status === 429 && options.stats) options.stats.throttled++;
       }
       // A 429 is refused before GitLab does anything; a lost answer or a 5xx may come after it applied.
       if (policy?.once) throw response?.status === 429 ? failure : new AmbiguousOutcomeError(`${failure.message}; it may or may not have been applied`);
-      if (attempt >= maxAttempts) throw new GitLabApiError(`${failure.message} (after ${attempt} attempts)`, failure.status);
+      if (attempt >= maxAttempts) throw afterAttempts(failure, attempt);
       const delay = (response && serverDelay(response.headers, now())) ?? backoff(attempt);
       if (options.deadline !== undefined && now() + delay >= options.deadline) {
         throw new OutOfTimeError(`${failure.message}; no time left to retry`);
@@ -165,11 +174,9 @@ function describeBody(body: string, statusText: string): string {
   return text.slice(0, 200) || statusText || 'no body';
 }
 
-function networkReason(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'request timed out';
-    const code = (error.cause as { code?: string } | undefined)?.code;
-    return code ? `${error.message} (${code})` : error.message;
-  }
-  return 'network error';
+/** The last failure, saying how often it was tried; its class and fix stay. */
+function afterAttempts(failure: GitLabApiError, attempts: number): GitLabApiError {
+  const message = `${failure.message} (after ${attempts} attempts)`;
+  if (failure instanceof GitLabNetworkError) return new GitLabNetworkError(message, failure.failure, failure.fix ?? '');
+  return new GitLabApiError(message, failure.status, { fix: failure.fix });
 }

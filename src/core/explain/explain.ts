@@ -1,5 +1,6 @@
 import { describeError } from '../../errors.js';
 import type { ListedVariable } from '../ports.js';
+import { jobSubject } from '../profile-trust.js';
 import { type Candidate, type Decision, describeLevel, type LevelVariables, type Resolution, resolveJobVariable } from './candidates.js';
 import { type ImageReference, parseImageReference, runnerImagePath } from './image-ref.js';
 import type { JobVariableSource, ProjectInfo, RegistryProbe, VariableLevel } from './ports.js';
@@ -16,6 +17,11 @@ export const AUTH_VARIABLE = 'DOCKER_AUTH_CONFIG';
 export interface JobSecret {
   source: string;
   value: string | undefined;
+  /**
+   * Whether the secret's reader (a profile role) trusts an ID token with this `sub`: a job it refuses
+   * fails at its `secrets:` step, before any pull.
+   */
+  admits?: (subject: string) => boolean;
 }
 
 export interface ExplainRequest {
@@ -71,6 +77,9 @@ export async function explainPull(request: ExplainRequest, ports: ExplainPorts):
   const candidates = reportCandidates(judged.resolution, secret !== undefined);
   if (secret) {
     notes.push(`the job's secrets: ${AUTH_VARIABLE} (${secret.source}) is resolved before the pull and appended after every CI/CD variable, so it overrides all of them`);
+    const refused = secret.admits && secretAccessVerdict(secret, project.fullPath, job.ref);
+    if (refused)
+      return { ...base, candidates, jobSecret: { source: secret.source, readable: secret.value !== undefined }, received: `job secret ${secret.source}`, verdict: refused };
     return finish(
       { ...base, candidates, jobSecret: { source: secret.source, readable: secret.value !== undefined }, received: `job secret ${secret.source}` },
       secret.value === undefined
@@ -318,5 +327,35 @@ function runnerReport(reading: RunnerReading, how: string): RunnerReport {
     credHelpers: reading.credHelpers,
     tried: reading.tried,
     match: reading.match ? describe(reading.match) : undefined,
+  };
+}
+
+/**
+ * Whether the job may read its secret at all: its ID token's `sub` names the project and the ref as a
+ * branch or a tag. A bare ref name may be either; a merge-request pipeline's sub names its source branch,
+ * which explain does not know.
+ */
+function secretAccessVerdict(secret: JobSecret, projectPath: string, ref: JobRef): Verdict | undefined {
+  const admits = secret.admits as (subject: string) => boolean;
+  const types: Array<'branch' | 'tag'> = ref.kind === 'branch' ? ['branch'] : ref.kind === 'tag' ? ['tag'] : ref.kind === 'unqualified' ? ['branch', 'tag'] : [];
+  const subjects = types.map((type) => jobSubject(projectPath, type, ref.name));
+  const admitted = subjects.filter(admits);
+  if (subjects.length > 0 && admitted.length === subjects.length) return undefined;
+  const fix = `add the project (or a pattern for it) and the ref to that profile's projects and refs, then deploy the stack again`;
+  if (subjects.length > 0 && admitted.length === 0) {
+    return {
+      exitCode: 1,
+      summary: `would not authenticate: the role behind ${secret.source} does not trust this job's ID token (sub ${subjects.join(' or ')}), so its secrets: step fails before the pull`,
+      rule: "the role's trust admits only the profile's project and ref patterns (IAM StringLike on the ID token's sub)",
+      fix,
+    };
+  }
+  const which =
+    subjects.length === 0 ? 'a merge-request pipeline names its source branch in sub' : `the role trusts ${admitted.join('')} but not the other reading of "${ref.name}"`;
+  return {
+    exitCode: 2,
+    summary: `cannot tell whether the role behind ${secret.source} trusts this job's ID token: ${which}`,
+    rule: "the role's trust admits only the profile's project and ref patterns",
+    fix: 'pass --ref refs/heads/NAME or refs/tags/NAME',
   };
 }
