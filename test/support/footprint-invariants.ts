@@ -398,7 +398,7 @@ function answer(status: number): string {
 
 function secretProblems(config: Config, run: RunRecord): string[] {
   const problems: string[] = [];
-  const tokenSecret = config.gitlab.tokenSecretId;
+  const tokenSecret = config.gitlab?.tokenSecretId;
   const counts = new Map<string, number>();
   for (const write of run.secretWrites) {
     if (write.via === 'token') {

@@ -139,7 +139,9 @@ export async function runCase(bench: Bench, testCase: FootprintCase): Promise<Ca
   } catch (error) {
     return { configError: describeError(error), refusedRequests: gitlab.requests.length, refusedSecretWrites: secrets.writes.length, runs: [] };
   }
-  if (config.gitlab.tokenSecretId) await seedTokenSecret(bench, config.gitlab.tokenSecretId, tokenSecretValue(testCase.world));
+  const settings = config.gitlab;
+  if (!settings) throw new Error('a footprint case always configures gitlab (its targets need it)');
+  if (settings.tokenSecretId) await seedTokenSecret(bench, settings.tokenSecretId, tokenSecretValue(testCase.world));
   const runs: RunRecord[] = [];
   const plan = [
     { faults: testCase.faults, dryRun: testCase.dryRun },
@@ -149,7 +151,7 @@ export async function runCase(bench: Bench, testCase: FootprintCase): Promise<Ca
   if (testCase.faults.length > 0 || testCase.dryRun) plan.push({ faults: [], dryRun: false });
   for (const [index, step] of plan.entries()) {
     for (const fault of step.faults) gitlab.script({ match: faultMatcher(fault.on), effect: fault.effect, skip: fault.skip });
-    runs.push(await runOnce(bench, config, secrets, { generation: index + 1, dryRun: step.dryRun, faulted: step.faults.length > 0 }));
+    runs.push(await runOnce(bench, config, settings, secrets, { generation: index + 1, dryRun: step.dryRun, faulted: step.faults.length > 0 }));
     gitlab.resetFaults();
   }
   if (bench.tokenSecret) bench.tokenSecret.written = secrets.writes.some((write) => write.via === 'token');
@@ -172,7 +174,13 @@ async function seedTokenSecret(bench: Bench, name: string, value: string): Promi
   bench.tokenSecret = { name, value, written: false };
 }
 
-async function runOnce({ gitlab, aws }: Bench, config: Config, secrets: RecordingSecrets, run: { generation: number; dryRun: boolean; faulted: boolean }): Promise<RunRecord> {
+async function runOnce(
+  { gitlab, aws }: Bench,
+  config: Config,
+  settings: NonNullable<Config['gitlab']>,
+  secrets: RecordingSecrets,
+  run: { generation: number; dryRun: boolean; faulted: boolean },
+): Promise<RunRecord> {
   const before = rowsOf(gitlab);
   const tokens = [GITLAB_TOKEN];
   const firstRequest = gitlab.requests.length;
@@ -191,7 +199,7 @@ async function runOnce({ gitlab, aws }: Bench, config: Config, secrets: Recordin
     secrets: [...minter.minted, ...tokens],
   });
 
-  const tokenSecret = new SecretsManagerTokenSecret(secrets.tokenClient(aws), config.gitlab.tokenSecretId ?? '');
+  const tokenSecret = new SecretsManagerTokenSecret(secrets.tokenClient(aws), settings.tokenSecretId ?? '');
   let token: string;
   try {
     token = await tokenSecret.read();
@@ -199,7 +207,7 @@ async function runOnce({ gitlab, aws }: Bench, config: Config, secrets: Recordin
     return record(undefined, describeError(error));
   }
   const transport = createGitLabTransport({
-    pacer: new AdaptivePacer({ maxConcurrency: config.gitlab.concurrency, maxRequestsPerSecond: config.gitlab.requestsPerSecond, wait: briefly }),
+    pacer: new AdaptivePacer({ maxConcurrency: settings.concurrency, maxRequestsPerSecond: settings.requestsPerSecond, wait: briefly }),
     // Generous: an attempt that times out on a loaded machine would be an ambiguous answer nobody injected.
     requestTimeoutMs: 20_000,
     wait: briefly,
