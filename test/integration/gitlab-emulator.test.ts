@@ -183,3 +183,93 @@ describe('GitLab emulator', () => {
     expect((await call('GET', '/admin/ci/variables', OWNER)).status).toBe(403);
   });
 });
+
+describe('GitLab emulator: footprint hooks (scripted faults, request rows, reset, token reuse)', () => {
+  let emulator: GitLabEmulator;
+  let project: number;
+  const TOKEN = 'glpat-footprint-hooks-token-01';
+  const send = async (method: string, path: string, body?: Record<string, unknown>, token = TOKEN) =>
+    fetch(`${emulator.url}/api/v4${path}`, {
+      method,
+      headers: { 'PRIVATE-TOKEN': token, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+
+  beforeAll(async () => {
+    emulator = new GitLabEmulator();
+    await emulator.start();
+  });
+  afterAll(() => emulator.stop());
+  beforeEach(() => {
+    emulator.reset();
+    emulator.addGroup('team');
+    project = emulator.addProject('team/app');
+    const bot = emulator.addUser('bot');
+    emulator.addToken(TOKEN, bot, ['api'], 'refresher', { expiresAt: '2999-01-01' });
+    emulator.addMember('group', 1, bot, ACCESS.owner);
+  });
+
+  it('starts ids at 1 again and forgets namespaces, variables, requests and faults after reset', async () => {
+    expect(project).toBe(2);
+    emulator.putVariable({ project }, { key: 'K', value: 'v' });
+    emulator.script({ match: () => true, effect: '5xx-before', times: 5 });
+    await send('GET', `/projects/${project}/variables`);
+    emulator.reset();
+    expect(emulator.snapshot()).toEqual({});
+    expect(emulator.requests).toEqual([]);
+    expect(emulator.addGroup('again')).toBe(1);
+    const bot = emulator.addUser('bot');
+    emulator.addToken(TOKEN, bot, ['api'], 'refresher', { expiresAt: '2999-01-01' });
+    expect((await send('GET', '/user')).status).toBe(200);
+  });
+
+  it('records which row each variables request addresses, with paths resolved to ids', async () => {
+    await send('POST', '/projects/team%2Fapp/variables', { key: 'K', value: 'v', environment_scope: 'production' });
+    await send('GET', `/projects/${project}/variables/K?filter%5Benvironment_scope%5D=production`);
+    await send('PUT', '/projects/TEAM%2FAPP/variables/K', { value: 'w', filter: { environment_scope: 'production' } });
+    await send('GET', `/projects/${project}/variables`);
+    await send('POST', '/admin/ci/variables', { key: 'I', value: 'v' });
+    expect(emulator.requests.map(({ method, owner, variableKey, scope, list }) => ({ method, owner, variableKey, scope, list }))).toEqual([
+      { method: 'POST', owner: 'project:2', variableKey: 'K', scope: 'production', list: undefined },
+      { method: 'GET', owner: 'project:2', variableKey: 'K', scope: 'production', list: undefined },
+      { method: 'PUT', owner: 'project:2', variableKey: 'K', scope: 'production', list: undefined },
+      { method: 'GET', owner: 'project:2', variableKey: undefined, scope: undefined, list: true },
+      { method: 'POST', owner: 'instance', variableKey: 'I', scope: '*', list: undefined },
+    ]);
+  });
+
+  it('applies a write and then drops the connection, or answers 502: the client cannot tell it happened', async () => {
+    emulator.script({ match: ({ method }) => method === 'POST', effect: 'drop-after-apply' });
+    await expect(send('POST', `/projects/${project}/variables`, { key: 'A', value: 'created' })).rejects.toThrow('fetch failed');
+    expect(emulator.getVariable({ project }, 'A')?.value).toBe('created');
+    emulator.script({ match: ({ method }) => method === 'PUT', effect: '5xx-after-apply' });
+    expect((await send('PUT', `/projects/${project}/variables/A`, { value: 'updated' })).status).toBe(502);
+    expect(emulator.getVariable({ project }, 'A')?.value).toBe('updated');
+    expect(emulator.requests.map(({ status, fault, appliedStatus }) => ({ status, fault, appliedStatus }))).toEqual([
+      { status: -1, fault: 'drop-after-apply', appliedStatus: 201 },
+      { status: 502, fault: '5xx-after-apply', appliedStatus: 200 },
+    ]);
+  });
+
+  it('fails before applying with a drop, a 503 or a 429 (Retry-After 0), after letting `skip` requests through', async () => {
+    const post = (key: string) => send('POST', `/projects/${project}/variables`, { key, value: 'v' });
+    emulator.script({ match: ({ method }) => method === 'POST', effect: 'drop-before', skip: 1 });
+    expect((await post('FIRST')).status).toBe(201);
+    await expect(post('DROPPED')).rejects.toThrow('fetch failed');
+    emulator.script({ match: ({ method }) => method === 'POST', effect: '5xx-before' });
+    expect((await post('REFUSED')).status).toBe(503);
+    emulator.script({ match: ({ method }) => method === 'POST', effect: '429' });
+    const throttled = await post('THROTTLED');
+    expect([throttled.status, throttled.headers.get('retry-after'), await throttled.text()]).toEqual([429, '0', 'Retry later\n']);
+    expect(emulator.snapshot()[`project:${project}`]?.map((variable) => variable.key)).toEqual(['FIRST']);
+  });
+
+  it('revokes the whole token family when a rotated token asks to rotate again (reuse detection)', async () => {
+    const first = await send('POST', '/personal_access_tokens/self/rotate', { expires_at: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) });
+    const successor = ((await first.json()) as { token: string }).token;
+    expect(emulator.tokenInfo(successor)?.revoked).toBe(false);
+    expect((await send('POST', '/personal_access_tokens/self/rotate', {})).status).toBe(401);
+    expect(emulator.tokenInfo(successor)?.revoked).toBe(true);
+    expect((await send('GET', '/user', undefined, successor)).status).toBe(401);
+  });
+});

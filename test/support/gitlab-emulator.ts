@@ -4,7 +4,9 @@
  * upsert, 409 for ambiguous scopes (except group PUT), masked-value rules, hidden values, pagination
  * with Link headers, string flags on groups, unlicensed group scopes, text/plain 429s, and fault
  * injection (latency, 5xx, dropped connections, 429 bursts, a server-side rate limit). Served over HTTP or
- * HTTPS, at the root or under a path (a GitLab with a relative URL root).
+ * HTTPS, at the root or under a path (a GitLab with a relative URL root). For the footprint suite:
+ * scripted faults that apply a write and then lose its answer, a record of which variable row each
+ * request addressed, and a full reset.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -77,7 +79,20 @@ export interface InjectedResponse {
 export interface RequestRecord {
   method: string;
   path: string;
+  /** What the client received: the HTTP status, or -1 when the connection was dropped. */
   status: number;
+  /** The variables' owner the request addressed (`project:ID`, `group:ID`, `instance`), ids resolved from paths. */
+  owner?: string;
+  /** The variable key of a single-variable request, or of a POST's body. */
+  variableKey?: string;
+  /** `filter[environment_scope]` of a single-variable request, or the scope a POST asks for ("*" for instance rows). */
+  scope?: string;
+  /** A GET of a whole variables list. */
+  list?: boolean;
+  /** A scripted fault that hit this request. */
+  fault?: ScriptedFaultEffect;
+  /** For faults after apply: the status GitLab applied the request with (its answer was then lost). */
+  appliedStatus?: number;
 }
 
 /** How the emulator is served (docs/network.md: private networks). */
@@ -270,7 +285,7 @@ export class GitLabEmulator {
   resetFaults(): void {
     this.faults = structuredClone(NO_FAULTS);
     this.injected.length = 0;
-    this.dropsAfterApply.length = 0;
+    this.scriptedFaults.length = 0;
     this.window.clear();
   }
 
@@ -412,6 +427,9 @@ export class GitLabEmulator {
     this.requests.push(record);
     if (!this.insidePrefix(url)) return this.send(response, record, 404, 'Not Found\n');
     const body = await readBody(request);
+    Object.assign(record, this.describeRow(method, url, body));
+    const scripted = this.takeScriptedFault(method, url.pathname, record);
+    if (scripted && this.failBeforeApply(scripted, request, response, record)) return;
     const faults = this.faults;
     const latency = faults.latencyMs + (this.rng() < faults.slowRate ? faults.slowMs : 0);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -436,13 +454,10 @@ export class GitLabEmulator {
     }
     try {
       const result = this.route(method, url, body, token);
-      if (this.takeDropAfterApply(method, url.pathname)) {
-        record.status = -2;
-        request.socket.destroy();
-        return;
-      }
+      if (scripted) return this.loseAnswer(scripted, request, response, record, result.status);
       this.send(response, record, result.status, result.body, { ...rateHeaders, ...result.headers });
     } catch (error) {
+      if (scripted) return this.loseAnswer(scripted, request, response, record, error instanceof HttpError ? error.status : 500);
       if (error instanceof HttpError) return this.send(response, record, error.status, error.body, rateHeaders);
       this.send(response, record, 500, { message: `500 Internal Server Error: ${(error as Error).message}` }, rateHeaders);
     }
@@ -694,17 +709,9 @@ export class GitLabEmulator {
 
   // ---- answers lost after GitLab applied the request, and token reuse detection ----------------
 
-  private readonly dropsAfterApply: Array<{ match: (method: string, path: string) => boolean; times: number }> = [];
-
-  /** The next `times` matching requests are applied, then their connection is destroyed without an answer. */
+  /** The next `times` matching requests are applied, then their connection is destroyed without an answer (a scripted fault). */
   dropAfterApply(match: (method: string, path: string) => boolean, times = 1): void {
-    this.dropsAfterApply.push({ match, times });
-  }
-
-  private takeDropAfterApply(method: string, path: string): boolean {
-    const drop = this.dropsAfterApply.find((candidate) => candidate.times > 0 && candidate.match(method, path));
-    if (drop) drop.times--;
-    return drop !== undefined;
+    this.script({ match: ({ method, path }) => match(method, path), effect: 'drop-after-apply', times });
   }
 
   /**
@@ -808,6 +815,114 @@ export class GitLabEmulator {
     }
     return variables;
   }
+
+  // ---- footprint hooks (test-only): reset, scripted faults, request rows, token reuse ------------
+
+  private readonly scriptedFaults: Array<ScriptedFault & { skip: number; times: number }> = [];
+
+  /** Forgets everything (namespaces, users, tokens, variables, requests, faults): ids start at 1 again. */
+  reset(): void {
+    for (const map of [this.users, this.tokens, this.groups, this.projects, this.members, this.byPath, this.redirects, this.variables]) map.clear();
+    for (const explainState of [this.personalProjects, this.defaultBranches, this.repositoryRefs, this.protectedRules]) explainState.clear();
+    this.nextId = 1;
+    this.requests.length = 0;
+    this.groupScopesLicensed = true;
+    this.maxTokenLifetimeDays = 365;
+    this.resetFaults();
+    this.rng = seeded(42);
+  }
+
+  /**
+   * Adds a fault for the requests `match` selects: after `skip` matching requests, the next `times`
+   * (default 1) fail as `effect` says. `*-after-apply` effects apply the request first, so the client
+   * cannot tell whether it happened (the ambiguous answers a non-idempotent request must survive).
+   */
+  script(fault: ScriptedFault): void {
+    this.scriptedFaults.push({ ...fault, skip: fault.skip ?? 0, times: fault.times ?? 1 });
+  }
+
+  private takeScriptedFault(method: string, path: string, record: RequestRecord): ScriptedFaultEffect | undefined {
+    const fault = this.scriptedFaults.find((candidate) => candidate.times > 0 && candidate.match({ method, path, record }));
+    if (!fault) return undefined;
+    if (fault.skip > 0) {
+      fault.skip--;
+      return undefined;
+    }
+    fault.times--;
+    record.fault = fault.effect;
+    return fault.effect;
+  }
+
+  /** Before-apply effects answer at once (true); after-apply effects let the request through (false). */
+  private failBeforeApply(effect: ScriptedFaultEffect, request: IncomingMessage, response: ServerResponse, record: RequestRecord): boolean {
+    if (effect === 'drop-before') {
+      record.status = -1;
+      request.socket.destroy();
+      return true;
+    }
+    if (effect === '5xx-before') {
+      this.send(response, record, 503, { message: '503 Service Unavailable' });
+      return true;
+    }
+    if (effect === '429') {
+      this.send(response, record, 429, 'Retry later\n', { 'Retry-After': '0', 'RateLimit-Name': 'throttle_authenticated_api' });
+      return true;
+    }
+    return false;
+  }
+
+  /** The request was applied (or refused) with `appliedStatus`; the client gets a dropped connection or a 502 instead. */
+  private loseAnswer(effect: ScriptedFaultEffect, request: IncomingMessage, response: ServerResponse, record: RequestRecord, appliedStatus: number): void {
+    record.appliedStatus = appliedStatus;
+    if (effect === 'drop-after-apply') {
+      record.status = -1;
+      request.socket.destroy();
+      return;
+    }
+    this.send(response, record, 502, { message: '502 Bad Gateway' });
+  }
+
+  /** Which variable row a request addresses, with owner paths resolved to ids (unknown owners keep their path). */
+  private describeRow(method: string, url: URL, body: Record<string, unknown>): Partial<RequestRecord> {
+    const path = url.pathname.replace(/^\/api\/v4/, '');
+    const scoped = /^\/(projects|groups)\/([^/]+)\/variables(?:\/([^/]+))?$/.exec(path);
+    const instance = /^\/admin\/ci\/variables(?:\/([^/]+))?$/.exec(path);
+    if (!scoped && !instance) return {};
+    let owner = 'instance';
+    if (scoped) {
+      const kind = scoped[1] === 'projects' ? 'project' : 'group';
+      const id = decodeURIComponent(scoped[2] as string);
+      const found = /^\d+$/.test(id)
+        ? (kind === 'project' ? this.projects : this.groups).get(Number(id))
+        : (this.byPath.get(`${kind}:${id.toLowerCase()}`) ?? this.redirects.get(`${kind}:${id.toLowerCase()}`));
+      owner = `${kind}:${found?.id ?? id}`;
+    }
+    const inPath = (scoped ? scoped[3] : instance?.[1]) ?? undefined;
+    if (inPath === undefined) {
+      if (method === 'GET') return { owner, list: true };
+      const scope = scoped && typeof body.environment_scope === 'string' ? body.environment_scope : '*';
+      return { owner, variableKey: typeof body.key === 'string' ? body.key : undefined, scope };
+    }
+    return { owner, variableKey: decodeURIComponent(inPath), scope: scoped ? scopeFilter(url, body) : '*' };
+  }
+}
+
+// ---- footprint hooks: scripted fault kinds ------------------------------------------------------
+
+/**
+ * `drop-before`, `5xx-before` (503) and `429` (Retry-After 0) answer before anything is applied;
+ * `drop-after-apply` and `5xx-after-apply` (502) apply the request, then lose its answer.
+ */
+export type ScriptedFaultEffect = 'drop-before' | '5xx-before' | '429' | 'drop-after-apply' | '5xx-after-apply';
+
+export interface ScriptedFault {
+  /** Selects requests by method and path (`/api/v4/...`); `record` already names the variable row. */
+  match: (request: { method: string; path: string; record: RequestRecord }) => boolean;
+  effect: ScriptedFaultEffect;
+  /** Matching requests let through first (default 0). */
+  skip?: number;
+  /** Requests that fail (default 1). */
+  times?: number;
 }
 
 function tokenBody(info: TokenInfo) {
