@@ -74,6 +74,13 @@ export interface InjectedResponse {
   times: number;
 }
 
+/** An answer that is not GitLab's own (see garbleAfterApply). */
+export interface GarbledAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
 export interface RequestRecord {
   method: string;
   path: string;
@@ -271,6 +278,7 @@ export class GitLabEmulator {
     this.faults = structuredClone(NO_FAULTS);
     this.injected.length = 0;
     this.dropsAfterApply.length = 0;
+    this.garbledAfterApply.length = 0;
     this.window.clear();
   }
 
@@ -439,6 +447,12 @@ export class GitLabEmulator {
       if (this.takeDropAfterApply(method, url.pathname)) {
         record.status = -2;
         request.socket.destroy();
+        return;
+      }
+      const garbled = this.takeGarbledAfterApply(method, url.pathname);
+      if (garbled) {
+        record.status = garbled.status;
+        response.writeHead(garbled.status, { 'Content-Type': garbled.contentType }).end(garbled.body);
         return;
       }
       this.send(response, record, result.status, result.body, { ...rateHeaders, ...result.headers });
@@ -705,6 +719,24 @@ export class GitLabEmulator {
     const drop = this.dropsAfterApply.find((candidate) => candidate.times > 0 && candidate.match(method, path));
     if (drop) drop.times--;
     return drop !== undefined;
+  }
+
+  // ---- answers that arrive after GitLab applied the request, but not as GitLab sent them -------------
+
+  private readonly garbledAfterApply: Array<{ match: (method: string, path: string) => boolean; times: number; answer: GarbledAnswer }> = [];
+
+  /**
+   * The next `times` matching requests are applied, then answered with `answer` instead of GitLab's body:
+   * what a proxy, load balancer or WAF between the tool and GitLab may hand back (an HTML page, a cut body).
+   */
+  garbleAfterApply(match: (method: string, path: string) => boolean, answer: GarbledAnswer, times = 1): void {
+    this.garbledAfterApply.push({ match, times, answer });
+  }
+
+  private takeGarbledAfterApply(method: string, path: string): GarbledAnswer | undefined {
+    const garbled = this.garbledAfterApply.find((candidate) => candidate.times > 0 && candidate.match(method, path));
+    if (garbled) garbled.times--;
+    return garbled?.answer;
   }
 
   /**
