@@ -6,14 +6,19 @@
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerStore, SecretsManagerTokenSecret } from '../../src/adapters/aws/secrets-manager-store.js';
+import { GitLabDiscoveryApi } from '../../src/adapters/gitlab/discovery.js';
+import { GitLabApiInspector } from '../../src/adapters/gitlab/inspector.js';
 import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { GitLabSelfTokenApi } from '../../src/adapters/gitlab/token-api.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
+import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
+import { runDoctor } from '../../src/core/doctor.js';
 import { checkGitLabToken } from '../../src/core/gitlab-token.js';
 import { ConfigError } from '../../src/errors.js';
-import { CapturingLogger } from '../support/builders.js';
-import { GitLabEmulator } from '../support/gitlab-emulator.js';
+import { CapturingLogger, FakeMinter } from '../support/builders.js';
+import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
+import { ACCESS, GitLabEmulator } from '../support/gitlab-emulator.js';
 import { type MotoServer, startMoto, useMotoEnv } from '../support/moto.js';
 import { currentSecret } from '../support/secrets.js';
 
@@ -127,5 +132,105 @@ describe('validation: the GitLab CA secret is a secret the run must never write'
       registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1'] }],
     };
     expect(() => validateConfig(config)).toThrow(/gitlab\.caCertificatesSecretId: the CA certificates secret and the combined docker-config secret are one Secrets Manager secret/);
+  });
+});
+
+describe('coverShadowing with a nested group target: the nearest group decides what a project below it receives', () => {
+  const TOKEN = 'glpat-attack-nested-cover-01';
+  const KEY = 'DOCKER_AUTH_CONFIG';
+  const PROD = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
+  const DEV = '222222222222.dkr.ecr.us-east-1.amazonaws.com';
+  const ids: Record<string, number> = {};
+
+  beforeAll(() => {
+    const bot = gitlab.addUser('nested-bot');
+    gitlab.addToken(TOKEN, bot);
+    for (const group of ['nest', 'nest/dev-team']) ids[group] = gitlab.addGroup(group);
+    ids.app = gitlab.addProject('nest/dev-team/app');
+    gitlab.addMember('group', ids.nest as number, bot, ACCESS.owner);
+  });
+
+  async function run(targets: Array<Record<string, unknown>>) {
+    gitlab.clearVariables();
+    gitlab.putVariable({ project: ids.app as number }, { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true });
+    const config = validateConfig({
+      gitlab: { url: gitlab.url, allowInsecureHttp: true },
+      registries: [
+        { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
+        { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
+      ],
+      targets,
+    });
+    const { summary } = await refreshAgainstEmulator(config, gitlab.url, TOKEN, { discovery: true });
+    const app = JSON.parse(gitlab.getVariable({ project: ids.app as number }, KEY)?.value ?? '{}');
+    return { summary, hosts: Object.keys(app.auths ?? {}).sort() };
+  }
+
+  const outer = { group: 'nest', coverShadowing: true };
+  const inner = { group: 'nest/dev-team', registries: ['dev'], coverShadowing: true };
+
+  it("gives the project below the inner group only the inner group's hosts, whatever the order of the targets", async () => {
+    const innerFirst = await run([inner, outer]);
+    expect(innerFirst.hosts).toEqual([DEV, 'quay.io']);
+    const outerFirst = await run([outer, inner]);
+    // Without the project's own variable its jobs get nest/dev-team's value (dev only), never nest's prod credentials.
+    expect(outerFirst.hosts).toEqual([DEV, 'quay.io']);
+    expect(outerFirst.summary.targets.find((t) => t.target === 'project:nest/dev-team/app')).toMatchObject({ via: 'group:nest/dev-team', status: 'updated' });
+  });
+
+  async function doctorShadowing(targets: Array<Record<string, unknown>>) {
+    const config = validateConfig({
+      gitlab: { url: gitlab.url, allowInsecureHttp: true },
+      registries: [
+        { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
+        { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
+      ],
+      targets,
+    });
+    const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 4 }), requestTimeoutMs: 2_000 });
+    const options = { url: gitlab.url, token: TOKEN, transport };
+    const checks = await runDoctor(config, {
+      aws: {
+        callerIdentity: async () => ({ account: '999999999999', arn: 'arn:aws:sts::999999999999:assumed-role/ops/me' }),
+        secretExists: async () => true,
+        assumeRole: async () => {},
+        probePull: async () => ({ outcome: 'allowed', detail: 'allowed' }),
+        oidcProvider: async () => undefined,
+        profileRoles: async () => [],
+        secretValue: async () => undefined,
+      },
+      minter: new FakeMinter(),
+      gitlab: new GitLabApiInspector(options),
+      discovery: new GitLabDiscoveryApi(options),
+      token: new GitLabSelfTokenApi(options),
+      variables: new GitLabVariableStore(options),
+      onSecret: () => {},
+      now: Date.now,
+    });
+    return checks.filter((check) => check.check === 'shadowing' && check.subject === 'project:nest/dev-team/app');
+  }
+
+  it('doctor agrees: the nearer covering group reports the project once, as covered by it', async () => {
+    await run([outer, inner]);
+    const checks = await doctorShadowing([outer, inner]);
+    expect(checks).toEqual([expect.objectContaining({ status: 'ok', detail: expect.stringContaining('covered: group:nest/dev-team has coverShadowing') })]);
+  });
+
+  it('doctor agrees: below a nearer group target without coverShadowing the outer group does not cover it (warn with the fix)', async () => {
+    await run([outer, { group: 'nest/dev-team', registries: ['dev'] }]);
+    const checks = await doctorShadowing([outer, { group: 'nest/dev-team', registries: ['dev'] }]);
+    expect(checks.map((check) => check.status)).toEqual(['warn', 'warn']);
+    expect(checks.map((check) => check.detail).join('\n')).toMatch(/which hides group:nest's value; not covered: below group:nest\/dev-team/);
+    expect(checks.map((check) => check.detail).join('\n')).toMatch(/which hides group:nest\/dev-team's value in its jobs/);
+  });
+
+  it("leaves the project alone (reported) when the inner group target does not cover, rather than handing it the outer group's credentials", async () => {
+    const { summary, hosts } = await run([outer, { group: 'nest/dev-team', registries: ['dev'] }]);
+    expect(hosts).toEqual(['quay.io']);
+    expect(summary.targets.find((t) => t.target === 'project:nest/dev-team/app')).toMatchObject({
+      status: 'skipped',
+      via: 'group:nest',
+      note: expect.stringMatching(/^not covered: below group:nest\/dev-team, which has its own DOCKER_AUTH_CONFIG target/),
+    });
   });
 });
