@@ -138,7 +138,6 @@ describe('validation: the GitLab CA secret is a secret the run must never write'
 describe('coverShadowing with a nested group target: the nearest group decides what a project below it receives', () => {
   const TOKEN = 'glpat-attack-nested-cover-01';
   const KEY = 'DOCKER_AUTH_CONFIG';
-  const PROD = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
   const DEV = '222222222222.dkr.ecr.us-east-1.amazonaws.com';
   const ids: Record<string, number> = {};
 
