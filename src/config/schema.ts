@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { registryHostKeys } from '../core/hosts.js';
 import { DEFAULT_AUDIENCE, normaliseIssuer, profileLogicalId, providerUrlOf, providerUrlOfArn } from '../core/profile-trust.js';
-import { secretNameCollisions } from '../core/secret-names.js';
+import { MANAGED_BY_TAG, secretNameCollisions } from '../core/secret-names.js';
 import { formatPath } from './field-path.js';
 
 /** Patterns are AWS's and GitLab's own rules, so a typo fails here and not at 3 a.m. in a Lambda. */
@@ -196,7 +196,13 @@ export interface LoadedGitLabFiles {
 export const secretsSchema = z.strictObject({
   prefix: z.string().regex(SECRET_PREFIX, 'expected Secrets Manager name characters [A-Za-z0-9/_+=.@-]'),
   kmsKeyId: z.string().min(1).optional(),
-  tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+  tags: z
+    .record(z.string().min(1).max(128), z.string().max(256))
+    .refine((tags) => !(MANAGED_BY_TAG.key in tags), {
+      path: [MANAGED_BY_TAG.key],
+      error: `reserved: the tool tags the secrets it creates ${MANAGED_BY_TAG.key}=${MANAGED_BY_TAG.value}, and writes no existing secret without that tag`,
+    })
+    .optional(),
 });
 
 const HELPER_VERSION = /^\d+\.\d+\.\d+$/;

@@ -7,6 +7,9 @@
 
 export const COMBINED_SECRET_SUFFIX = 'docker-config';
 
+/** The tag on every secret the tool creates; a secret without it is someone else's and is never written. */
+export const MANAGED_BY_TAG = { key: 'managed-by', value: 'ecr-gitlab-refresher' } as const;
+
 /** Where profile secrets go when the config has no `secrets` section (the stack grants the same prefix). */
 export const DEFAULT_SECRET_PREFIX = 'ecr-gitlab-refresher/';
 

@@ -15,6 +15,7 @@ import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js
 import { validateConfig } from '../../src/config/parse.js';
 import { runDoctor } from '../../src/core/doctor.js';
 import { checkGitLabToken } from '../../src/core/gitlab-token.js';
+import { runRefresh } from '../../src/core/refresh.js';
 import { ConfigError } from '../../src/errors.js';
 import { CapturingLogger, FakeMinter } from '../support/builders.js';
 import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
@@ -231,5 +232,48 @@ describe('coverShadowing with a nested group target: the nearest group decides w
       via: 'group:nest',
       note: expect.stringMatching(/^not covered: below group:nest\/dev-team, which has its own DOCKER_AUTH_CONFIG target/),
     });
+  });
+});
+
+describe('Secrets Manager: a secret of the same name that the tool did not create is never written', () => {
+  const PREFIX = 'ecr-gitlab-refresher/';
+  const raw = {
+    registries: [
+      { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
+      { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
+    ],
+    secrets: { prefix: PREFIX },
+    profiles: [{ name: 'dev', registries: ['dev'], projects: ['platform/*'] }],
+    oidc: { issuer: 'https://gitlab.example.com' },
+  };
+  const config = () => validateConfig(raw);
+  const refresh = () =>
+    runRefresh(
+      config(),
+      { dryRun: false },
+      { minter: new FakeMinter(), secretStore: new SecretsManagerStore(), clock: { now: Date.now }, logger: new CapturingLogger(), onSecret: () => {} },
+    );
+  const foreign = { [`${PREFIX}prod/us-east-1`]: 'db-password-of-another-team', [`${PREFIX}profiles/dev`]: 'another-teams-value', [`${PREFIX}docker-config`]: '{"auths":{},"owner":"them"}' };
+
+  it('leaves host, combined and profile secrets it did not create exactly as they are, and says so; its own secrets are written', async () => {
+    for (const [Name, SecretString] of Object.entries(foreign)) await client.send(new CreateSecretCommand({ Name, SecretString, Tags: [{ Key: 'team', Value: 'db' }] }));
+    const summary = await refresh();
+    for (const [name, value] of Object.entries(foreign)) expect(await currentSecret(client, name), name).toBe(value);
+    const results = [...summary.secrets.map((s) => [s.name, s] as const), ...summary.profiles.map((p) => [p.secret, p] as const)];
+    const byName = Object.fromEntries(results);
+    for (const name of Object.keys(foreign)) {
+      expect(byName[name], name).toMatchObject({ status: 'failed', error: expect.stringContaining('was not created by ecr-gitlab-refresher') });
+    }
+    // The secret nobody else had is created, tagged as the tool's, and the next run updates it.
+    expect(byName[`${PREFIX}dev/us-east-1`]).toMatchObject({ status: 'created' });
+    const again = await refresh();
+    expect(again.secrets.find((s) => s.name === `${PREFIX}dev/us-east-1`)).toMatchObject({ status: 'updated' });
+    expect(JSON.parse((await currentSecret(client, `${PREFIX}dev/us-east-1`)) ?? '{}')).toMatchObject({ registry: '222222222222.dkr.ecr.us-east-1.amazonaws.com' });
+  });
+
+  it('refuses secrets.tags that would take the managed-by tag, which marks the secrets as the tool\'s own', () => {
+    expect(() => validateConfig({ ...raw, secrets: { prefix: PREFIX, tags: { 'managed-by': 'platform' } } })).toThrow(
+      /secrets\.tags\.managed-by: reserved: the tool tags the secrets it creates managed-by=ecr-gitlab-refresher/,
+    );
   });
 });
