@@ -149,7 +149,13 @@ function secretArn(id) {
  * The refresh function on the secrets it writes: DescribeSecret shows a same-named secret's tags, and one
  * without managed-by=ecr-gitlab-refresher is someone else's and never written (src/adapters/aws/secrets-manager-store.ts).
  */
-const SECRET_WRITER_ACTIONS = ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'];
+const SECRET_WRITER_ACTIONS = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:TagResource',
+];
 
 /** What must never be done to the GitLab token secret unless rotation is on, nor to the CA secret (the secrets prefix may cover them). */
 const TOKEN_SECRET_WRITES = ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'];

@@ -253,7 +253,11 @@ describe('Secrets Manager: a secret of the same name that the tool did not creat
       { dryRun: false },
       { minter: new FakeMinter(), secretStore: new SecretsManagerStore(), clock: { now: Date.now }, logger: new CapturingLogger(), onSecret: () => {} },
     );
-  const foreign = { [`${PREFIX}prod/us-east-1`]: 'db-password-of-another-team', [`${PREFIX}profiles/dev`]: 'another-teams-value', [`${PREFIX}docker-config`]: '{"auths":{},"owner":"them"}' };
+  const foreign = {
+    [`${PREFIX}prod/us-east-1`]: 'db-password-of-another-team',
+    [`${PREFIX}profiles/dev`]: 'another-teams-value',
+    [`${PREFIX}docker-config`]: '{"auths":{},"owner":"them"}',
+  };
 
   it('leaves host, combined and profile secrets it did not create exactly as they are, and says so; its own secrets are written', async () => {
     for (const [Name, SecretString] of Object.entries(foreign)) await client.send(new CreateSecretCommand({ Name, SecretString, Tags: [{ Key: 'team', Value: 'db' }] }));
@@ -271,7 +275,7 @@ describe('Secrets Manager: a secret of the same name that the tool did not creat
     expect(JSON.parse((await currentSecret(client, `${PREFIX}dev/us-east-1`)) ?? '{}')).toMatchObject({ registry: '222222222222.dkr.ecr.us-east-1.amazonaws.com' });
   });
 
-  it('refuses secrets.tags that would take the managed-by tag, which marks the secrets as the tool\'s own', () => {
+  it("refuses secrets.tags that would take the managed-by tag, which marks the secrets as the tool's own", () => {
     expect(() => validateConfig({ ...raw, secrets: { prefix: PREFIX, tags: { 'managed-by': 'platform' } } })).toThrow(
       /secrets\.tags\.managed-by: reserved: the tool tags the secrets it creates managed-by=ecr-gitlab-refresher/,
     );
