@@ -8,14 +8,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerStore, SecretsManagerTokenSecret } from '../../src/adapters/aws/secrets-manager-store.js';
 import { GitLabDiscoveryApi } from '../../src/adapters/gitlab/discovery.js';
 import { GitLabApiInspector } from '../../src/adapters/gitlab/inspector.js';
+import { GitLabJobVariables } from '../../src/adapters/gitlab/job-variables.js';
 import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { GitLabSelfTokenApi } from '../../src/adapters/gitlab/token-api.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
 import { runDoctor } from '../../src/core/doctor.js';
+import { explainPull } from '../../src/core/explain/explain.js';
 import { checkGitLabToken } from '../../src/core/gitlab-token.js';
 import { runRefresh } from '../../src/core/refresh.js';
+import { collectStatus } from '../../src/core/status.js';
 import { ConfigError } from '../../src/errors.js';
 import { CapturingLogger, FakeMinter } from '../support/builders.js';
 import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
@@ -279,5 +282,39 @@ describe('Secrets Manager: a secret of the same name that the tool did not creat
     expect(() => validateConfig({ ...raw, secrets: { prefix: PREFIX, tags: { 'managed-by': 'platform' } } })).toThrow(
       /secrets\.tags\.managed-by: reserved: the tool tags the secrets it creates managed-by=ecr-gitlab-refresher/,
     );
+  });
+});
+
+describe('read-only commands never print what a value holds, even when it is not valid JSON', () => {
+  const TOKEN = 'glpat-attack-readonly-000001';
+  const AUTH = Buffer.from('deploy:S3cr3t-registry-password').toString('base64');
+
+  it('explain: a DOCKER_AUTH_CONFIG with a JSON typo is "dropped" without quoting the value around the typo', async () => {
+    const admin = gitlab.addUser('readonly-admin', { admin: true });
+    gitlab.addToken(TOKEN, admin);
+    gitlab.addGroup('leaky');
+    const project = gitlab.addProject('leaky/app');
+    // An unquoted auth string: JSON.parse's message quotes the characters around it.
+    gitlab.putVariable({ project }, { key: 'DOCKER_AUTH_CONFIG', value: `{"auths":{"registry.example.com":{"auth":${AUTH}}}}`, raw: true });
+    const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 4 }), requestTimeoutMs: 2_000 });
+    const report = await explainPull(
+      { project: 'leaky/app', image: 'registry.example.com/team/app:1' },
+      { gitlab: new GitLabJobVariables({ url: gitlab.url, token: TOKEN, transport }), now: Date.now },
+    );
+    expect(report.runner).toMatchObject({ outcome: 'dropped', detail: expect.stringMatching(/^not JSON \(invalid JSON( at position \d+)?\)$/) });
+    expect(JSON.stringify(report)).not.toContain(AUTH.slice(0, 8));
+  });
+
+  it("status: a host secret someone else stored is reported as not the tool's record, without quoting it", async () => {
+    await client.send(new CreateSecretCommand({ Name: 'ecr-gitlab-refresher/prod/us-east-1', SecretString: 'hunter2-db-password' }));
+    const config = validateConfig({
+      registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1'] }],
+      secrets: { prefix: 'ecr-gitlab-refresher/' },
+      profiles: [{ name: 'p', registries: ['prod'], projects: ['g/*'] }],
+      oidc: { issuer: 'https://gitlab.example.com' },
+    });
+    const report = await collectStatus(config, undefined, new SecretsManagerStore(), Date.now());
+    expect(report.secrets.find((secret) => secret.name === 'ecr-gitlab-refresher/prod/us-east-1')).toMatchObject({ state: 'error' });
+    expect(JSON.stringify(report)).not.toContain('hunter2');
   });
 });
