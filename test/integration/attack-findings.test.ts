@@ -14,6 +14,7 @@ import { GitLabSelfTokenApi } from '../../src/adapters/gitlab/token-api.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import { validateConfig } from '../../src/config/parse.js';
+import { configWarnings } from '../../src/core/config-warnings.js';
 import { runDoctor } from '../../src/core/doctor.js';
 import { explainPull } from '../../src/core/explain/explain.js';
 import { checkGitLabToken } from '../../src/core/gitlab-token.js';
@@ -316,5 +317,25 @@ describe('read-only commands never print what a value holds, even when it is not
     const report = await collectStatus(config, undefined, new SecretsManagerStore(), Date.now());
     expect(report.secrets.find((secret) => secret.name === 'ecr-gitlab-refresher/prod/us-east-1')).toMatchObject({ state: 'error' });
     expect(JSON.stringify(report)).not.toContain('hunter2');
+  });
+});
+
+describe('validation: a secrets prefix that reaches other secrets', () => {
+  it('warns when the prefix does not end in "/": the stack grants secret:<prefix>*, which reaches secrets that merely start with it', () => {
+    const config = (prefix: string) =>
+      validateConfig({
+        registries: [{ name: 'prod', accountId: '111111111111', regions: ['us-east-1'] }],
+        secrets: { prefix },
+        targets: [{ project: 'g/p' }],
+        gitlab: { url: 'https://gitlab.example.com' },
+      });
+    expect(configWarnings(config('team'))).toEqual([
+      {
+        path: 'secrets.prefix',
+        detail: expect.stringContaining('"team" does not end with "/": the deployed function may read and write every secret'),
+        fix: expect.stringContaining('"team/"'),
+      },
+    ]);
+    expect(configWarnings(config('team/'))).toEqual([]);
   });
 });
