@@ -167,6 +167,18 @@ function secretArn(id) {
   return id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`);
 }
 
+/**
+ * The refresh function on the secrets it writes: DescribeSecret shows a same-named secret's tags, and one
+ * without managed-by=ecr-gitlab-refresher is someone else's and never written (src/adapters/aws/secrets-manager-store.ts).
+ */
+const SECRET_WRITER_ACTIONS = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:TagResource',
+];
+
 /** What must never be done to the GitLab token secret unless rotation is on, nor to the CA secret (the secrets prefix may cover them). */
 const TOKEN_SECRET_WRITES = ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'];
 
@@ -196,7 +208,7 @@ function refreshStatements(config, names, alert, vpc) {
   if (config.secrets) {
     statements.push({
       Effect: 'Allow',
-      Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+      Action: SECRET_WRITER_ACTIONS,
       Resource: sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${config.secrets.prefix}*`),
     });
     if (config.secrets.kmsKeyId) statements.push(kmsStatement(config.secrets.kmsKeyId));
@@ -449,7 +461,7 @@ function profileResources(config, trust) {
     : [
         {
           Effect: 'Allow',
-          Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+          Action: SECRET_WRITER_ACTIONS,
           Resource: sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${trust.profileSecretName(prefix, '*')}`),
         },
       ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { registryHostKeys } from '../core/hosts.js';
 import { DEFAULT_AUDIENCE, normaliseIssuer, profileLogicalId, providerUrlOf, providerUrlOfArn } from '../core/profile-trust.js';
-import { secretNameCollisions } from '../core/secret-names.js';
+import { MANAGED_BY_TAG, secretNameCollisions } from '../core/secret-names.js';
 import { OWN_SECRET_TAGS } from '../core/secret-records.js';
 import { formatPath } from './field-path.js';
 
@@ -242,6 +242,10 @@ export const secretsSchema = z.strictObject({
   tags: z
     .record(z.string(), z.string({ error: 'expected a string (quote numbers and booleans)' }))
     .superRefine(checkSecretTags)
+    .refine((tags) => !(MANAGED_BY_TAG.key in tags), {
+      path: [MANAGED_BY_TAG.key],
+      error: `reserved: the tool tags the secrets it creates ${MANAGED_BY_TAG.key}=${MANAGED_BY_TAG.value}, and writes no existing secret without that tag`,
+    })
     .optional(),
 });
 

@@ -4,9 +4,9 @@ import { gitlabOf } from './gitlab-mode.js';
 import { type PlannedVariable, type RefreshPlan, variableRef } from './plan.js';
 import type { CiVariableStore, DescendantOwner, GitLabDiscovery, StoredVariable } from './ports.js';
 import type { TargetWork } from './refresh-target.js';
-import { type ShadowingRow, scanShadowing, scopeWithin } from './shadowing.js';
+import { type ShadowingRow, scanShadowing, scopesOverlap, scopeWithin } from './shadowing.js';
 import type { TargetResult } from './summary.js';
-import type { VariableSpec } from './variables.js';
+import { type VariableSpec, variableSpecs } from './variables.js';
 
 export interface CoverContext {
   config: Config;
@@ -49,6 +49,7 @@ export async function coverShadowing(target: TargetConfig, planned: PlannedVaria
   const sources = new Map<string, CoverSource>();
   for (const { spec } of planned) sources.set(spec.key, await coverSource(target, spec, context.variables));
   try {
+    const nested = await nestedGroupTargets(target, context.config, context.discovery);
     const scan = { limit, concurrency: gitlabOf(context.config).concurrency };
     await scanShadowing(
       target,
@@ -71,6 +72,12 @@ export async function coverShadowing(target: TargetConfig, planned: PlannedVaria
           const rowKey = `${owner.kind}:${owner.id}|${row.variable.key}|${row.variable.environmentScope}`;
           // Not in this run's plan (narrowed away), or already written by another covering group.
           if (!plan || context.seen.has(rowKey)) continue;
+          const claim = nestedClaim(owner, row.variable, nested);
+          if (claim) {
+            // The nearer group target decides: it covers the row itself, or the row is left alone and reported.
+            if (!claim.covers) results.push(nestedSkip(target, owner, row, claim));
+            continue;
+          }
           context.seen.add(rowKey);
           results.push(await context.run(coverWork(target, owner, row, plan, context, found.listedAt, sources.get(row.spec.key) as CoverSource)));
         }
@@ -156,4 +163,68 @@ export function coverRefusal(row: { protected: boolean; environmentScope: string
   if (source.protected === false) return undefined;
   const why = source.protected ? 'which is protected' : 'whose protection could not be read';
   return `not covered: less protected than ${theirs} (${why}): unprotected branches would receive its credentials; protect this variable in GitLab (or delete it so the group's reaches the project)`;
+}
+
+// --- Group targets nested below a covering group ------------------------------------------------------
+
+/** Another group target below a covering group: what lies below it hides *its* value, not the outer group's. */
+export interface NestedGroupTarget {
+  /** As the result names it (`group:platform/dev`). */
+  label: string;
+  /** Its full path, lower-cased. */
+  path: string;
+  key: string;
+  scope: string;
+  /** Whether it has coverShadowing itself (then it covers the rows below it with its own credentials). */
+  covers: boolean;
+}
+
+/**
+ * The group targets strictly below `target` that write one of its keys. A variable below such a group
+ * hides that group's value, so the outer group's credentials never reached it: covering it with them
+ * would hand its jobs credentials the nearer group withholds. Groups named by id are resolved to paths.
+ */
+export async function nestedGroupTargets(target: TargetConfig, config: Config, discovery: Pick<GitLabDiscovery, 'fullPath'>): Promise<NestedGroupTarget[]> {
+  const keys = new Set(variableSpecs(target).map((spec) => spec.key));
+  const others = config.targets.filter((other) => other !== target && other.group !== undefined && variableSpecs(other).some((spec) => keys.has(spec.key)));
+  if (others.length === 0) return [];
+  const outer = await groupPath(target, discovery);
+  const nested: NestedGroupTarget[] = [];
+  for (const other of others) {
+    const path = await groupPath(other, discovery);
+    if (!path.startsWith(`${outer}/`)) continue;
+    for (const spec of variableSpecs(other)) {
+      if (keys.has(spec.key)) nested.push({ label: `group:${other.group}`, path, key: spec.key, scope: other.environmentScope ?? '*', covers: other.coverShadowing !== undefined });
+    }
+  }
+  return nested;
+}
+
+async function groupPath(target: TargetConfig, discovery: Pick<GitLabDiscovery, 'fullPath'>): Promise<string> {
+  const id = target.group as string;
+  return (/^\d+$/.test(id) ? await discovery.fullPath('group', id) : id).toLowerCase();
+}
+
+/** The nested group target whose value this variable hides (the nearest one), if any. */
+export function nestedClaim(owner: DescendantOwner, variable: { key: string; environmentScope: string }, nested: NestedGroupTarget[]): NestedGroupTarget | undefined {
+  const path = owner.fullPath.toLowerCase();
+  return nested
+    .filter((group) => group.key === variable.key && (path === group.path || path.startsWith(`${group.path}/`)) && scopesOverlap(variable.environmentScope, group.scope))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+}
+
+/** Why a row below a nested group target without coverShadowing is left alone, with the fix. */
+export function nestedRefusal(claim: NestedGroupTarget, key: string): string {
+  return `not covered: below ${claim.label}, which has its own ${key} target: this variable hides that group's value, not this one's; set coverShadowing on ${claim.label} (it then merges its own entries here), or make this variable a target`;
+}
+
+function nestedSkip(target: TargetConfig, owner: DescendantOwner, row: ShadowingRow, claim: NestedGroupTarget): TargetResult {
+  return {
+    target: `${owner.kind}:${owner.fullPath}`,
+    variable: row.variable.key,
+    environmentScope: row.variable.environmentScope,
+    via: `group:${target.group}`,
+    status: 'skipped',
+    note: nestedRefusal(claim, row.variable.key),
+  };
 }

@@ -25,6 +25,15 @@ export interface MergeResult {
   kept: string[];
 }
 
+/**
+ * What JSON.parse said, without the part of the text it quotes (V8 quotes the characters around an
+ * unexpected token, which in a stored value may be a password): the position when it names one.
+ */
+export function jsonSyntaxDetail(error: unknown): string {
+  const position = /at position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  return position === undefined ? 'invalid JSON' : `invalid JSON at position ${position}`;
+}
+
 /** JSON.parse for a stored value; text that is not JSON is refused, never overwritten. */
 export function parseStoredJson(value: string): unknown {
   try {

@@ -2,7 +2,7 @@ import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
 import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { configWarnings } from './config-warnings.js';
-import { type CoverSource, coverRefusal, coverSource } from './cover-shadowing.js';
+import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from './cover-shadowing.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
 import { profileChecks } from './doctor-profiles.js';
 import { findDuplicateTargets } from './duplicates.js';
@@ -417,18 +417,24 @@ async function shadowingChecks(target: TargetConfig, config: Config, ports: Doct
   const scan = { limit: covering?.maxOwners ?? DOCTOR_DISCOVERY_LIMIT, concurrency: 4 };
   const sources = new Map<string, CoverSource>();
   if (covering) for (const spec of variableSpecs(target)) sources.set(spec.key, await coverSource(target, spec, ports.variables));
-  const scanned = await attempt(() =>
-    scanShadowing(target, config, ports.discovery, scan, async (owner, found) => {
+  const scanned = await attempt(async () => {
+    const nested = await nestedGroupTargets(target, config, ports.discovery);
+    await scanShadowing(target, config, ports.discovery, scan, async (owner, found) => {
       if ('error' in found) {
         checks.push({ check: 'shadowing', subject: `${owner.kind}:${owner.fullPath}`, status: 'warn', detail: `could not list its variables: ${found.error}` });
         return;
       }
       for (const { variable } of found.rows) {
+        // Below a nearer group target the row hides that group's value: that target's own check reports it,
+        // unless this group would cover it and the nearer one does not (then the refresh leaves it alone).
+        const claim = nestedClaim(owner, variable, nested);
+        if (claim && (claim.covers || !covering)) continue;
         const source = sources.get(variable.key);
-        checks.push(shadowCheck(group, owner, variable, source && { refusal: coverRefusal(variable, source) }));
+        const refusal = claim ? nestedRefusal(claim, variable.key) : source && coverRefusal(variable, source);
+        checks.push(shadowCheck(group, owner, variable, source && { refusal }));
       }
-    }),
-  );
+    });
+  });
   if (!scanned.ok) return [{ check: 'shadowing', subject: `group:${group}`, status: 'warn', detail: `could not examine what lies below the group: ${scanned.error}` }];
   const keys = variableSpecs(target).map((spec) => spec.key);
   if (checks.length === 0) checks.push({ check: 'shadowing', subject: `group:${group}`, status: 'ok', detail: `no project or subgroup below hides its ${keys.join(', ')}` });

@@ -31,6 +31,11 @@ export interface SecretWriteOptions {
   description: string;
   kmsKeyId?: string;
   tags?: Record<string, string>;
+  /**
+   * The tag that marks a secret as the writer's own: an existing secret without it was created by someone
+   * else and is never written (a name inside the prefix is not proof of ownership).
+   */
+  ownerTag?: { key: string; value: string };
 }
 
 export type SecretWriteStatus = 'created' | 'updated' | 'unchanged';

@@ -6,8 +6,8 @@ import { registryHostMatcher } from './hosts.js';
 import { credentialsFor, type MintedSlot } from './mint.js';
 import type { PlannedProfile } from './plan.js';
 import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
-import { profileSecretName, secretsPrefix } from './secret-names.js';
-import { assertSecretSize } from './secret-records.js';
+import { MANAGED_BY_TAG, profileSecretName, secretsPrefix } from './secret-names.js';
+import { assertSecretSize, secretTags } from './secret-records.js';
 import type { HostChanges } from './summary.js';
 
 /**
@@ -142,6 +142,7 @@ function profileWriteOptions(name: string, config: Pick<Config, 'secrets'>): Sec
   return {
     description: `ECR pull credentials (Docker config) of profile ${name}, read by GitLab jobs as DOCKER_AUTH_CONFIG; managed by ecr-gitlab-refresher, do not edit`,
     kmsKeyId: config.secrets?.kmsKeyId,
-    tags: { 'managed-by': 'ecr-gitlab-refresher', 'ecr-gitlab-refresher-profile': name, ...config.secrets?.tags },
+    tags: { ...secretTags(config.secrets ?? {}), 'ecr-gitlab-refresher-profile': name },
+    ownerTag: MANAGED_BY_TAG,
   };
 }

@@ -1,11 +1,14 @@
 /**
  * The Secrets Manager names a config produces, computed in one place: the run writes exactly these
  * (besides the GitLab token secret, which only token rotation writes), status reads them, and the
- * config is refused when two of them, or one of them and the token secret, are the same secret.
+ * config is refused when two of them, or one of them and the token or CA secret, are the same secret.
  * Pure, with no imports: the config schema uses it too.
  */
 
 export const COMBINED_SECRET_SUFFIX = 'docker-config';
+
+/** The tag on every secret the tool creates; a secret without it is someone else's and is never written. */
+export const MANAGED_BY_TAG = { key: 'managed-by', value: 'ecr-gitlab-refresher' } as const;
 
 /** Where profile secrets go when the config has no `secrets` section (the stack grants the same prefix). */
 export const DEFAULT_SECRET_PREFIX = 'ecr-gitlab-refresher/';
@@ -30,7 +33,7 @@ export interface NamedSecret {
 interface NamingConfig {
   registries: ReadonlyArray<{ name: string; public?: boolean; regions?: string[] }>;
   secrets?: { prefix: string };
-  gitlab?: { tokenSecretId?: string };
+  gitlab?: { tokenSecretId?: string; caCertificatesSecretId?: string };
   profiles?: ReadonlyArray<{ name: string }>;
 }
 
@@ -59,13 +62,16 @@ export function writtenSecretNames(config: NamingConfig): NamedSecret[] {
 
 /**
  * Pairs of named secrets that are one secret in Secrets Manager: two writes per run to one secret, or
- * a write over the GitLab token. Names are compared without case, and the token secret by its name when
+ * a write over the GitLab token or the CA certificates. Names are compared without case, and the token secret by its name when
  * it is given as an ARN, so a near miss is refused rather than guessed at.
  */
 export function secretNameCollisions(config: NamingConfig): Array<[NamedSecret, NamedSecret]> {
   const named = writtenSecretNames(config);
   const token = config.gitlab?.tokenSecretId;
   if (token) named.push({ name: secretNameOf(token), path: ['gitlab', 'tokenSecretId'], role: 'the GitLab token secret' });
+  // The CA bundle decides whom the tool trusts as GitLab: a run must never write it either.
+  const ca = config.gitlab?.caCertificatesSecretId;
+  if (ca) named.push({ name: secretNameOf(ca), path: ['gitlab', 'caCertificatesSecretId'], role: 'the CA certificates secret' });
   const seen = new Map<string, NamedSecret>();
   const collisions: Array<[NamedSecret, NamedSecret]> = [];
   for (const secret of named) {

@@ -7,7 +7,7 @@ import { gitlabPort } from './gitlab-mode.js';
 import { registryHostMatcher } from './hosts.js';
 import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { hostSecretNames, profileSecretName, secretsPrefix } from './secret-names.js';
+import { hostSecretNames, MANAGED_BY_TAG, profileSecretName, secretsPrefix } from './secret-names.js';
 import type { TargetWarning } from './summary.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 
@@ -164,7 +164,9 @@ async function collectSecretStatus(config: Config, secrets: SecretStore, now: nu
     try {
       const value = await secrets.read(name);
       if (value === undefined) return { name, state: 'missing', detail: 'secret does not exist yet; run a refresh' };
-      const record = JSON.parse(value) as { registry?: string; expiresAt?: string };
+      const record = parseHostRecord(value);
+      if (!record)
+        return { name, state: 'error', detail: `not a record this tool writes (${MANAGED_BY_TAG.key}=${MANAGED_BY_TAG.value} secrets hold JSON); rename or delete that secret` };
       if (typeof record.expiresAt !== 'string') return { name, state: 'unmanaged', detail: 'no expiresAt in the secret' };
       const [host] = hostExpiries({ [record.registry ?? name]: record.expiresAt }, now);
       return { name, state: expiryState(host ? [host] : []), host: record.registry, expiresAt: record.expiresAt, expiresInSeconds: host?.expiresInSeconds };
@@ -172,4 +174,14 @@ async function collectSecretStatus(config: Config, secrets: SecretStore, now: nu
       return { name, state: 'error', detail: describeError(error) };
     }
   });
+}
+
+/** A host secret's record; undefined when the text is not a JSON object (its content is never quoted). */
+function parseHostRecord(value: string): { registry?: string; expiresAt?: string } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { registry?: string; expiresAt?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,7 @@ import { mapWithConcurrency } from './concurrency.js';
 import { type HostCredential, mergeDockerAuth, parseDockerConfig, serialiseDockerConfig } from './docker-auth.js';
 import type { MintedSlot } from './mint.js';
 import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
-import { combinedSecretName, hostSecretName } from './secret-names.js';
+import { combinedSecretName, hostSecretName, MANAGED_BY_TAG } from './secret-names.js';
 import { assertSecretSize, hostSecretValue, secretTags } from './secret-records.js';
 import type { SecretResult } from './summary.js';
 
@@ -33,6 +33,7 @@ export async function storeSecrets(input: StoreSecretsInput, store: SecretStore,
     description: 'ECR registry credentials, managed by ecr-gitlab-refresher; do not edit',
     kmsKeyId: settings.kmsKeyId,
     tags: secretTags(settings),
+    ownerTag: MANAGED_BY_TAG,
   };
   const writes = minted.map((slot) => ({
     name: hostSecretName(settings.prefix, slot.registry, slot.region, publicRegistries.has(slot.registry)),

@@ -328,7 +328,7 @@ describe('serverless (osls) package', () => {
       expect(byAction(statements, 'sts:AssumeRole')[0]?.Resource).toEqual(['arn:aws:iam::210987654321:role/ecr-pull']);
       // Reading the token secret only: writing it is for rotation, which dev.yml does not turn on.
       expect(byAction(statements, 'secretsmanager:GetSecretValue').map((statement) => statement.Action)).toEqual([
-        ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+        ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
         ['secretsmanager:GetSecretValue'],
       ]);
       const helper = statements.filter((statement) => statement.role === 'HelperUrlRole');
@@ -491,7 +491,7 @@ describe('serverless (osls) package', () => {
       {
         role: 'RefreshRole',
         Effect: 'Allow',
-        Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+        Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr-gitlab-refresher/profiles/*' },
       },
     ]);

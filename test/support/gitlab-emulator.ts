@@ -76,6 +76,13 @@ export interface InjectedResponse {
   times: number;
 }
 
+/** An answer that is not GitLab's own (see garbleAfterApply). */
+export interface GarbledAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
 export interface RequestRecord {
   method: string;
   path: string;
@@ -286,6 +293,7 @@ export class GitLabEmulator {
     this.faults = structuredClone(NO_FAULTS);
     this.injected.length = 0;
     this.scriptedFaults.length = 0;
+    this.garbledAfterApply.length = 0;
     this.window.clear();
   }
 
@@ -455,6 +463,12 @@ export class GitLabEmulator {
     try {
       const result = this.route(method, url, body, token);
       if (scripted) return this.loseAnswer(scripted, request, response, record, result.status);
+      const garbled = this.takeGarbledAfterApply(method, url.pathname);
+      if (garbled) {
+        record.status = garbled.status;
+        response.writeHead(garbled.status, { 'Content-Type': garbled.contentType }).end(garbled.body);
+        return;
+      }
       this.send(response, record, result.status, result.body, { ...rateHeaders, ...result.headers });
     } catch (error) {
       if (scripted) return this.loseAnswer(scripted, request, response, record, error instanceof HttpError ? error.status : 500);
@@ -712,6 +726,24 @@ export class GitLabEmulator {
   /** The next `times` matching requests are applied, then their connection is destroyed without an answer (a scripted fault). */
   dropAfterApply(match: (method: string, path: string) => boolean, times = 1): void {
     this.script({ match: ({ method, path }) => match(method, path), effect: 'drop-after-apply', times });
+  }
+
+  // ---- answers that arrive after GitLab applied the request, but not as GitLab sent them -------------
+
+  private readonly garbledAfterApply: Array<{ match: (method: string, path: string) => boolean; times: number; answer: GarbledAnswer }> = [];
+
+  /**
+   * The next `times` matching requests are applied, then answered with `answer` instead of GitLab's body:
+   * what a proxy, load balancer or WAF between the tool and GitLab may hand back (an HTML page, a cut body).
+   */
+  garbleAfterApply(match: (method: string, path: string) => boolean, answer: GarbledAnswer, times = 1): void {
+    this.garbledAfterApply.push({ match, times, answer });
+  }
+
+  private takeGarbledAfterApply(method: string, path: string): GarbledAnswer | undefined {
+    const garbled = this.garbledAfterApply.find((candidate) => candidate.times > 0 && candidate.match(method, path));
+    if (garbled) garbled.times--;
+    return garbled?.answer;
   }
 
   /**

@@ -104,3 +104,27 @@ describe('Function: deriveStack, profiles', () => {
     );
   });
 });
+
+describe('Function: deriveStack, the secrets the refresh function writes', () => {
+  const params = stackParams('x');
+  const registries = [{ name: 'prod', accountId: '123456789012', regions: ['us-east-1'] }];
+  const writers = (config: unknown) =>
+    (deriveStack(config, params).refreshStatements as Array<{ Effect: string; Action: string[]; Resource: unknown }>).filter(
+      (statement) => statement.Effect === 'Allow' && statement.Action.includes('secretsmanager:PutSecretValue'),
+    );
+
+  it('may describe every secret it may write: a same-named secret without its managed-by tag is refused, never written', () => {
+    const both = validateConfig({
+      registries,
+      secrets: { prefix: 'ecr/' },
+      profiles: [{ name: 'p', registries: ['prod'], projects: ['g/*'] }],
+      oidc: { issuer: 'https://gitlab.example.com' },
+    });
+    const profilesOnly = validateConfig({ registries, profiles: [{ name: 'p', registries: ['prod'], projects: ['g/*'] }], oidc: { issuer: 'https://gitlab.example.com' } });
+    for (const config of [both, profilesOnly]) {
+      const statements = writers(config);
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Action).toContain('secretsmanager:DescribeSecret');
+    }
+  });
+});

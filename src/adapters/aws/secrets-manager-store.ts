@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   CreateSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   InvalidParameterException,
   PutSecretValueCommand,
@@ -32,24 +33,46 @@ export class SecretsManagerStore implements SecretStore {
 
   async write(name: string, value: string, options: SecretWriteOptions): Promise<SecretWriteStatus> {
     const ClientRequestToken = requestToken(name, value);
+    if (options.ownerTag && !(await this.checkOwner(name, options.ownerTag))) return this.create(name, value, ClientRequestToken, options);
     try {
       await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken }));
       return 'updated';
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw new AwsCallError(`secretsmanager:PutSecretValue ${name}: ${awsErrorMessage(error)}`);
     }
+    return this.create(name, value, ClientRequestToken, options);
+  }
+
+  private async create(name: string, value: string, ClientRequestToken: string, options: SecretWriteOptions): Promise<SecretWriteStatus> {
     try {
       const Tags = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
       await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value, ClientRequestToken, Description: options.description, KmsKeyId: options.kmsKeyId, Tags }));
       return 'created';
     } catch (error) {
-      // Created by a concurrent run between our two calls: fall back to a new version.
-      if (error instanceof ResourceExistsException) {
-        await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken }));
-        return 'updated';
-      }
-      throw new AwsCallError(`secretsmanager:CreateSecret ${name}: ${awsErrorMessage(error)}`);
+      if (!(error instanceof ResourceExistsException)) throw new AwsCallError(`secretsmanager:CreateSecret ${name}: ${awsErrorMessage(error)}`);
     }
+    // Created by someone else between our calls: a new version only if it is ours (a concurrent run's).
+    if (options.ownerTag && !(await this.checkOwner(name, options.ownerTag))) throw new AwsCallError(`${name} vanished while it was being created`);
+    await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken }));
+    return 'updated';
+  }
+
+  /**
+   * Whether the secret exists (false: it does not). An existing secret without the owner tag is someone
+   * else's, whatever its name: refused with the fix, and never written.
+   */
+  private async checkOwner(name: string, tag: { key: string; value: string }): Promise<boolean> {
+    let tags: Array<{ Key?: string; Value?: string }>;
+    try {
+      tags = (await this.client.send(new DescribeSecretCommand({ SecretId: name }))).Tags ?? [];
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return false;
+      throw new AwsCallError(`secretsmanager:DescribeSecret ${name}: ${awsErrorMessage(error)}`);
+    }
+    if (tags.some((candidate) => candidate.Key === tag.key && candidate.Value === tag.value)) return true;
+    throw new AwsCallError(
+      `${name} exists but was not created by ecr-gitlab-refresher (it has no tag ${tag.key}=${tag.value}), so it was left unchanged: rename or delete that secret, change secrets.prefix, or, if it is this tool's, tag it ${tag.key}=${tag.value}`,
+    );
   }
 }
 

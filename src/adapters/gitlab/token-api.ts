@@ -1,6 +1,6 @@
 import { PersonalAccessTokens } from '@gitbeaker/core';
 import type { GitLabTokenApi, GitLabTokenInfo } from '../../core/ports.js';
-import { GitLabApiError } from '../../errors.js';
+import { AmbiguousOutcomeError, GitLabApiError } from '../../errors.js';
 import { writePolicy } from './transport.js';
 import { type GitLabStoreOptions, gitbeakerOptions } from './variable-store.js';
 
@@ -38,7 +38,10 @@ export class GitLabSelfTokenApi implements GitLabTokenApi {
   /** Sent once: GitLab revokes the calling token on the first rotate, and revokes the whole family on a second. */
   async rotateSelf(expiresAt: string): Promise<{ token: string; expiresAt?: string }> {
     const body = (await writePolicy.run({ once: true }, () => this.tokens.rotate('self' as unknown as number, { expiresAt }))) as TokenBody;
-    if (typeof body.token !== 'string' || body.token.length === 0) throw new GitLabApiError('GitLab rotated the token but returned no new token', undefined);
+    // A 2xx was sent by GitLab or by something in front of it (a proxy's page): either way the old token may be revoked.
+    if (typeof body?.token !== 'string' || body.token.length === 0) {
+      throw new AmbiguousOutcomeError('the rotate request was answered 2xx but without a new token; GitLab may have applied it');
+    }
     return { token: body.token, expiresAt: body.expires_at ?? undefined };
   }
 }

@@ -104,7 +104,7 @@ export function createGitLabTransport(options: TransportOptions) {
         options.pacer.release(response);
       }
       if (response) {
-        if (response.status >= 200 && response.status < 300) return toGitbeakerResponse(response);
+        if (response.status >= 200 && response.status < 300) return toGitbeakerResponse(response, label, policy?.once === true);
         failure = new GitLabApiError(`${label} returned ${response.status}: ${describeBody(response.text, response.statusText)}`, response.status, {
           fix: statusFix(response.status),
         });
@@ -181,10 +181,21 @@ export function backoff(attempt: number): number {
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
-function toGitbeakerResponse(answer: Answer): GitbeakerResponse {
+/**
+ * A 2xx answer for gitbeaker. JSON that does not parse is refused without JSON.parse's message, which
+ * quotes the body (a variable's value, a rotated token); for a request sent once it is an unknown outcome,
+ * since GitLab answered 2xx and may well have applied it.
+ */
+function toGitbeakerResponse(answer: Answer, label: string, once: boolean): GitbeakerResponse {
   const headers = Object.fromEntries(answer.headers.entries());
   const isJson = (answer.headers.get('content-type') ?? '').includes('application/json');
-  return { body: isJson && answer.text ? JSON.parse(answer.text) : answer.text || null, headers, status: answer.status };
+  if (!isJson || !answer.text) return { body: answer.text || null, headers, status: answer.status };
+  try {
+    return { body: JSON.parse(answer.text), headers, status: answer.status };
+  } catch {
+    const message = `${label} returned ${answer.status} with a body that is not valid JSON (${answer.text.length} characters)`;
+    throw once ? new AmbiguousOutcomeError(`${message}; it may or may not have been applied`) : new GitLabApiError(message, answer.status);
+  }
 }
 
 /** GitLab's `message`/`error` field, or the start of a text body (429s are text/plain). */

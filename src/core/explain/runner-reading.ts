@@ -1,4 +1,4 @@
-import { normaliseRegistryKey } from '../docker-auth.js';
+import { jsonSyntaxDetail, normaliseRegistryKey } from '../docker-auth.js';
 import { parentPath, runnerImagePath } from './image-ref.js';
 
 /**
@@ -186,7 +186,7 @@ function decodeConfigFile(value: string): Decoded {
   try {
     parsed = JSON.parse(first);
   } catch (error) {
-    return { problem: `not JSON (${(error as Error).message})` };
+    return { problem: `not JSON (${jsonSyntaxDetail(error)})` };
   }
   if (parsed === null) return { empty: false, auths: {}, credsStore: '', credHelpers: {} };
   if (!isObject(parsed)) return { problem: `JSON ${describeJson(parsed)}, not an object` };
