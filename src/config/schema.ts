@@ -69,15 +69,35 @@ function pathPartProblem(part: string, projectPart: boolean): string | undefined
 
 export const registrySchema = z
   .strictObject({
-    name: z.string().regex(REGISTRY_NAME, 'expected letters, digits, "-" or "_" (max 63)'),
-    public: z.boolean().default(false),
-    accountId: z.string({ error: 'expected a 12-digit account id in quotes' }).regex(ACCOUNT_ID, 'expected a 12-digit account id').optional(),
-    regions: z.array(z.string().regex(REGION, 'expected an AWS region such as eu-west-1')).min(1, 'list at least one region').optional(),
-    roleArn: z.string().regex(ROLE_ARN, 'expected an IAM role ARN (arn:aws:iam::123456789012:role/name)').optional(),
-    externalId: z.string().regex(EXTERNAL_ID, 'expected 2-1224 characters of [A-Za-z0-9+=,.@:/_-]').optional(),
+    name: z
+      .string()
+      .regex(REGISTRY_NAME, 'expected letters, digits, "-" or "_" (max 63)')
+      .describe('Unique name that targets, variables and profiles use to pick this registry; letters, digits, "-" and "_".'),
+    public: z.boolean().default(false).describe('ECR Public (public.ecr.aws, always us-east-1); then no accountId, regions or repositories.'),
+    accountId: z
+      .string({ error: 'expected a 12-digit account id in quotes' })
+      .regex(ACCOUNT_ID, 'expected a 12-digit account id')
+      .optional()
+      .describe("12-digit AWS account id, quoted (YAML would read a number); omit for the minting identity's own account."),
+    regions: z
+      .array(z.string().regex(REGION, 'expected an AWS region such as eu-west-1'))
+      .min(1, 'list at least one region')
+      .optional()
+      .describe('AWS regions to mint for (one token per credentials and region), no duplicates; required for a private registry.'),
+    roleArn: z
+      .string()
+      .regex(ROLE_ARN, 'expected an IAM role ARN (arn:aws:iam::123456789012:role/name)')
+      .optional()
+      .describe('IAM role to assume before minting (cross-account); its own policy then decides what the token may pull or push.'),
+    externalId: z.string().regex(EXTERNAL_ID, 'expected 2-1224 characters of [A-Za-z0-9+=,.@:/_-]').optional().describe('External id sent with AssumeRole; needs roleArn.'),
     /** Narrows the pull (and push) permissions the stack grants the function's own role; default every repository. */
-    repositories: z.array(z.string().regex(REPOSITORY, 'expected a repository name such as team/app (lower case; * matches any part)')).min(1).optional(),
+    repositories: z
+      .array(z.string().regex(REPOSITORY, 'expected a repository name such as team/app (lower case; * matches any part)'))
+      .min(1)
+      .optional()
+      .describe('Repository names (* matches any part): narrow the pull/push grants of the deployed role and give doctor a repository to probe; default every repository.'),
   })
+  .describe('An ECR registry: an account and its regions, or ECR Public.')
   .superRefine((registry, ctx) => {
     if (registry.public) {
       for (const key of ['accountId', 'regions', 'repositories'] as const) {
@@ -106,44 +126,86 @@ const DESCRIPTION = z.string().max(255, "GitLab's limit is 255 characters");
  * update keeps what the variable already has.
  */
 export const extraVariableSchema = z.strictObject({
-  name: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'"),
-  variableType: VARIABLE_TYPE.optional(),
-  format: FORMAT.default('docker-config'),
-  registries: z.array(z.string()).min(1, "list at least one registry, or omit to use the target's").optional(),
-  protected: z.boolean().optional(),
-  masked: z.boolean().default(true),
-  description: DESCRIPTION.optional(),
+  name: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'").describe("The variable's key, unique per target; letters, digits and '_'."),
+  variableType: VARIABLE_TYPE.optional().describe('env_var or file (the job gets a path to a file holding the value); set only to change it.'),
+  format: FORMAT.default('docker-config').describe('docker-config (a Docker config.json) or registry-login ({"host": {"username", "password", "expiresAt"}}).'),
+  registries: z
+    .array(z.string())
+    .min(1, "list at least one registry, or omit to use the target's")
+    .optional()
+    .describe("Configured registry names this variable holds; default the target's registries."),
+  protected: z.boolean().optional().describe('Created protected unless false (refused with access: push); set only to change an existing variable.'),
+  masked: z.boolean().default(true).describe('Every write masks the value unless false.'),
+  description: DESCRIPTION.optional().describe('GitLab variable description (max 255); set only to change it.'),
   /** push: the minting identity gets ECR push actions on these registries (IAM derived at packaging). */
-  access: z.enum(['pull', 'push'], { error: 'expected "pull" or "push"' }).default('pull'),
+  access: z
+    .enum(['pull', 'push'], { error: 'expected "pull" or "push"' })
+    .default('pull')
+    .describe('pull, or push: the deployed role gets the ECR push actions on these registries (never into an unprotected variable).'),
 });
 
 export const targetSchema = z
   .strictObject({
-    project: idOrPath('project').optional(),
-    group: idOrPath('group').optional(),
-    instance: z.literal(true, { error: 'expected true' }).optional(),
-    registries: z.array(z.string()).min(1, 'list at least one registry, or omit to use all').optional(),
-    variable: z.string().regex(VARIABLE_KEY, "can contain only letters, digits and '_'").default('DOCKER_AUTH_CONFIG'),
-    environmentScope: z.string().regex(ENVIRONMENT_SCOPE, 'expected a GitLab environment scope such as "*" or "production"').optional(),
-    protected: z.boolean().optional(),
-    masked: z.boolean().default(true),
-    description: DESCRIPTION.optional(),
-    ownership: z.enum(['merge', 'full'], { error: 'expected "merge" or "full"' }).default('merge'),
-    variableType: VARIABLE_TYPE.optional(),
-    format: FORMAT.default('docker-config'),
+    project: idOrPath('project').optional().describe('A project: full path (platform/api) or numeric id. Exactly one of project, group, instance.'),
+    group: idOrPath('group').optional().describe('A group: full path (platform or platform/backend) or numeric id.'),
+    instance: z.literal(true, { error: 'expected true' }).optional().describe('The instance-level variable (needs an administrator token); no environmentScope.'),
+    registries: z
+      .array(z.string())
+      .min(1, 'list at least one registry, or omit to use all')
+      .optional()
+      .describe('Configured registry names to write; default every registry. No two that give the same registry host.'),
+    variable: z
+      .string()
+      .regex(VARIABLE_KEY, "can contain only letters, digits and '_'")
+      .default('DOCKER_AUTH_CONFIG')
+      .describe('The variable key the Runner reads for job images.'),
+    environmentScope: z
+      .string()
+      .regex(ENVIRONMENT_SCOPE, 'expected a GitLab environment scope such as "*" or "production"')
+      .optional()
+      .describe('GitLab environment scope of the variable; default "*". Scoped group variables need a licensed GitLab tier.'),
+    protected: z.boolean().optional().describe("Set only to change it: an update keeps the variable's own, a new variable gets false."),
+    masked: z.boolean().default(true).describe('Every write masks the value unless false.'),
+    description: DESCRIPTION.optional().describe('GitLab variable description (max 255); set only to change it; a new variable gets a "managed by" description.'),
+    ownership: z
+      .enum(['merge', 'full'], { error: 'expected "merge" or "full"' })
+      .default('merge')
+      .describe('merge: only the entries of hosts minted in the run are replaced; full: the tool owns the whole value (also a hidden or non-JSON one).'),
+    variableType: VARIABLE_TYPE.optional().describe('env_var or file; set only to change it (a new variable gets env_var).'),
+    format: FORMAT.default('docker-config').describe('docker-config (what the Runner reads) or registry-login ({"host": {"username", "password", "expiresAt"}}).'),
     /** drop-for-managed-hosts: remove credHelpers entries that would override the fresh entries. */
-    helpers: z.enum(['keep', 'drop-for-managed-hosts'], { error: 'expected "keep" or "drop-for-managed-hosts"' }).default('keep'),
+    helpers: z
+      .enum(['keep', 'drop-for-managed-hosts'], { error: 'expected "keep" or "drop-for-managed-hosts"' })
+      .default('keep')
+      .describe('keep, or drop-for-managed-hosts: remove the credHelpers entries of managed hosts, which would outrank the fresh entries.'),
     /**
      * Group targets only: each run also merges the same entries into the variables of projects and
      * subgroups below that would hide the group's value (never creating one). `true` or `{maxOwners}`.
      */
     coverShadowing: z
-      .union([z.boolean(), z.strictObject({ maxOwners: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_OWNERS) })], {
-        error: 'expected true, false or { maxOwners: N }',
-      })
+      .union(
+        [
+          z.boolean(),
+          z.strictObject({
+            maxOwners: z
+              .number()
+              .int()
+              .min(1)
+              .max(100_000)
+              .default(DEFAULT_MAX_OWNERS)
+              .describe('Most projects and subgroups below the group a run examines; above it the target fails with a clear message.'),
+          }),
+        ],
+        {
+          error: 'expected true, false or { maxOwners: N }',
+        },
+      )
       .transform((value) => (value === false ? undefined : value === true ? { maxOwners: DEFAULT_MAX_OWNERS } : value))
-      .optional(),
-    variables: z.array(extraVariableSchema).optional(),
+      .optional()
+      .describe(
+        'Group targets only: also merge into existing variables below the group that would hide its value (never creating one). true, or { maxOwners: N } (default 2000 projects and subgroups examined).',
+      ),
+    variables: z.array(extraVariableSchema).optional().describe('More variables on the same owner, for example push credentials for jobs.'),
   })
   .superRefine((target, ctx) => {
     const kinds = (['project', 'group', 'instance'] as const).filter((kind) => target[kind] !== undefined);
@@ -172,24 +234,42 @@ export const targetSchema = z
 
 export const gitlabSchema = z
   .strictObject({
-    url: z.url({ error: 'expected a URL such as https://gitlab.example.com' }),
-    allowInsecureHttp: z.boolean().default(false),
-    tokenSecretId: z.string().min(1).optional(),
+    url: z
+      .url({ error: 'expected a URL such as https://gitlab.example.com' })
+      .describe("GitLab's root URL (https://gitlab.example.com, or https://example.com/gitlab); https required, no /api/v4, no credentials."),
+    allowInsecureHttp: z.boolean().default(false).describe('Allow a plain http url (a local GitLab only).'),
+    tokenSecretId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Secrets Manager id of the GitLab token (the bare token or JSON {"token": "..."}); required unless GITLAB_TOKEN is set (local runs).'),
     // 12: measured (README: benchmarks): a third faster than 8, peak RSS ~160 MB where 16 nears 200 MB, and
     // within a small Omnibus GitLab's Puma threads (cores × 4).
-    concurrency: z.number().int().min(1).max(64).default(12),
+    concurrency: z.number().int().min(1).max(64).default(12).describe('GitLab requests in flight at most (docs/benchmarks.md says why 12).'),
     /** Optional cap; without it the pace follows the server's own RateLimit headers and 429s. */
-    requestsPerSecond: z.number().positive().max(1000).optional(),
-    requestTimeoutSeconds: z.number().positive().max(300).default(30),
+    requestsPerSecond: z
+      .number()
+      .positive()
+      .max(1000)
+      .optional()
+      .describe("Optional cap, only if other tools share this token's budget; otherwise the pace follows GitLab's RateLimit headers and 429s."),
+    requestTimeoutSeconds: z.number().positive().max(300).default(30).describe("Timeout of one request attempt; retries come on top, bounded by the run's time left."),
     /** Opt-in: rotate the refresher's own token when it expires within `daysBefore` days. */
     rotateToken: z
       .strictObject({
-        daysBefore: z.number().int().min(1).max(180).default(14),
+        daysBefore: z.number().int().min(1).max(180).default(14).describe('Rotate when the token expires within this many days.'),
         /** The successor's lifetime; GitLab refuses more than its maximum (365 days by default). */
-        lifetimeDays: z.number().int().min(2).max(400).default(90),
+        lifetimeDays: z
+          .number()
+          .int()
+          .min(2)
+          .max(400)
+          .default(90)
+          .describe("The new token's lifetime in days; more than daysBefore + 1, at most GitLab's maximum (365 by default)."),
       })
       .refine((rotation) => rotation.lifetimeDays > rotation.daysBefore + 1, { error: 'lifetimeDays must exceed daysBefore by more than a day, or every run rotates' })
-      .optional(),
+      .optional()
+      .describe("Opt-in (GitLab 16.10+): rotate the tool's own token before it expires and store the successor in tokenSecretId (docs/operations.md)."),
     // Private networks (docs/network.md): extra CAs are added to the public ones, never replace them.
     caCertificatesFile: z
       .string()
@@ -206,6 +286,7 @@ export const gitlabSchema = z
         'Secrets Manager secret (name or ARN) whose SecretString holds extra PEM CA certificates to trust for GitLab, read at the start of every run; the stack grants GetSecretValue on exactly this secret. Adds to caCertificatesFile.',
       ),
   })
+  .describe('The GitLab instance and how to talk to it.')
   .superRefine((gitlab, ctx) => {
     const protocol = URL.canParse(gitlab.url) ? new URL(gitlab.url).protocol : '';
     if (protocol === 'http:' && !gitlab.allowInsecureHttp) {
@@ -236,18 +317,24 @@ export interface LoadedGitLabFiles {
   caCertificatesPem?: string;
 }
 
-export const secretsSchema = z.strictObject({
-  prefix: z.string().regex(SECRET_PREFIX, 'expected Secrets Manager name characters [A-Za-z0-9/_+=.@-]'),
-  kmsKeyId: z.string().min(1).optional(),
-  tags: z
-    .record(z.string(), z.string({ error: 'expected a string (quote numbers and booleans)' }))
-    .superRefine(checkSecretTags)
-    .refine((tags) => !(MANAGED_BY_TAG.key in tags), {
-      path: [MANAGED_BY_TAG.key],
-      error: `reserved: the tool tags the secrets it creates ${MANAGED_BY_TAG.key}=${MANAGED_BY_TAG.value}, and writes no existing secret without that tag`,
-    })
-    .optional(),
-});
+export const secretsSchema = z
+  .strictObject({
+    prefix: z
+      .string()
+      .regex(SECRET_PREFIX, 'expected Secrets Manager name characters [A-Za-z0-9/_+=.@-]')
+      .describe('Name prefix of every secret the tool writes (end it in "/"): <prefix><registry>/<region>, <prefix>docker-config, <prefix>profiles/<name>.'),
+    kmsKeyId: z.string().min(1).optional().describe('KMS key for the secrets it creates: key id, key ARN, alias or alias ARN; default the AWS-managed key.'),
+    tags: z
+      .record(z.string(), z.string({ error: 'expected a string (quote numbers and booleans)' }))
+      .superRefine(checkSecretTags)
+      .refine((tags) => !(MANAGED_BY_TAG.key in tags), {
+        path: [MANAGED_BY_TAG.key],
+        error: `reserved: the tool tags the secrets it creates ${MANAGED_BY_TAG.key}=${MANAGED_BY_TAG.value}, and writes no existing secret without that tag`,
+      })
+      .optional()
+      .describe("Tags for the secrets it creates (Secrets Manager's rules: no aws: prefix, at most 50 with the tool's own); managed-by is reserved."),
+  })
+  .describe('Optional: store each minted host and the merged Docker config in Secrets Manager; omit to store nothing.');
 
 // ---- Secrets Manager tags: its own limits, so a bad tag fails here and not when a secret is first created ----
 
@@ -285,27 +372,38 @@ export const HELPER_ARCHITECTURES = ['amd64', 'arm64'] as const;
 export const helperSchema = z
   .strictObject({
     /** Omit to let the stack create the bucket (the function then reads HELPER_BUCKET). */
-    bucket: z.string().regex(BUCKET, 'expected an S3 bucket name (lower case, digits, dots, hyphens, 3-63 characters)').optional(),
-    versions: z.array(z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0')).min(1, 'allow at least one version'),
-    defaultVersion: z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0'),
+    bucket: z
+      .string()
+      .regex(BUCKET, 'expected an S3 bucket name (lower case, digits, dots, hyphens, 3-63 characters)')
+      .optional()
+      .describe('S3 bucket holding the verified helper copies; omit and the stack creates one (output HelperBucketName).'),
+    versions: z
+      .array(z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0'))
+      .min(1, 'allow at least one version')
+      .describe('Helper release versions helper-url may serve, such as 0.12.0.'),
+    defaultVersion: z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0').describe('Version served when the request names none; one of versions.'),
     architectures: z
       .array(z.enum(HELPER_ARCHITECTURES, { error: 'expected amd64 or arm64' }))
       .min(1)
-      .default([...HELPER_ARCHITECTURES]),
+      .default([...HELPER_ARCHITECTURES])
+      .describe('Architectures helper-url may serve (amd64, arm64).'),
     urlExpirySeconds: z
       .number()
       .int()
       .min(30, 'at least 30 seconds')
       .max(3600, 'at most 3600 seconds: signed URLs stop working when the signing role credentials expire anyway')
-      .default(300),
+      .default(300)
+      .describe('Lifetime of the presigned download URL, 30-3600 seconds.'),
     /** Digests pinned by the operator, checked before anything is published or served. */
     digests: z
       .record(
         z.string().regex(HELPER_VERSION, 'expected a release version such as 0.12.0'),
         z.partialRecord(z.enum(HELPER_ARCHITECTURES), z.string().regex(SHA256, 'expected 64 lower-case hex digits')),
       )
-      .optional(),
+      .optional()
+      .describe('sha256 digests you verified out of band, per version and architecture; merged with the built-in table.'),
   })
+  .describe('The docker-credential-ecr-login helper that helper-url hands to runners (docs/runners-and-helper.md).')
   .superRefine((helper, ctx) => {
     if (!helper.versions.includes(helper.defaultVersion))
       ctx.addIssue({ code: 'custom', path: ['defaultVersion'], message: `must be one of versions (${helper.versions.join(', ')})` });
@@ -366,13 +464,18 @@ export const oidcSchema = z
 export const configSchema = z
   .strictObject({
     gitlab: gitlabSchema.optional().describe('Required with targets; a config with only profiles needs no GitLab URL or token.'),
-    registries: z.array(registrySchema).min(1, 'configure at least one registry'),
+    registries: z.array(registrySchema).min(1, 'configure at least one registry').describe('The ECR registries to mint tokens for.'),
     secrets: secretsSchema.optional(),
-    targets: z.array(targetSchema).min(1, 'configure at least one target, or omit targets and use profiles').default([]),
+    targets: z
+      .array(targetSchema)
+      .min(1, 'configure at least one target, or omit targets and use profiles')
+      .default([])
+      .describe('GitLab CI/CD variables to keep fresh: a project, group or instance variable each, merged, never overwritten.'),
     profiles: z.array(profileSchema).min(1, 'configure at least one profile, or omit profiles').default([]).describe('Pull-time mode: docs/pull-time-profiles.md.'),
     oidc: oidcSchema.optional(),
     helper: helperSchema.optional(),
   })
+  .describe('ecr-gitlab-refresher configuration (refresher.config.yml or config/<stage>.yml).')
   .superRefine((config, ctx) => {
     if (config.targets.length === 0 && config.profiles.length === 0) {
       ctx.addIssue({ code: 'custom', path: [], message: 'configure targets (GitLab variables), profiles (pull-time secrets), or both' });
