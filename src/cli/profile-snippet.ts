@@ -72,10 +72,17 @@ export function renderProfileSnippet(input: SnippetInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `profile snippet NAME`: exit 0 with the snippet, 2 for bad arguments or config. */
-export function profileCommand(argv: string[], io: CliIo): number {
+export interface ProfileArgs {
+  values: { config?: string; region?: string; 'role-arn'?: string; 'runner-role'?: boolean; help?: boolean };
+  /** The profile's name; undefined only with --help. */
+  name?: string;
+}
+
+/** Pure: the arguments after `profile`; unknown flags or a missing `snippet NAME` are a ConfigError. */
+export function parseProfileArgs(argv: string[]): ProfileArgs {
+  let parsed: { values: ProfileArgs['values']; positionals: string[] };
   try {
-    const { values, positionals } = parseArgs({
+    parsed = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -87,12 +94,24 @@ export function profileCommand(argv: string[], io: CliIo): number {
         help: { type: 'boolean', short: 'h' },
       },
     });
-    if (values.help) {
+  } catch (error) {
+    throw new ConfigError([`arguments: ${(error as Error).message}`]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { values };
+  const [sub, name, extra] = positionals;
+  if (sub !== 'snippet' || !name || extra) throw new ConfigError([`arguments: expected "profile snippet NAME"\n${PROFILE_USAGE}`]);
+  return { values, name };
+}
+
+/** `profile snippet NAME`: exit 0 with the snippet, 2 for bad arguments or config. */
+export function profileCommand(argv: string[], io: CliIo): number {
+  try {
+    const { values, name } = parseProfileArgs(argv);
+    if (values.help || name === undefined) {
       io.stdout(`${PROFILE_USAGE}\n`);
       return 0;
     }
-    const [sub, name, extra] = positionals;
-    if (sub !== 'snippet' || !name || extra) throw new ConfigError([`arguments: expected "profile snippet NAME"\n${PROFILE_USAGE}`]);
     const config = loadConfigFile(values.config ?? io.env.REFRESHER_CONFIG ?? 'refresher.config.yml');
     const profile = config.profiles.find((candidate) => candidate.name === name);
     if (!profile) throw new ConfigError([`profile "${name}": not in the config (known: ${config.profiles.map((p) => p.name).join(', ') || 'none'})`]);
