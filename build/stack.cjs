@@ -33,7 +33,7 @@ function scheduleHours(schedule) {
 }
 
 /**
- * The two expiry alarms' arithmetic (README: alarms). With a run every `interval` hours:
+ * The two expiry alarms' arithmetic (docs/operations.md: alarms). With a run every `interval` hours:
  * - TokenExpiry fires on the first run that reports less than `interval + margin` left: the next run
  *   comes `interval` later, when less than `margin` would be left, so it warns `margin` ahead at least;
  * - RefreshStalled fires when no run reported for `window` hourly periods (window = interval + 1):
@@ -321,7 +321,7 @@ function alertTopicResources(stage) {
   };
 }
 
-/** The dashboard: what people look at instead of reading logs (README: dashboard). */
+/** The dashboard: what people look at instead of reading logs (docs/operations.md: dashboard). */
 function dashboardBody(stage, names, alarms, gitlabTokenAlarmSeconds) {
   const m = (name, extraDimensions = []) => [NAMESPACE, name, 'Service', SERVICE, 'Stage', stage, ...extraDimensions];
   const widget = (title, properties, x, y) => ({ type: 'metric', x, y, width: 12, height: 6, properties: { title, region: '${AWS::Region}', view: 'timeSeries', ...properties } });

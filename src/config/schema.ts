@@ -243,7 +243,7 @@ export const gitlabSchema = z
       .min(1)
       .optional()
       .describe('Secrets Manager id of the GitLab token (the bare token or JSON {"token": "..."}); required unless GITLAB_TOKEN is set (local runs).'),
-    // 12: measured (README: benchmarks): a third faster than 8, peak RSS ~160 MB where 16 nears 200 MB, and
+    // 12: measured (docs/benchmarks.md): a third faster than 8, peak RSS ~160 MB where 16 nears 200 MB, and
     // within a small Omnibus GitLab's Puma threads (cores × 4).
     concurrency: z.number().int().min(1).max(64).default(12).describe('GitLab requests in flight at most (docs/benchmarks.md says why 12).'),
     /** Optional cap; without it the pace follows the server's own RateLimit headers and 429s. */

@@ -135,7 +135,7 @@ async function awsChecks(config: Config, ports: AwsDoctorPorts): Promise<Check[]
             subject: config.gitlab?.tokenSecretId,
             status: 'fail',
             detail: token.error,
-            fix: 'create the secret (README: deploy) and allow secretsmanager:GetSecretValue on it',
+            fix: 'create the secret (docs/deploy.md) and allow secretsmanager:GetSecretValue on it',
           },
     );
   }

@@ -117,7 +117,7 @@ async function rotate(currentExpiry: string, lifetimeDays: number, secret: Token
     return {
       expiresAt: newExpiry,
       rotated: true,
-      error: `the GitLab token was rotated but its successor could not be stored in the token secret (${stored.error}); the next run will fail with 401: create a new token and store it now (README: "GitLab token rotation")`,
+      error: `the GitLab token was rotated but its successor could not be stored in the token secret (${stored.error}); the next run will fail with 401: create a new token and store it now (docs/operations.md: "GitLab token")`,
     };
   }
   deps.logger.info('GitLab token rotated', { expiresAt: newExpiry });
@@ -170,7 +170,7 @@ async function afterOtherRotation(secret: TokenSecret, deps: GitLabTokenDeps): P
 function unknownOutcome(secret: TokenSecret, what: string): Pick<GitLabTokenResult, 'outcomeUnknown' | 'error'> {
   return {
     outcomeUnknown: true,
-    error: `token rotation outcome unknown: ${what}; GitLab may already have revoked the old token and made a successor nobody received: create a new token and store it in ${secret.id} (README: "GitLab token rotation"); until then no run rotates again`,
+    error: `token rotation outcome unknown: ${what}; GitLab may already have revoked the old token and made a successor nobody received: create a new token and store it in ${secret.id} (docs/operations.md: "GitLab token"); until then no run rotates again`,
   };
 }
 

@@ -62,13 +62,13 @@ describeWithBinaries('Real client: skopeo against docker-registry with the refre
     expect(JSON.parse(inspect.stdout).Name).toBe(`${address}/platform/app`);
   });
 
-  /** The README's push recipe, word for word (the test below fails when the README drifts from it). */
+  /** The push recipe of docs/push-credentials.md, word for word (the test below fails when the page drifts from it). */
   const DOCKER_PUSH_RECIPE = ['unset DOCKER_AUTH_CONFIG', 'mkdir -p "$HOME/.docker" && cp "$ECR_DOCKER_CONFIG" "$HOME/.docker/config.json"'];
   const dockerVersion = () => /Docker version (\d+)\.(\d+)/.exec(spawnSync('docker', ['--version'], { encoding: 'utf8' }).stdout ?? '');
 
-  itWithBinaries('the README push recipe makes the Docker CLI use the push credentials, with the pull variable set too', ['docker'], () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const line of DOCKER_PUSH_RECIPE) expect(readme).toContain(`- ${line}`);
+  itWithBinaries('the documented push recipe makes the Docker CLI use the push credentials, with the pull variable set too', ['docker'], () => {
+    const page = readFileSync(new URL('../../docs/push-credentials.md', import.meta.url), 'utf8');
+    for (const line of DOCKER_PUSH_RECIPE) expect(page).toContain(`- ${line}`);
     const push = skopeo('copy', '--dest-tls-verify=false', '--authfile', authfile, image, `docker://${address}/platform/app:recipe`);
     expect(push.status, push.stderr).toBe(0);
     // The job also gets the Runner's pull variable; here it holds a password the registry refuses for the same host.

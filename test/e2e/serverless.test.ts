@@ -584,7 +584,7 @@ function bothModesConfig(): string {
 const NOT_MODELLED_BY_MOTO = new Set(['AWS::CloudWatch::Alarm', 'AWS::Lambda::Url', 'AWS::Lambda::EventInvokeConfig', 'AWS::S3::BucketPolicy']);
 
 /**
- * `serverless deploy` for real, into moto's CloudFormation: the same commands a user runs (README: "Try a
+ * `serverless deploy` for real, into moto's CloudFormation: the same commands a user runs (docs/deploy.md: "Try a
  * deploy without an AWS account"), with only AWS_ENDPOINT_URL pointing elsewhere.
  */
 describe('serverless deploy against moto', () => {

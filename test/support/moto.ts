@@ -40,7 +40,7 @@ export async function freePort(): Promise<number> {
 /** Starts `moto_server` on a free loopback port and waits until it answers. */
 export async function startMoto(): Promise<MotoServer> {
   if (spawnSync('sh', ['-c', 'command -v moto_server']).status !== 0) {
-    throw new Error('moto_server is not on the PATH: install it with pip install "moto[server]==5.2.1" (see README: tests)');
+    throw new Error('moto_server is not on the PATH: install it with pip install "moto[server]==5.2.1" (see docs/tests.md)');
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

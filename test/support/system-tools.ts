@@ -14,7 +14,7 @@ export const SYSTEM_PACKAGES: Record<string, string> = {
   openssl: 'openssl',
 };
 
-/** Binaries no Debian package provides here: installed by hand (README: tests). */
+/** Binaries no Debian package provides here: installed by hand (docs/tests.md). */
 const OTHER_INSTALLS: Record<string, string> = {
   'cfn-lint': 'pip install cfn-lint',
 };

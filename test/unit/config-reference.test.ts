@@ -71,6 +71,15 @@ describe('Config files: editors and validation agree', () => {
     expect(() => validateConfig(config)).not.toThrow();
   });
 
+  it("the README's ten-line config validates too, and stays about ten lines", () => {
+    const block = /```yaml\n(# yaml-language-server: \$schema=\.\/refresher\.config\.schema\.json\n[\s\S]*?)```/.exec(read('README.md'))?.[1];
+    expect(block).toBeDefined();
+    expect((block as string).trim().split('\n').length).toBeLessThanOrEqual(12);
+    const config = parse(block as string);
+    expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+    expect(validateConfig(config).targets[0]?.coverShadowing).toEqual({ maxOwners: 2000 });
+  });
+
   it('ajv refuses what the schema forbids: a misspelt key, a wrong type, a value outside its enum', () => {
     const config = parse(read('refresher.config.example.yml'));
     const broken = [

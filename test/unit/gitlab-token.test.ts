@@ -107,7 +107,7 @@ describe('Function: checkGitLabToken', () => {
 
     const failing = setup(soon, { storeFails: 1_000 });
     const result = await checkGitLabToken(rotating, failing.deps);
-    expect(result).toMatchObject({ rotated: true, error: expect.stringMatching(/could not be stored.*next run will fail with 401.*README/) });
+    expect(result).toMatchObject({ rotated: true, error: expect.stringMatching(/could not be stored.*next run will fail with 401.*docs\/operations.md/) });
     // This run still goes on with the successor: the old token is revoked already.
     expect(failing.events.at(-1)).toBe('use new');
     const everything = JSON.stringify({ result, logs: failing.logger.lines });

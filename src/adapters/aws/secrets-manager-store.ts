@@ -108,7 +108,7 @@ export class SecretsManagerTokenSecret implements TokenSecret {
 
   async read(): Promise<string> {
     const current = await this.current();
-    if (current === undefined) throw new AwsCallError(`GitLab token secret ${this.id} does not exist; create it (see README: deploy)`);
+    if (current === undefined) throw new AwsCallError(`GitLab token secret ${this.id} does not exist; create it (see docs/deploy.md)`);
     this.raw = current.raw;
     this.startToken = parseTokenSecret(current.raw, this.id);
     return this.startToken;
