@@ -2,7 +2,7 @@
  * The shell commands a reader copies out of README.md and docs/*.md: every line of a `sh`/`bash`/
  * `shell`/`console` block (continuations joined, comments dropped), every `$ ` line of a `text` block,
  * and inline code spans that are a whole command of this project (`npx ecr-gitlab-refresher …`,
- * `npm run …`, `npx serverless …`).
+ * `npm run …`, `npx serverless …`) or of the aws CLI.
  */
 
 export interface DocCommand {
@@ -16,7 +16,7 @@ export interface DocCommand {
 /** The word that stands for a `$(…)` in the command around it. */
 export const SUBSTITUTED = 'SUBSTITUTED';
 const SHELL_BLOCKS = new Set(['sh', 'bash', 'shell', 'console']);
-const INLINE_COMMAND = /^(npx ecr-gitlab-refresher|ecr-gitlab-refresher|npm run|npm test|npx serverless) /;
+const INLINE_COMMAND = /^(npx ecr-gitlab-refresher|ecr-gitlab-refresher|npm run|npm test|npx serverless|aws) /;
 
 export function extractCommands(file: string, markdown: string): DocCommand[] {
   const commands: DocCommand[] = [];
