@@ -80,6 +80,14 @@ describe('Config files: editors and validation agree', () => {
     expect(validateConfig(config).targets[0]?.coverShadowing).toEqual({ maxOwners: 2000 });
   });
 
+  it('the full example in docs/configuration.md validates too', () => {
+    const block = /## Example\n\n```yaml\n([\s\S]*?)```/.exec(read(REFERENCE_PAGE))?.[1];
+    expect(block).toBeDefined();
+    const config = parse(block as string);
+    expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+    expect(validateConfig(config).targets.length).toBeGreaterThan(2);
+  });
+
   it('ajv refuses what the schema forbids: a misspelt key, a wrong type, a value outside its enum', () => {
     const config = parse(read('refresher.config.example.yml'));
     const broken = [
