@@ -37,6 +37,37 @@ const ELSEWHERE: Array<{ prefix: string; test?: string; why?: string }> = [
   { prefix: 'aws ecr get-login-password', why: 'the per-job login this tool replaces: the docs name it as what to remove, not as a step to run' },
 ];
 
+/** Where each documented npm script runs, or why no test runs it. */
+const NPM_SCRIPTS: Record<string, { test?: string; why?: string }> = {
+  demo: { test: 'test/e2e/demo.test.ts' },
+  test: { test: '.ci/run' },
+  build: { test: 'test/support/global-setup.ts' },
+  package: { test: 'test/e2e/serverless.test.ts' },
+  'docs:config': { test: 'test/unit/config-reference.test.ts' },
+  'bench:refresh': { why: 'a benchmark, not a test: minutes of load on purpose; docs/benchmarks.md holds its last numbers' },
+  'bench:cold-start': { why: 'a benchmark, not a test: it packages the service and times nine cold imports; docs/benchmarks.md holds its numbers' },
+};
+
+/** What the listed test file holds when it really runs the script's command. */
+const RUNS_SCRIPT: Record<string, string> = { demo: 'scripts/demo.ts', test: 'npm test', build: 'scripts/build.mjs', package: "'package'", 'docs:config': 'configJsonSchemaText' };
+
+/** Where each documented serverless command runs (against moto), or why it cannot. */
+const SERVERLESS_COMMANDS: Record<string, { test?: string; why?: string }> = {
+  package: { test: 'test/e2e/serverless.test.ts' },
+  deploy: { test: 'test/e2e/serverless.test.ts' },
+  info: { test: 'test/e2e/serverless.test.ts' },
+  remove: { test: 'test/e2e/serverless.test.ts' },
+  'invoke local': { test: 'test/e2e/serverless.test.ts' },
+  invoke: { why: 'invokes the deployed function in AWS; moto runs Lambda code only in Docker containers, and the test machines have no Docker daemon' },
+};
+
+/** A listed place: the test file exists and names the command, or a reason is given. */
+function expectExercised(entry: { test?: string; why?: string } | undefined, command: string, mentions: string): void {
+  expect(entry, `say where "${command}" runs, or why it cannot`).toBeDefined();
+  if (entry?.test) expect(read(entry.test), `${entry.test} runs ${command}`).toContain(mentions);
+  else expect(entry?.why?.length).toBeGreaterThan(20);
+}
+
 /** A value for each placeholder a flag takes in the docs (FILE, PATH, <digest>, …). */
 const SAMPLES: Record<string, string> = {
   '--config': 'refresher.config.example.yml',
@@ -129,8 +160,14 @@ describe('Docs: every command in README.md and docs/ is checked', () => {
   it.each(byKind('npm'))('%s names a script in package.json', (_label, command) => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     const words = commandWords(command.text);
-    const script = words[1] === 'test' ? 'test' : words[2];
+    const script = (words[1] === 'test' ? 'test' : words[2]) as string;
     expect(Object.keys(scripts)).toContain(script);
+    expectExercised(NPM_SCRIPTS[script], `npm run ${script}`, RUNS_SCRIPT[script] ?? script);
+    // Flags after `--` go to the script's own entry file, which must declare them.
+    const flags = (command.synopsis ? synopsisForms(command.text).flatMap(commandWords) : words).filter((word) => /^--\w/.test(word));
+    const entry = /tsx (\S+)$/.exec(scripts[script] ?? '')?.[1];
+    if (flags.length > 0) expect(entry, `${script} runs a file that takes flags`).toBeDefined();
+    for (const flag of flags) expect(read(entry as string), `${entry} takes ${flag}`).toMatch(new RegExp(`['\\s{]${flag.slice(2)}['"]?:`));
   });
 
   it.each(byKind('serverless'))('%s uses what serverless.yml declares', (_label, command) => {
@@ -141,7 +178,8 @@ describe('Docs: every command in README.md and docs/ is checked', () => {
     expect(functions).toEqual(new Set(['refresh', 'helperUrl']));
     const words = commandWords(command.text);
     const args = (words[0] === 'npx' ? words.slice(2) : words.slice(1)).filter(Boolean);
-    expect(['deploy', 'package', 'info', 'remove', 'invoke']).toContain(args[0]);
+    const subcommand = args[0] === 'invoke' && args[1] === 'local' ? 'invoke local' : (args[0] as string);
+    expectExercised(SERVERLESS_COMMANDS[subcommand], `serverless ${subcommand}`, `'${subcommand.replace(' ', "', '")}'`);
     for (let index = 1; index < args.length; index++) {
       const arg = args[index] as string;
       const value = args[index + 1] ?? '';
