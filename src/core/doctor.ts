@@ -3,7 +3,7 @@ import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { configWarnings } from './config-warnings.js';
 import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from './cover-shadowing.js';
-import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { parseDockerConfig } from './docker-auth.js';
 import { profileChecks } from './doctor-profiles.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
