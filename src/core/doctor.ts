@@ -23,7 +23,6 @@ import type {
   GitLabTokenInfo,
   GitLabUser,
   ListedVariable,
-  StoredVariable,
   TokenMinter,
 } from './ports.js';
 import { secretChecks } from './secret-checks.js';
