@@ -3,12 +3,12 @@ import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { configWarnings } from './config-warnings.js';
 import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from './cover-shadowing.js';
-import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker-auth.js';
+import { parseDockerConfig } from './docker-auth.js';
 import { profileChecks } from './doctor-profiles.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
 import { gitlabOf, usesGitLab } from './gitlab-mode.js';
-import { secondsUntilTokenExpiry } from './gitlab-token.js';
+import { ROTATION_LOCK_TTL_MS, secondsUntilTokenExpiry } from './gitlab-token.js';
 import { registryAccount, registryHostMatcher } from './hosts.js';
 import { assignToken } from './mint.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
@@ -23,8 +23,8 @@ import type {
   GitLabTokenInfo,
   GitLabUser,
   ListedVariable,
-  StoredVariable,
   TokenMinter,
+  TokenSecretState,
 } from './ports.js';
 import { secretChecks } from './secret-checks.js';
 import { scanShadowing } from './shadowing.js';
@@ -51,6 +51,8 @@ export interface DoctorPorts {
   variables: CiVariableStore;
   /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
   readTokenSecret?: () => Promise<string>;
+  /** The token secret's rotation markers (a lock, an unknown outcome); absent when GITLAB_TOKEN is used instead. */
+  tokenRotationState?: () => Promise<TokenSecretState>;
   /** How GitLab is reached: proxy route and extra CA certificates (docs/network.md). */
   gitlabRoute?: () => Promise<GitLabRouteReport>;
   onSecret: (secret: string) => void;
@@ -58,7 +60,7 @@ export interface DoctorPorts {
 }
 
 /** What doctor needs for a config without targets: no GitLab port at all. */
-export type AwsDoctorPorts = Pick<DoctorPorts, 'aws' | 'minter' | 'readTokenSecret' | 'onSecret' | 'now'>;
+export type AwsDoctorPorts = Pick<DoctorPorts, 'aws' | 'minter' | 'readTokenSecret' | 'tokenRotationState' | 'onSecret' | 'now'>;
 
 function hasGitLabPorts(ports: AwsDoctorPorts | DoctorPorts): ports is DoctorPorts {
   return 'gitlab' in ports;
@@ -138,8 +140,35 @@ async function awsChecks(config: Config, ports: AwsDoctorPorts): Promise<Check[]
             fix: 'create the secret (docs/deploy.md) and allow secretsmanager:GetSecretValue on it',
           },
     );
+    if (token.ok && ports.tokenRotationState) checks.push(await tokenRotationCheck(ports.tokenRotationState, config, ports.now()));
   }
   return checks;
+}
+
+/**
+ * What a token rotation left in the token secret: an unknown outcome stops every later rotation until a
+ * person stores a token (the old one may be revoked), so doctor names it; a lock is only news.
+ */
+async function tokenRotationCheck(readState: () => Promise<TokenSecretState>, config: Config, now: number): Promise<Check> {
+  const check = 'gitlab-token-rotation';
+  const subject = config.gitlab?.tokenSecretId;
+  const state = await attempt(readState);
+  if (!state.ok) return { check, subject, status: 'warn', detail: `could not read its versions: ${state.error}` };
+  const { unknownSince, lockedAt } = state.value;
+  if (unknownSince !== undefined) {
+    return {
+      check,
+      subject,
+      status: 'fail',
+      detail: `a rotation at ${new Date(unknownSince).toISOString()} got no answer: the token the secret holds may be revoked, and no run rotates again until a token is stored`,
+      fix: `create a new token and store it in ${subject} (aws secretsmanager put-secret-value); its new version clears the marker`,
+    };
+  }
+  if (lockedAt === undefined) return { check, subject, status: 'ok', detail: 'no rotation running or left unfinished' };
+  const since = new Date(lockedAt).toISOString();
+  return now - lockedAt < ROTATION_LOCK_TTL_MS
+    ? { check, subject, status: 'ok', detail: `a rotation has been running since ${since}` }
+    : { check, subject, status: 'warn', detail: `a rotation took the lock at ${since} and never finished (its run died); the next rotation takes over the stale lock` };
 }
 
 /**

@@ -102,9 +102,8 @@ describe('Function: secretChecks', () => {
         check: 'secret-tags',
         subject: US,
         status: 'warn',
-        // The tool's own tag comes last: it wins over the configured ones (secret-records.ts).
-        detail: 'lacks team=platform (has payments), managed-by=ecr-gitlab-refresher: the refresh tags a secret only when it creates it',
-        fix: `aws secretsmanager tag-resource --secret-id ${US} --tags 'Key=team,Value=platform' 'Key=managed-by,Value=ecr-gitlab-refresher'`,
+        detail: 'lacks managed-by=ecr-gitlab-refresher, team=platform (has payments): the refresh tags a secret only when it creates it',
+        fix: `aws secretsmanager tag-resource --secret-id ${US} --tags 'Key=managed-by,Value=ecr-gitlab-refresher' 'Key=team,Value=platform'`,
       },
     ]);
   });
