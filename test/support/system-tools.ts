@@ -17,6 +17,7 @@ export const SYSTEM_PACKAGES: Record<string, string> = {
 /** Binaries no Debian package provides here: installed by hand (docs/tests.md). */
 const OTHER_INSTALLS: Record<string, string> = {
   'cfn-lint': 'pip install cfn-lint',
+  aws: 'pip install awscli',
 };
 
 export function hasBinary(name: string): boolean {
