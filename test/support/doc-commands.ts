@@ -16,7 +16,8 @@ export interface DocCommand {
 /** The word that stands for a `$(…)` in the command around it. */
 export const SUBSTITUTED = 'SUBSTITUTED';
 const SHELL_BLOCKS = new Set(['sh', 'bash', 'shell', 'console']);
-const INLINE_COMMAND = /^(npx ecr-gitlab-refresher|ecr-gitlab-refresher|npm run|npm test|npx serverless|aws) /;
+/** A whole command: the program and at least one argument (a bare `aws` or `npx ecr-gitlab-refresher` is a name in prose). */
+const INLINE_COMMAND = /^(?:(?:npx ecr-gitlab-refresher|ecr-gitlab-refresher|npm run|npx serverless|aws) \S|npm test$)/;
 
 export function extractCommands(file: string, markdown: string): DocCommand[] {
   const commands: DocCommand[] = [];
@@ -37,7 +38,7 @@ export function extractCommands(file: string, markdown: string): DocCommand[] {
       return;
     }
     if (fence === undefined) {
-      for (const span of raw.matchAll(/`([^`]+)`/g)) if (INLINE_COMMAND.test(`${span[1]} `)) push(index + 1, span[1] as string);
+      for (const span of raw.matchAll(/`([^`]+)`/g)) if (INLINE_COMMAND.test(span[1] as string)) push(index + 1, span[1] as string);
       return;
     }
     const text = fence === 'text' ? (raw.startsWith('$ ') ? raw.slice(2) : undefined) : SHELL_BLOCKS.has(fence) ? raw : undefined;

@@ -216,7 +216,7 @@ describe('Docs: every command in README.md and docs/ is checked', () => {
 describe('Function: extractCommands', () => {
   it('joins continuations, drops comments outside quotes, takes $ lines of text blocks, and inline commands of this project', () => {
     const page = [
-      'Run `npm run demo` or `serverless deploy`.',
+      'Run `npm run demo` or `npm test`, not `serverless deploy`; `aws` alone is a name.',
       '```sh',
       'npx serverless deploy --stage prod \\',
       '  --param="noProxy=a#b"   # a comment',
@@ -231,6 +231,7 @@ describe('Function: extractCommands', () => {
     ].join('\n');
     expect(extractCommands('page.md', page).map(({ line, text, synopsis }) => ({ line, text, synopsis }))).toEqual([
       { line: 1, text: 'npm run demo', synopsis: false },
+      { line: 1, text: 'npm test', synopsis: false },
       { line: 3, text: 'npx serverless deploy --stage prod --param="noProxy=a#b"', synopsis: false },
       { line: 7, text: 'ecr-gitlab-refresher status', synopsis: false },
     ]);
