@@ -31,7 +31,7 @@ function loadParser() {
 
 /** src/core/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
 function loadProfileTrust() {
-  if (!profileTrust) profileTrust = compile("export * from './src/core/profile-trust.ts';");
+  if (!profileTrust) profileTrust = compile("export * from './src/domain/profile-trust.ts';");
   return profileTrust;
 }
 

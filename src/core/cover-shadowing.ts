@@ -1,6 +1,6 @@
+import { gitlabOf } from '../config/gitlab-mode.js';
 import type { Config, TargetConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
-import { gitlabOf } from './gitlab-mode.js';
 import { type PlannedVariable, type RefreshPlan, variableRef } from './plan.js';
 import type { CiVariableStore, DescendantOwner, GitLabDiscovery, StoredVariable } from './ports.js';
 import type { TargetWork } from './refresh-target.js';

@@ -1,10 +1,10 @@
 import type { Config, ProfileConfig } from '../config/schema.js';
+import { type OidcSettings, oidcSettings, trustConditions } from '../domain/profile-trust.js';
+import { profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import type { Check } from './doctor.js';
 import type { AwsInspector, ProfileInspector } from './ports.js';
-import { type OidcSettings, oidcSettings, trustConditions } from './profile-trust.js';
 import { heldProfileExpiry } from './profiles.js';
-import { profileSecretName, secretsPrefix } from './secret-names.js';
 import { expiryState, hostExpiries } from './status.js';
 
 /**

@@ -1,4 +1,6 @@
+import { gitlabOf, usesGitLab } from '../config/gitlab-mode.js';
 import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
+import { registryAccount, registryHostMatcher } from '../domain/hosts.js';
 import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { configWarnings } from './config-warnings.js';
@@ -7,9 +9,7 @@ import { findHelperOverrides, helperWarnings, parseDockerConfig } from './docker
 import { profileChecks } from './doctor-profiles.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { recordedExpiry } from './formats.js';
-import { gitlabOf, usesGitLab } from './gitlab-mode.js';
 import { secondsUntilTokenExpiry } from './gitlab-token.js';
-import { registryAccount, registryHostMatcher } from './hosts.js';
 import { assignToken } from './mint.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
 import type {

@@ -1,12 +1,12 @@
 import type { Config } from '../config/schema.js';
+import { registryHostMatcher } from '../domain/hosts.js';
+import { MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { type DockerConfig, type HostCredential, METADATA_KEY, mergeDockerAuth, normaliseRegistryKey, readMetadata, serialiseDockerConfig } from './docker-auth.js';
-import { registryHostMatcher } from './hosts.js';
 import { credentialsFor, type MintedSlot } from './mint.js';
 import type { PlannedProfile } from './plan.js';
 import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
-import { MANAGED_BY_TAG, profileSecretName, secretsPrefix } from './secret-names.js';
 import { assertSecretSize, secretTags } from './secret-records.js';
 import type { HostChanges } from './summary.js';
 

@@ -1,11 +1,11 @@
+import { gitlabOf, gitlabPort } from '../config/gitlab-mode.js';
 import type { Config } from '../config/schema.js';
+import { registryHostMatcher } from '../domain/hosts.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { coverShadowingGroups } from './cover-shadowing.js';
 import { findDuplicateTargets } from './duplicates.js';
-import { gitlabOf, gitlabPort } from './gitlab-mode.js';
 import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
-import { registryHostMatcher } from './hosts.js';
 import { callerAccountFromMints, credentialsFor, type MintedSlot, mintAll, needsCallerAccount, toRegistryResults } from './mint.js';
 import { configuredRegistries, type PlannedVariable, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';

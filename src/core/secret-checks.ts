@@ -1,9 +1,9 @@
 import type { Config, SecretsConfig } from '../config/schema.js';
+import { writtenSecretNames } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import type { Check } from './doctor.js';
 import type { AwsInspector, SecretDescription } from './ports.js';
-import { writtenSecretNames } from './secret-names.js';
 import { secretTags } from './secret-records.js';
 
 const DESCRIBE_CONCURRENCY = 4;

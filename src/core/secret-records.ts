@@ -1,13 +1,10 @@
 import type { SecretsConfig } from '../config/schema.js';
+import { OWN_SECRET_TAGS } from '../domain/secret-names.js';
 import { SecretTooLargeError } from '../errors.js';
 import { encodeAuth, type HostCredential } from './docker-auth.js';
-import { MANAGED_BY_TAG } from './secret-names.js';
 
 /** Secrets Manager's hard limit for a secret value. */
 export const MAX_SECRET_BYTES = 65_536;
-
-/** Tags on every secret the refresh creates; the owner tag is the tool's own (validation refuses it in secrets.tags). */
-export const OWN_SECRET_TAGS: Readonly<Record<string, string>> = { [MANAGED_BY_TAG.key]: MANAGED_BY_TAG.value };
 
 /** The tags a secret gets when the refresh creates it (it never changes them later). */
 export function secretTags(settings: Pick<SecretsConfig, 'tags'>): Record<string, string> {

@@ -1,13 +1,13 @@
+import { gitlabPort } from '../config/gitlab-mode.js';
 import type { Config } from '../config/schema.js';
+import { registryHostMatcher } from '../domain/hosts.js';
+import { hostSecretNames, MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig, readMetadata } from './docker-auth.js';
 import { recordedExpiry } from './formats.js';
-import { gitlabPort } from './gitlab-mode.js';
-import { registryHostMatcher } from './hosts.js';
 import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { hostSecretNames, MANAGED_BY_TAG, profileSecretName, secretsPrefix } from './secret-names.js';
 import type { TargetWarning } from './summary.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 

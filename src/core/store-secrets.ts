@@ -1,10 +1,10 @@
 import type { SecretsConfig } from '../config/schema.js';
+import { combinedSecretName, hostSecretName, MANAGED_BY_TAG } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { type HostCredential, mergeDockerAuth, parseDockerConfig, serialiseDockerConfig } from './docker-auth.js';
 import type { MintedSlot } from './mint.js';
 import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
-import { combinedSecretName, hostSecretName, MANAGED_BY_TAG } from './secret-names.js';
 import { assertSecretSize, hostSecretValue, secretTags } from './secret-records.js';
 import type { SecretResult } from './summary.js';
 

@@ -15,7 +15,7 @@ import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { validateConfig } from '../../src/config/parse.js';
 import { trustProblems } from '../../src/core/doctor-profiles.js';
-import { oidcSettings, profileLogicalId, trustConditions } from '../../src/core/profile-trust.js';
+import { oidcSettings, profileLogicalId, trustConditions } from '../../src/domain/profile-trust.js';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../support/moto.js';
 import { MOTO_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
 import { ROOT, runServerless } from '../support/serverless.js';

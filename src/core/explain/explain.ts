@@ -1,6 +1,6 @@
+import { jobSubject } from '../../domain/profile-trust.js';
 import { describeError } from '../../errors.js';
 import type { ListedVariable } from '../ports.js';
-import { jobSubject } from '../profile-trust.js';
 import { type Candidate, type Decision, describeLevel, type LevelVariables, type Resolution, resolveJobVariable } from './candidates.js';
 import { type ImageReference, parseImageReference, runnerImagePath } from './image-ref.js';
 import type { JobVariableSource, ProjectInfo, RegistryProbe, VariableLevel } from './ports.js';

@@ -10,6 +10,9 @@ export const COMBINED_SECRET_SUFFIX = 'docker-config';
 /** The tag on every secret the tool creates; a secret without it is someone else's and is never written. */
 export const MANAGED_BY_TAG = { key: 'managed-by', value: 'ecr-gitlab-refresher' } as const;
 
+/** Tags on every secret the refresh creates; the owner tag is the tool's own (validation refuses it in secrets.tags). */
+export const OWN_SECRET_TAGS: Readonly<Record<string, string>> = { [MANAGED_BY_TAG.key]: MANAGED_BY_TAG.value };
+
 /** Where profile secrets go when the config has no `secrets` section (the stack grants the same prefix). */
 export const DEFAULT_SECRET_PREFIX = 'ecr-gitlab-refresher/';
 

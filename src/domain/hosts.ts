@@ -1,4 +1,10 @@
-import type { RegistryConfig } from '../config/schema.js';
+/** The fields of a registry entry that decide which hosts it reaches (config's RegistryConfig has them). */
+export interface RegistryReach {
+  public?: boolean;
+  accountId?: string;
+  roleArn?: string;
+  regions?: string[];
+}
 
 export const PUBLIC_HOST = 'public.ecr.aws';
 const ACCOUNT_PREFIX = /^\d{12}(?=\.dkr\.ecr)/;
@@ -9,7 +15,7 @@ export function hostForAccount(host: string, accountId: string): string | undefi
 }
 
 /** The account whose registry a configuration entry reaches: its accountId, else its role's account, else the caller's. */
-export function registryAccount(registry: Pick<RegistryConfig, 'accountId' | 'roleArn'>): string | undefined {
+export function registryAccount(registry: Pick<RegistryReach, 'accountId' | 'roleArn'>): string | undefined {
   return registry.accountId ?? /^arn:[^:]+:iam::(\d{12}):/.exec(registry.roleArn ?? '')?.[1];
 }
 
@@ -17,7 +23,7 @@ export function registryAccount(registry: Pick<RegistryConfig, 'accountId' | 'ro
  * One key per registry host a configuration entry produces (`ACCOUNT@REGION`, `own@REGION`, or the
  * public host), so two entries that would write the same host into one variable can be refused.
  */
-export function registryHostKeys(registry: Pick<RegistryConfig, 'public' | 'accountId' | 'roleArn' | 'regions'>): string[] {
+export function registryHostKeys(registry: RegistryReach): string[] {
   if (registry.public) return [PUBLIC_HOST];
   const account = registryAccount(registry) ?? "the caller's own account";
   return Array.isArray(registry.regions) ? registry.regions.map((region) => `${account} in ${region}`) : [];
@@ -30,10 +36,7 @@ export function registryHostKeys(registry: Pick<RegistryConfig, 'public' | 'acco
  * undefined (callers then change nothing they would change for a managed host), never a pattern that
  * would claim every account's registry in the region.
  */
-export function registryHostMatcher(
-  registries: Array<Pick<RegistryConfig, 'public' | 'accountId' | 'roleArn' | 'regions'>>,
-  callerAccount: string | undefined,
-): ((host: string) => boolean) | undefined {
+export function registryHostMatcher(registries: Array<RegistryReach>, callerAccount: string | undefined): ((host: string) => boolean) | undefined {
   const patterns: RegExp[] = [];
   for (const registry of registries) {
     if (registry.public) {
@@ -72,7 +75,7 @@ export function homeFromArn(arn: string | undefined): HomeAccount | undefined {
  * Every registry host a config's registries reach, as a credential helper needs them listed
  * (`credHelpers`): one per account and region, plus ECR Public.
  */
-export function configuredRegistryHosts(registries: Array<Pick<RegistryConfig, 'public' | 'accountId' | 'roleArn' | 'regions'>>, home: HomeAccount): string[] {
+export function configuredRegistryHosts(registries: Array<RegistryReach>, home: HomeAccount): string[] {
   const suffix = home.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
   const hosts = registries.flatMap((registry) => {
     if (registry.public) return [PUBLIC_HOST];

@@ -1,5 +1,5 @@
-import type { Config, GitLabConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import type { Config, GitLabConfig } from './schema.js';
 
 /**
  * The gitlab section, for code that only runs for targets (GitLab variables): validation requires the
