@@ -1,4 +1,5 @@
 import type { Config, TargetConfig } from '../config/schema.js';
+import { scopesOverlap } from '../domain/gitlab-wildcards.js';
 import { DiscoveryLimitError, describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import type { DescendantOwner, GitLabDiscovery, ListedVariable } from './ports.js';
@@ -13,26 +14,6 @@ export interface ShadowingRow {
 
 /** One owner's shadowing rows and when they were listed, or why they could not be listed. */
 export type OwnerScan = { rows: ShadowingRow[]; listedAt: number } | { error: string };
-
-/** A GitLab environment scope as a test on environment names: `*` matches any text, `/` included; case counts. */
-function scopePattern(scope: string): RegExp {
-  return new RegExp(`^${scope.split('*').map(escapeRegExp).join('[\\s\\S]*')}$`);
-}
-
-/** GitLab scopes may hold wildcards (`review/*`); two scopes overlap when one can match the other. */
-export function scopesOverlap(a: string, b: string): boolean {
-  return a === b || scopePattern(a).test(b) || scopePattern(b).test(a);
-}
-
-/**
- * Whether every environment `inner` matches is matched by `outer` too (`production` lies within `*`,
- * `review/app-1` within `review/*`, but `*` not within `production`). Each `*` of `inner` becomes a
- * character no scope may hold, which only a `*` of `outer` can match: `outer` matches that probe exactly
- * when it matches every name `inner` does.
- */
-export function scopeWithin(inner: string, outer: string): boolean {
-  return scopePattern(outer).test(inner.replaceAll('*', '\u0000'));
-}
 
 /**
  * Whether an explicit target writes this exact row (owner, key, scope): then the row is merged by that
@@ -94,8 +75,4 @@ export async function scanShadowing(
     });
     await visit(owner, { rows, listedAt });
   });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -5,7 +5,7 @@ import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { validateConfig } from '../../src/config/parse.js';
 import { runDoctor } from '../../src/core/doctor.js';
-import { scopesOverlap } from '../../src/core/shadowing.js';
+import { scopesOverlap } from '../../src/domain/gitlab-wildcards.js';
 import { buildObservability } from '../../src/wiring.js';
 import { buildDoctorPorts } from '../../src/wiring-inspect.js';
 import { runCliProcess } from '../support/cli-process.js';
