@@ -3,12 +3,12 @@ import { registryHostMatcher } from '../domain/hosts.js';
 import { MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { type DockerConfig, type HostCredential, METADATA_KEY, mergeDockerAuth, normaliseRegistryKey, readMetadata, serialiseDockerConfig } from './docker-auth.js';
+import type { HostChanges } from './formats/docker-auth.js';
+import { type DockerConfig, type HostCredential, METADATA_KEY, mergeDockerAuth, normaliseRegistryKey, readMetadata, serialiseDockerConfig } from './formats/docker-auth.js';
+import { assertSecretSize, secretTags } from './formats/secret-records.js';
 import { credentialsFor, type MintedSlot } from './mint.js';
 import type { PlannedProfile } from './plan.js';
 import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
-import { assertSecretSize, secretTags } from './secret-records.js';
-import type { HostChanges } from './summary.js';
 
 /**
  * Pull-time mode: each profile's Secrets Manager secret holds a Docker config with exactly that profile's

@@ -3,8 +3,8 @@ import { writtenSecretNames } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import type { Check } from './doctor.js';
+import { secretTags } from './formats/secret-records.js';
 import type { AwsInspector, SecretDescription } from './ports.js';
-import { secretTags } from './secret-records.js';
 
 const DESCRIBE_CONCURRENCY = 4;
 

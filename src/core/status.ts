@@ -4,11 +4,11 @@ import { registryHostMatcher } from '../domain/hosts.js';
 import { hostSecretNames, MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { findHelperOverrides, helperWarnings, parseDockerConfig, readMetadata } from './docker-auth.js';
-import { recordedExpiry } from './formats.js';
+import type { TargetWarning } from './formats/docker-auth.js';
+import { findHelperOverrides, helperWarnings, parseDockerConfig, readMetadata } from './formats/docker-auth.js';
+import { recordedExpiry } from './formats/variable-formats.js';
 import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import type { TargetWarning } from './summary.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 
 /** Entries closer to expiry than this are highlighted: a 6-hour schedule has failed twice by then. */

@@ -1,3 +1,4 @@
+import type { HostChanges, TargetWarning, WarningCode } from './formats/docker-auth.js';
 import type { GitLabTokenResult } from './gitlab-token.js';
 import type { ProfileResult } from './profiles.js';
 
@@ -17,20 +18,6 @@ export interface SecretResult {
   name: string;
   status: SecretStatus;
   error?: string;
-}
-
-export interface HostChanges {
-  replaced: string[];
-  added: string[];
-  kept: string[];
-}
-
-/** Something a person should act on although the variable was written. */
-export type WarningCode = 'unmasked' | 'raw-left-off' | 'creds-store' | 'cred-helpers';
-
-export interface TargetWarning {
-  code: WarningCode;
-  message: string;
 }
 
 export interface TargetResult {

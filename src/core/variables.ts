@@ -1,7 +1,7 @@
 import type { TargetConfig } from '../config/schema.js';
+import type { VariableFormat } from './formats/variable-formats.js';
 import type { VariableType } from './ports.js';
 
-export type VariableFormat = 'docker-config' | 'registry-login';
 export type { VariableType } from './ports.js';
 
 /** One variable a target writes: its main one (the Runner's DOCKER_AUTH_CONFIG by default) and any extras. */

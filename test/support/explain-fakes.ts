@@ -1,5 +1,5 @@
-import { encodeAuth } from '../../src/core/docker-auth.js';
 import type { JobVariableSource, ProbeAnswer, ProbeRequest, ProjectInfo, RegistryProbe, VariableLevel } from '../../src/core/explain/ports.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
 import type { ListedVariable } from '../../src/core/ports.js';
 import { GitLabApiError } from '../../src/errors.js';
 

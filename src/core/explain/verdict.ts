@@ -1,4 +1,4 @@
-import { parseDockerConfig, readMetadata } from '../docker-auth.js';
+import { parseDockerConfig, readMetadata } from '../formats/docker-auth.js';
 import type { ImageReference } from './image-ref.js';
 import type { ProbeAnswer, ProbeCredentials, RegistryProbe } from './ports.js';
 import type { ExplainReport, ProbeReport, Verdict } from './report.js';

@@ -1,5 +1,4 @@
-import { UnsafeMergeError } from '../errors.js';
-import type { TargetWarning } from './summary.js';
+import { UnsafeMergeError } from '../../errors.js';
 
 /** The key under which the tool records what it manages inside the value; Docker and the Runner ignore it. */
 export const METADATA_KEY = 'ecrGitlabRefresher';
@@ -17,6 +16,21 @@ export interface ManagedMetadata {
 }
 
 export type DockerConfig = Record<string, unknown> & { auths?: Record<string, unknown> };
+
+/** What a merge did to the hosts of a Docker config. */
+export interface HostChanges {
+  replaced: string[];
+  added: string[];
+  kept: string[];
+}
+
+/** Something a person should act on although the variable was written. */
+export type WarningCode = 'unmasked' | 'raw-left-off' | 'creds-store' | 'cred-helpers';
+
+export interface TargetWarning {
+  code: WarningCode;
+  message: string;
+}
 
 export interface MergeResult {
   config: DockerConfig;

@@ -1,6 +1,6 @@
-import type { SecretsConfig } from '../config/schema.js';
-import { OWN_SECRET_TAGS } from '../domain/secret-names.js';
-import { SecretTooLargeError } from '../errors.js';
+import type { SecretsConfig } from '../../config/schema.js';
+import { OWN_SECRET_TAGS } from '../../domain/secret-names.js';
+import { SecretTooLargeError } from '../../errors.js';
 import { encodeAuth, type HostCredential } from './docker-auth.js';
 
 /** Secrets Manager's hard limit for a secret value. */

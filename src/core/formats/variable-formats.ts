@@ -1,7 +1,8 @@
-import { UnsafeMergeError } from '../errors.js';
+import { UnsafeMergeError } from '../../errors.js';
 import {
   dropManagedCredHelpers,
   findHelperOverrides,
+  type HostChanges,
   type HostCredential,
   helperWarnings,
   type MergeOptions,
@@ -10,9 +11,11 @@ import {
   parseStoredJson,
   readMetadata,
   serialiseDockerConfig,
+  type TargetWarning,
 } from './docker-auth.js';
-import type { HostChanges, TargetWarning } from './summary.js';
-import type { VariableFormat } from './variables.js';
+
+/** How a variable holds registry credentials: a Docker config (the Runner's DOCKER_AUTH_CONFIG), or one registry login. */
+export type VariableFormat = 'docker-config' | 'registry-login';
 
 export interface FormattedValue {
   value: string;
