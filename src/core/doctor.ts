@@ -9,7 +9,6 @@ import { profileChecks } from './doctor-profiles.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './formats/docker-auth.js';
 import { recordedExpiry } from './formats/variable-formats.js';
-import { secondsUntilTokenExpiry } from './gitlab-token.js';
 import { assignToken } from './mint.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
 import type {
@@ -29,6 +28,7 @@ import type {
 import { secretChecks } from './secret-checks.js';
 import { scanShadowing } from './shadowing.js';
 import { expiryState, hostExpiries, storedValueWarnings } from './status.js';
+import { secondsUntilTokenExpiry } from './token/gitlab-token.js';
 import type { VariableSpec } from './variables.js';
 import { variableSpecs } from './variables.js';
 

@@ -5,7 +5,6 @@ import { describeError } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { coverShadowingGroups } from './cover-shadowing.js';
 import { findDuplicateTargets } from './duplicates.js';
-import { checkGitLabToken, type GitLabTokenDeps } from './gitlab-token.js';
 import { callerAccountFromMints, credentialsFor, type MintedSlot, mintAll, needsCallerAccount, toRegistryResults } from './mint.js';
 import { configuredRegistries, type PlannedVariable, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';
@@ -13,6 +12,7 @@ import { refreshProfiles } from './profiles.js';
 import { outOfTimeMessage, refreshTarget, type TargetWork } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
 import { isSummaryOk, type RefreshSummary, type TargetResult } from './summary.js';
+import { checkGitLabToken, type GitLabTokenDeps } from './token/gitlab-token.js';
 
 export interface RefreshDeps {
   minter: TokenMinter;

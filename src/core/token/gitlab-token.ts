@@ -1,6 +1,6 @@
-import type { GitLabConfig } from '../config/schema.js';
-import { AmbiguousOutcomeError, describeError } from '../errors.js';
-import type { Clock, GitLabTokenApi, GitLabTokenInfo, Logger, TokenSecret, TokenSecretState } from './ports.js';
+import type { GitLabConfig } from '../../config/schema.js';
+import { AmbiguousOutcomeError, describeError } from '../../errors.js';
+import type { Clock, GitLabTokenApi, GitLabTokenInfo, Logger, TokenSecret, TokenSecretState } from '../ports.js';
 
 const DAY_MS = 86_400_000;
 /** With no run deadline (the CLI), how long a failed secret write is retried. */
