@@ -11,7 +11,7 @@ import { parseCaCertificates } from './config/ca-certificates.js';
 import { gitlabOf, usesGitLab } from './config/gitlab-mode.js';
 import type { Config } from './config/schema.js';
 import type { SecretStore } from './core/ports.js';
-import type { RefreshDeps } from './core/refresh.js';
+import type { RefreshDeps } from './core/refresh/refresh.js';
 import { ConfigError } from './errors.js';
 import type { Redactor } from './observability/redactor.js';
 import type { Observability, RuntimeOptions } from './observability/setup.js';

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { configWarnings } from '../core/config-warnings.js';
 import { type Check, doctorExitCode, runDoctor } from '../core/doctor.js';
 import { explainPull } from '../core/explain/explain.js';
-import { runRefresh } from '../core/refresh.js';
+import { runRefresh } from '../core/refresh/refresh.js';
 import { collectStatus } from '../core/status.js';
 import { ConfigError, describeError } from '../errors.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';

@@ -4,7 +4,7 @@ import { profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { describeError } from '../errors.js';
 import type { Check } from './doctor.js';
 import type { AwsInspector, ProfileInspector } from './ports.js';
-import { heldProfileExpiry } from './profiles.js';
+import { heldProfileExpiry } from './refresh/profile-secrets.js';
 import { expiryState, hostExpiries } from './status.js';
 
 /**

@@ -4,13 +4,9 @@ import { registryAccount, registryHostMatcher } from '../domain/hosts.js';
 import { describeError, describeProblem } from '../errors.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { configWarnings } from './config-warnings.js';
-import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from './cover-shadowing.js';
 import { profileChecks } from './doctor-profiles.js';
-import { findDuplicateTargets } from './duplicates.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig } from './formats/docker-auth.js';
 import { recordedExpiry } from './formats/variable-formats.js';
-import { assignToken } from './mint.js';
-import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './plan.js';
 import type {
   AwsInspector,
   CiVariableStore,
@@ -25,12 +21,16 @@ import type {
   StoredVariable,
   TokenMinter,
 } from './ports.js';
+import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from './refresh/cover-shadowing.js';
+import { findDuplicateTargets } from './refresh/duplicates.js';
+import { assignToken } from './refresh/mint.js';
+import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './refresh/plan.js';
+import { scanShadowing } from './refresh/shadowing.js';
+import type { VariableSpec } from './refresh/variables.js';
+import { variableSpecs } from './refresh/variables.js';
 import { secretChecks } from './secret-checks.js';
-import { scanShadowing } from './shadowing.js';
 import { expiryState, hostExpiries, storedValueWarnings } from './status.js';
 import { secondsUntilTokenExpiry } from './token/gitlab-token.js';
-import type { VariableSpec } from './variables.js';
-import { variableSpecs } from './variables.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 

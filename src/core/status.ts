@@ -7,9 +7,9 @@ import { mapWithConcurrency } from './concurrency.js';
 import type { TargetWarning } from './formats/docker-auth.js';
 import { findHelperOverrides, helperWarnings, parseDockerConfig, readMetadata } from './formats/docker-auth.js';
 import { recordedExpiry } from './formats/variable-formats.js';
-import { configuredRegistries, targetSelector, variableRef } from './plan.js';
 import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { type VariableSpec, variableSpecs } from './variables.js';
+import { configuredRegistries, targetSelector, variableRef } from './refresh/plan.js';
+import { type VariableSpec, variableSpecs } from './refresh/variables.js';
 
 /** Entries closer to expiry than this are highlighted: a 6-hour schedule has failed twice by then. */
 export const EXPIRING_SOON_SECONDS = 2 * 3600;

@@ -17,7 +17,7 @@ import { validateConfig } from '../../src/config/parse.js';
 import { configWarnings } from '../../src/core/config-warnings.js';
 import { runDoctor } from '../../src/core/doctor.js';
 import { explainPull } from '../../src/core/explain/explain.js';
-import { runRefresh } from '../../src/core/refresh.js';
+import { runRefresh } from '../../src/core/refresh/refresh.js';
 import { collectStatus } from '../../src/core/status.js';
 import { checkGitLabToken } from '../../src/core/token/gitlab-token.js';
 import { ConfigError } from '../../src/errors.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CoverSource, coverRefusal } from '../../src/core/cover-shadowing.js';
+import { type CoverSource, coverRefusal } from '../../src/core/refresh/cover-shadowing.js';
 import { scopesOverlap, scopeWithin, wildcardMatches } from '../../src/domain/gitlab-wildcards.js';
 
 /** GitLab's own matching, spelled out independently: `*` is any text, the whole name must match. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAuth } from '../../src/core/formats/docker-auth.js';
-import { type RefreshDeps, runRefresh } from '../../src/core/refresh.js';
+import { type RefreshDeps, runRefresh } from '../../src/core/refresh/refresh.js';
 import { MaskRefusedError, OutOfTimeError, StaleReadError } from '../../src/errors.js';
 import { aConfig, CapturingLogger, FakeMinter, MemorySecretStore, MemoryVariableStore } from '../support/builders.js';
 

@@ -1,9 +1,9 @@
-import { gitlabOf } from '../config/gitlab-mode.js';
-import type { Config, TargetConfig } from '../config/schema.js';
-import { scopesOverlap, scopeWithin } from '../domain/gitlab-wildcards.js';
-import { describeError } from '../errors.js';
+import { gitlabOf } from '../../config/gitlab-mode.js';
+import type { Config, TargetConfig } from '../../config/schema.js';
+import { scopesOverlap, scopeWithin } from '../../domain/gitlab-wildcards.js';
+import { describeError } from '../../errors.js';
+import type { CiVariableStore, DescendantOwner, GitLabDiscovery, StoredVariable } from '../ports.js';
 import { type PlannedVariable, type RefreshPlan, variableRef } from './plan.js';
-import type { CiVariableStore, DescendantOwner, GitLabDiscovery, StoredVariable } from './ports.js';
 import type { TargetWork } from './refresh-target.js';
 import { type ShadowingRow, scanShadowing } from './shadowing.js';
 import type { TargetResult } from './summary.js';

@@ -1,18 +1,18 @@
-import { gitlabOf, gitlabPort } from '../config/gitlab-mode.js';
-import type { Config } from '../config/schema.js';
-import { registryHostMatcher } from '../domain/hosts.js';
-import { describeError } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
+import { gitlabOf, gitlabPort } from '../../config/gitlab-mode.js';
+import type { Config } from '../../config/schema.js';
+import { registryHostMatcher } from '../../domain/hosts.js';
+import { describeError } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from '../ports.js';
+import { checkGitLabToken, type GitLabTokenDeps } from '../token/gitlab-token.js';
 import { coverShadowingGroups } from './cover-shadowing.js';
 import { findDuplicateTargets } from './duplicates.js';
 import { callerAccountFromMints, credentialsFor, type MintedSlot, mintAll, needsCallerAccount, toRegistryResults } from './mint.js';
 import { configuredRegistries, type PlannedVariable, planRefresh, type Selection, targetSelector, variableRef } from './plan.js';
-import type { CiVariableStore, Clock, GitLabDiscovery, Logger, SecretStore, TokenMinter } from './ports.js';
-import { refreshProfiles } from './profiles.js';
+import { refreshProfiles } from './profile-secrets.js';
 import { outOfTimeMessage, refreshTarget, type TargetWork } from './refresh-target.js';
 import { storeSecrets } from './store-secrets.js';
 import { isSummaryOk, type RefreshSummary, type TargetResult } from './summary.js';
-import { checkGitLabToken, type GitLabTokenDeps } from './token/gitlab-token.js';
 
 export interface RefreshDeps {
   minter: TokenMinter;

@@ -1,14 +1,14 @@
-import type { Config } from '../config/schema.js';
-import { registryHostMatcher } from '../domain/hosts.js';
-import { MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../domain/secret-names.js';
-import { describeError } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import type { HostChanges } from './formats/docker-auth.js';
-import { type DockerConfig, type HostCredential, METADATA_KEY, mergeDockerAuth, normaliseRegistryKey, readMetadata, serialiseDockerConfig } from './formats/docker-auth.js';
-import { assertSecretSize, secretTags } from './formats/secret-records.js';
+import type { Config } from '../../config/schema.js';
+import { registryHostMatcher } from '../../domain/hosts.js';
+import { MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../../domain/secret-names.js';
+import { describeError } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import type { HostChanges } from '../formats/docker-auth.js';
+import { type DockerConfig, type HostCredential, METADATA_KEY, mergeDockerAuth, normaliseRegistryKey, readMetadata, serialiseDockerConfig } from '../formats/docker-auth.js';
+import { assertSecretSize, secretTags } from '../formats/secret-records.js';
+import type { Logger, SecretStore, SecretWriteOptions } from '../ports.js';
 import { credentialsFor, type MintedSlot } from './mint.js';
 import type { PlannedProfile } from './plan.js';
-import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
 
 /**
  * Pull-time mode: each profile's Secrets Manager secret holds a Docker config with exactly that profile's

@@ -1,10 +1,10 @@
-import type { RegistryConfig } from '../config/schema.js';
-import { hostAccount, hostForAccount, registryAccount } from '../domain/hosts.js';
-import { describeError } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import { encodeAuth, type HostCredential } from './formats/docker-auth.js';
+import type { RegistryConfig } from '../../config/schema.js';
+import { hostAccount, hostForAccount, registryAccount } from '../../domain/hosts.js';
+import { describeError } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import { encodeAuth, type HostCredential } from '../formats/docker-auth.js';
+import type { Logger, MintedToken, TokenMinter } from '../ports.js';
 import { type MintCall, PUBLIC_REGION, type RegistrySlot } from './plan.js';
-import type { Logger, MintedToken, TokenMinter } from './ports.js';
 import type { RegistryResult } from './summary.js';
 
 export interface MintedSlot extends RegistrySlot {

@@ -1,9 +1,9 @@
-import type { TargetConfig } from '../config/schema.js';
-import { describeError, MaskRefusedError, OutOfTimeError, outOfTimeReason, StaleReadError, UnsafeMergeError } from '../errors.js';
-import type { HostCredential } from './formats/docker-auth.js';
-import { type FormattedValue, recordedEarliestExpiry, renderValue } from './formats/variable-formats.js';
+import type { TargetConfig } from '../../config/schema.js';
+import { describeError, MaskRefusedError, OutOfTimeError, outOfTimeReason, StaleReadError, UnsafeMergeError } from '../../errors.js';
+import type { HostCredential } from '../formats/docker-auth.js';
+import { type FormattedValue, recordedEarliestExpiry, renderValue } from '../formats/variable-formats.js';
+import type { CiVariableStore, Clock, StoredVariable } from '../ports.js';
 import { targetSelector, variableRef } from './plan.js';
-import type { CiVariableStore, Clock, StoredVariable } from './ports.js';
 import type { TargetResult } from './summary.js';
 import { planVariableWrite } from './variable-settings.js';
 import type { VariableSpec } from './variables.js';

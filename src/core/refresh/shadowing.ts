@@ -1,8 +1,8 @@
-import type { Config, TargetConfig } from '../config/schema.js';
-import { scopesOverlap } from '../domain/gitlab-wildcards.js';
-import { DiscoveryLimitError, describeError } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import type { DescendantOwner, GitLabDiscovery, ListedVariable } from './ports.js';
+import type { Config, TargetConfig } from '../../config/schema.js';
+import { scopesOverlap } from '../../domain/gitlab-wildcards.js';
+import { DiscoveryLimitError, describeError } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import type { DescendantOwner, GitLabDiscovery, ListedVariable } from '../ports.js';
 import { type VariableSpec, variableSpecs } from './variables.js';
 
 /** A variable below a group target that hides the group's value from that owner's jobs. */

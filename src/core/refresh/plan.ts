@@ -1,6 +1,6 @@
-import type { Config, ProfileConfig, RegistryConfig, TargetConfig } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
-import type { AwsRole, MintRequest, VariableOwner, VariableRef } from './ports.js';
+import type { Config, ProfileConfig, RegistryConfig, TargetConfig } from '../../config/schema.js';
+import { ConfigError } from '../../errors.js';
+import type { AwsRole, MintRequest, VariableOwner, VariableRef } from '../ports.js';
 import { mainVariable, type VariableSpec, variableSpecs } from './variables.js';
 
 export const PUBLIC_REGION = 'us-east-1';

@@ -1,8 +1,8 @@
-import type { TargetConfig } from '../config/schema.js';
-import type { VariableFormat } from './formats/variable-formats.js';
-import type { VariableType } from './ports.js';
+import type { TargetConfig } from '../../config/schema.js';
+import type { VariableFormat } from '../formats/variable-formats.js';
+import type { VariableType } from '../ports.js';
 
-export type { VariableType } from './ports.js';
+export type { VariableType } from '../ports.js';
 
 /** One variable a target writes: its main one (the Runner's DOCKER_AUTH_CONFIG by default) and any extras. */
 export interface VariableSpec {

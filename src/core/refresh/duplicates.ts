@@ -1,4 +1,4 @@
-import type { TargetConfig } from '../config/schema.js';
+import type { TargetConfig } from '../../config/schema.js';
 import { targetSelector } from './plan.js';
 import { variableSpecs } from './variables.js';
 

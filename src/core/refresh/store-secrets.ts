@@ -1,11 +1,11 @@
-import type { SecretsConfig } from '../config/schema.js';
-import { combinedSecretName, hostSecretName, MANAGED_BY_TAG } from '../domain/secret-names.js';
-import { describeError } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import { type HostCredential, mergeDockerAuth, parseDockerConfig, serialiseDockerConfig } from './formats/docker-auth.js';
-import { assertSecretSize, hostSecretValue, secretTags } from './formats/secret-records.js';
+import type { SecretsConfig } from '../../config/schema.js';
+import { combinedSecretName, hostSecretName, MANAGED_BY_TAG } from '../../domain/secret-names.js';
+import { describeError } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import { type HostCredential, mergeDockerAuth, parseDockerConfig, serialiseDockerConfig } from '../formats/docker-auth.js';
+import { assertSecretSize, hostSecretValue, secretTags } from '../formats/secret-records.js';
+import type { Logger, SecretStore, SecretWriteOptions } from '../ports.js';
 import type { MintedSlot } from './mint.js';
-import type { Logger, SecretStore, SecretWriteOptions } from './ports.js';
 import type { SecretResult } from './summary.js';
 
 /** Secrets Manager shares 50 writes/s per region across all write APIs: stay far below it. */

@@ -1,6 +1,6 @@
-import type { HostChanges, TargetWarning, WarningCode } from './formats/docker-auth.js';
-import type { ProfileResult } from './profiles.js';
-import type { GitLabTokenResult } from './token/gitlab-token.js';
+import type { HostChanges, TargetWarning, WarningCode } from '../formats/docker-auth.js';
+import type { GitLabTokenResult } from '../token/gitlab-token.js';
+import type { ProfileResult } from './profile-secrets.js';
 
 export type TargetStatus = 'created' | 'updated' | 'would-create' | 'would-update' | 'skipped' | 'failed';
 export type SecretStatus = 'created' | 'updated' | 'unchanged' | 'would-write' | 'failed';

@@ -1,6 +1,6 @@
-import { UnsafeMergeError } from '../errors.js';
-import type { TargetWarning } from './formats/docker-auth.js';
-import type { StoredVariable, VariableSettings, VariableWrite } from './ports.js';
+import { UnsafeMergeError } from '../../errors.js';
+import type { TargetWarning } from '../formats/docker-auth.js';
+import type { StoredVariable, VariableSettings, VariableWrite } from '../ports.js';
 import type { VariableSpec } from './variables.js';
 
 export const MANAGED_DESCRIPTION = 'Managed by ecr-gitlab-refresher: ECR entries are replaced on every refresh, other entries are kept';
