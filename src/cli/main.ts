@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { configWarnings } from '../core/config-warnings.js';
-import { type Check, doctorExitCode, runDoctor } from '../core/doctor.js';
-import { explainPull } from '../core/explain/explain.js';
+import { type Check, doctorExitCode } from '../core/inspect/checks.js';
+import { configWarnings } from '../core/inspect/config-warnings.js';
+import { runDoctor } from '../core/inspect/doctor.js';
+import { explainPull } from '../core/inspect/explain/explain.js';
+import { collectStatus } from '../core/inspect/status.js';
 import { runRefresh } from '../core/refresh/refresh.js';
-import { collectStatus } from '../core/status.js';
 import { ConfigError, describeError } from '../errors.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';
 import { buildDoctorPorts, buildExplainPorts, buildStatusDeps, readProfileJobSecret } from '../wiring-inspect.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { validateConfig } from '../../src/config/parse.js';
-import { runDoctor } from '../../src/core/doctor.js';
+import { runDoctor } from '../../src/core/inspect/doctor.js';
 import { scopesOverlap } from '../../src/domain/gitlab-wildcards.js';
 import { buildObservability } from '../../src/wiring.js';
 import { buildDoctorPorts } from '../../src/wiring-inspect.js';

@@ -14,7 +14,7 @@ import { parse, stringify } from 'yaml';
 import { SdkAwsInspector } from '../../src/adapters/aws/aws-inspector.js';
 import { RoleCredentials } from '../../src/adapters/aws/role-credentials.js';
 import { validateConfig } from '../../src/config/parse.js';
-import { trustProblems } from '../../src/core/doctor-profiles.js';
+import { trustProblems } from '../../src/core/inspect/doctor-profiles.js';
 import { oidcSettings, profileLogicalId, trustConditions } from '../../src/domain/profile-trust.js';
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../support/moto.js';
 import { MOTO_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';

@@ -1,15 +1,15 @@
-import { gitlabPort } from '../config/gitlab-mode.js';
-import type { Config } from '../config/schema.js';
-import { registryHostMatcher } from '../domain/hosts.js';
-import { hostSecretNames, MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../domain/secret-names.js';
-import { describeError } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import type { TargetWarning } from './formats/docker-auth.js';
-import { findHelperOverrides, helperWarnings, parseDockerConfig, readMetadata } from './formats/docker-auth.js';
-import { recordedExpiry } from './formats/variable-formats.js';
-import type { CiVariableStore, SecretStore, StoredVariable } from './ports.js';
-import { configuredRegistries, targetSelector, variableRef } from './refresh/plan.js';
-import { type VariableSpec, variableSpecs } from './refresh/variables.js';
+import { gitlabPort } from '../../config/gitlab-mode.js';
+import type { Config } from '../../config/schema.js';
+import { registryHostMatcher } from '../../domain/hosts.js';
+import { hostSecretNames, MANAGED_BY_TAG, profileSecretName, secretsPrefix } from '../../domain/secret-names.js';
+import { describeError } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import type { TargetWarning } from '../formats/docker-auth.js';
+import { findHelperOverrides, helperWarnings, parseDockerConfig, readMetadata } from '../formats/docker-auth.js';
+import { recordedExpiry } from '../formats/variable-formats.js';
+import type { CiVariableStore, SecretStore, StoredVariable } from '../ports.js';
+import { configuredRegistries, targetSelector, variableRef } from '../refresh/plan.js';
+import { type VariableSpec, variableSpecs } from '../refresh/variables.js';
 
 /** Entries closer to expiry than this are highlighted: a 6-hour schedule has failed twice by then. */
 export const EXPIRING_SOON_SECONDS = 2 * 3600;

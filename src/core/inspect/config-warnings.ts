@@ -1,5 +1,5 @@
-import type { Config } from '../config/schema.js';
-import { unusedRegistries } from './refresh/plan.js';
+import type { Config } from '../../config/schema.js';
+import { unusedRegistries } from '../refresh/plan.js';
 
 /** Something valid that probably does not do what was meant: validate-config and doctor print it (exit 0 / warn). */
 export interface ConfigWarning {

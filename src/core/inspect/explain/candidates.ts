@@ -1,6 +1,5 @@
-import { environmentRank } from '../../domain/gitlab-wildcards.js';
-import type { ListedVariable } from '../ports.js';
-import type { VariableLevel as Level } from './ports.js';
+import { environmentRank } from '../../../domain/gitlab-wildcards.js';
+import type { VariableLevel as Level, ListedVariable } from '../../ports.js';
 
 export function describeLevel(level: Level): string {
   return level.kind === 'instance' ? 'instance' : `${level.kind}:${level.path}`;

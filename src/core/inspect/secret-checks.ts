@@ -1,10 +1,10 @@
-import type { Config, SecretsConfig } from '../config/schema.js';
-import { writtenSecretNames } from '../domain/secret-names.js';
-import { describeError } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import type { Check } from './doctor.js';
-import { secretTags } from './formats/secret-records.js';
-import type { AwsInspector, SecretDescription } from './ports.js';
+import type { Config, SecretsConfig } from '../../config/schema.js';
+import { writtenSecretNames } from '../../domain/secret-names.js';
+import { describeError } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import { secretTags } from '../formats/secret-records.js';
+import type { AwsInspector, SecretDescription } from '../ports.js';
+import type { Check } from './checks.js';
 
 const DESCRIBE_CONCURRENCY = 4;
 

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../errors.js';
-import { lowerCaseHostname } from '../formats/docker-auth.js';
+import { ConfigError } from '../../../errors.js';
+import { lowerCaseHostname } from '../../formats/docker-auth.js';
 
 /**
  * An image reference as the Docker client reads it (distribution's `reference.ParseNormalizedNamed`):

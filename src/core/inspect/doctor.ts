@@ -1,12 +1,10 @@
-import { gitlabOf, usesGitLab } from '../config/gitlab-mode.js';
-import type { Config, RegistryConfig, TargetConfig } from '../config/schema.js';
-import { registryAccount, registryHostMatcher } from '../domain/hosts.js';
-import { describeError, describeProblem } from '../errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import { configWarnings } from './config-warnings.js';
-import { profileChecks } from './doctor-profiles.js';
-import { findHelperOverrides, helperWarnings, parseDockerConfig } from './formats/docker-auth.js';
-import { recordedExpiry } from './formats/variable-formats.js';
+import { gitlabOf, usesGitLab } from '../../config/gitlab-mode.js';
+import type { Config, RegistryConfig, TargetConfig } from '../../config/schema.js';
+import { registryAccount, registryHostMatcher } from '../../domain/hosts.js';
+import { describeError, describeProblem } from '../../errors.js';
+import { mapWithConcurrency } from '../concurrency.js';
+import { findHelperOverrides, helperWarnings, parseDockerConfig } from '../formats/docker-auth.js';
+import { recordedExpiry } from '../formats/variable-formats.js';
 import type {
   AwsInspector,
   CiVariableStore,
@@ -20,27 +18,20 @@ import type {
   ListedVariable,
   StoredVariable,
   TokenMinter,
-} from './ports.js';
-import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from './refresh/cover-shadowing.js';
-import { findDuplicateTargets } from './refresh/duplicates.js';
-import { assignToken } from './refresh/mint.js';
-import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from './refresh/plan.js';
-import { scanShadowing } from './refresh/shadowing.js';
-import type { VariableSpec } from './refresh/variables.js';
-import { variableSpecs } from './refresh/variables.js';
+} from '../ports.js';
+import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from '../refresh/cover-shadowing.js';
+import { findDuplicateTargets } from '../refresh/duplicates.js';
+import { assignToken } from '../refresh/mint.js';
+import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from '../refresh/plan.js';
+import { scanShadowing } from '../refresh/shadowing.js';
+import type { VariableSpec } from '../refresh/variables.js';
+import { variableSpecs } from '../refresh/variables.js';
+import { secondsUntilTokenExpiry } from '../token/gitlab-token.js';
+import type { Check } from './checks.js';
+import { configWarnings } from './config-warnings.js';
+import { profileChecks } from './doctor-profiles.js';
 import { secretChecks } from './secret-checks.js';
 import { expiryState, hostExpiries, storedValueWarnings } from './status.js';
-import { secondsUntilTokenExpiry } from './token/gitlab-token.js';
-
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-
-export interface Check {
-  check: string;
-  subject?: string;
-  status: CheckStatus;
-  detail: string;
-  fix?: string;
-}
 
 export interface DoctorPorts {
   aws: AwsInspector;
@@ -66,12 +57,6 @@ function hasGitLabPorts(ports: AwsDoctorPorts | DoctorPorts): ports is DoctorPor
 
 const MAINTAINER = 40;
 const OWNER = 50;
-
-/** 0 all ok, 1 warnings only, 2 any failure. */
-export function doctorExitCode(checks: Check[]): 0 | 1 | 2 {
-  if (checks.some((check) => check.status === 'fail')) return 2;
-  return checks.some((check) => check.status === 'warn') ? 1 : 0;
-}
 
 /**
  * Every read-only check, in the order a person would debug: AWS, profiles, then GitLab and each target.

@@ -1,4 +1,4 @@
-import type { ProbeAnswer } from './ports.js';
+import type { ProbeAnswer } from '../../ports.js';
 
 /** What `explain` answers, as the CLI prints it (`--json` prints it as it is). It never holds a credential. */
 

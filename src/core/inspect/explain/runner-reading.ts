@@ -1,4 +1,4 @@
-import { jsonSyntaxDetail, normaliseRegistryKey } from '../formats/docker-auth.js';
+import { jsonSyntaxDetail, normaliseRegistryKey } from '../../formats/docker-auth.js';
 import { parentPath, runnerImagePath } from './image-ref.js';
 
 /**

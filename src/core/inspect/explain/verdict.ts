@@ -1,6 +1,6 @@
-import { parseDockerConfig, readMetadata } from '../formats/docker-auth.js';
+import { parseDockerConfig, readMetadata } from '../../formats/docker-auth.js';
+import type { ProbeAnswer, ProbeCredentials, RegistryProbe } from '../../ports.js';
 import type { ImageReference } from './image-ref.js';
-import type { ProbeAnswer, ProbeCredentials, RegistryProbe } from './ports.js';
 import type { ExplainReport, ProbeReport, Verdict } from './report.js';
 import type { EntryCredentials, ReadValue, RunnerEntry, RunnerReading } from './runner-reading.js';
 

@@ -1,10 +1,10 @@
-import type { Config, ProfileConfig } from '../config/schema.js';
-import { type OidcSettings, oidcSettings, trustConditions } from '../domain/profile-trust.js';
-import { profileSecretName, secretsPrefix } from '../domain/secret-names.js';
-import { describeError } from '../errors.js';
-import type { Check } from './doctor.js';
-import type { AwsInspector, ProfileInspector } from './ports.js';
-import { heldProfileExpiry } from './refresh/profile-secrets.js';
+import type { Config, ProfileConfig } from '../../config/schema.js';
+import { type OidcSettings, oidcSettings, trustConditions } from '../../domain/profile-trust.js';
+import { profileSecretName, secretsPrefix } from '../../domain/secret-names.js';
+import { describeError } from '../../errors.js';
+import type { AwsInspector, ProfileInspector } from '../ports.js';
+import { heldProfileExpiry } from '../refresh/profile-secrets.js';
+import type { Check } from './checks.js';
 import { expiryState, hostExpiries } from './status.js';
 
 /**

@@ -1,11 +1,10 @@
-import { refPatternMatches } from '../../domain/gitlab-wildcards.js';
-import { jobSubject } from '../../domain/profile-trust.js';
-import { describeError } from '../../errors.js';
-import type { ListedVariable } from '../ports.js';
+import { refPatternMatches } from '../../../domain/gitlab-wildcards.js';
+import { jobSubject } from '../../../domain/profile-trust.js';
+import { describeError } from '../../../errors.js';
+import type { JobVariableSource, ListedVariable, ProjectInfo, RegistryProbe, VariableLevel } from '../../ports.js';
 import { type Candidate, type Decision, describeLevel, type LevelVariables, type Resolution, resolveJobVariable } from './candidates.js';
 import { type ImageReference, parseImageReference, runnerImagePath } from './image-ref.js';
 import { type JobRef, parseJobRef } from './job-ref.js';
-import type { JobVariableSource, ProjectInfo, RegistryProbe, VariableLevel } from './ports.js';
 import type { CandidateReport, ExplainReport, RunnerReport, Verdict } from './report.js';
 import { expandAsRunner, type RunnerEntry, type RunnerReading, readAsRunner } from './runner-reading.js';
 import { combineWithProbe, judgeValidity, runnerVerdict, runProbe, validityVerdict } from './verdict.js';
