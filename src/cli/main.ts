@@ -12,19 +12,12 @@ import { buildObservability, buildRefreshDeps } from '../wiring.js';
 import { buildDoctorPorts, buildExplainPorts, buildStatusDeps, readProfileJobSecret } from '../wiring-inspect.js';
 import { type CliCommand, parseCli, USAGE } from './args.js';
 import { helperPublishCommand } from './helper-publish.js';
+import type { CliIo } from './io.js';
 import { formatChecks, formatExplain, formatStatus, formatSummary } from './output.js';
 import { profileCommand } from './profile-snippet.js';
 import { createProgress } from './progress.js';
 
 export const VERSION = '0.1.0';
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** True when stderr is a terminal: then a progress bar is drawn there. */
-  interactive?: boolean;
-}
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

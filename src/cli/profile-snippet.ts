@@ -4,7 +4,7 @@ import type { ProfileConfig } from '../config/schema.js';
 import { oidcSettings, profileLogicalId } from '../domain/profile-trust.js';
 import { profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { ConfigError, describeError } from '../errors.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export const PROFILE_USAGE = `Usage:
   ecr-gitlab-refresher profile snippet NAME [--config FILE] [--region REGION] [--role-arn ARN] [--runner-role]
