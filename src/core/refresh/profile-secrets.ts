@@ -9,6 +9,7 @@ import { assertSecretSize, secretTags } from '../formats/secret-records.js';
 import type { Logger, SecretStore, SecretWriteOptions } from '../ports.js';
 import { credentialsFor, type MintedSlot } from './mint.js';
 import type { PlannedProfile } from './plan.js';
+import type { ProfileResult } from './summary.js';
 
 /**
  * Pull-time mode: each profile's Secrets Manager secret holds a Docker config with exactly that profile's
@@ -19,22 +20,6 @@ import type { PlannedProfile } from './plan.js';
  * mint failed in this run keeps its last value. Never touched: other secrets, other profiles' secrets
  * (a profile removed from the config keeps its secret until someone deletes it), and GitLab.
  */
-
-export type ProfileStatus = 'created' | 'updated' | 'unchanged' | 'would-write' | 'skipped' | 'failed';
-
-export interface ProfileResult {
-  profile: string;
-  secret: string;
-  status: ProfileStatus;
-  /** `kept`: hosts whose mint failed in this run, still holding their last entry. */
-  hosts?: HostChanges;
-  /** Keys dropped because their host is no longer in the profile. */
-  removed?: string[];
-  /** Earliest expiry among the entries the secret holds after this run (the old value's when nothing was written). */
-  expiresAt?: string;
-  note?: string;
-  error?: string;
-}
 
 export interface ProfileSecretValue {
   value: string;

@@ -1,6 +1,5 @@
 import type { HostChanges, TargetWarning, WarningCode } from '../formats/docker-auth.js';
 import type { GitLabTokenResult } from '../token/gitlab-token.js';
-import type { ProfileResult } from './profile-secrets.js';
 
 export type TargetStatus = 'created' | 'updated' | 'would-create' | 'would-update' | 'skipped' | 'failed';
 export type SecretStatus = 'created' | 'updated' | 'unchanged' | 'would-write' | 'failed';
@@ -37,6 +36,23 @@ export interface TargetResult {
   /** `group:PATH` when the variable was reached through that group target's coverShadowing. */
   via?: string;
   /** Why nothing was done (status `skipped`). */
+  note?: string;
+  error?: string;
+}
+
+/** One pull-time profile secret (docs/pull-time-profiles.md). */
+export type ProfileStatus = 'created' | 'updated' | 'unchanged' | 'would-write' | 'skipped' | 'failed';
+
+export interface ProfileResult {
+  profile: string;
+  secret: string;
+  status: ProfileStatus;
+  /** `kept`: hosts whose mint failed in this run, still holding their last entry. */
+  hosts?: HostChanges;
+  /** Keys dropped because their host is no longer in the profile. */
+  removed?: string[];
+  /** Earliest expiry among the entries the secret holds after this run (the old value's when nothing was written). */
+  expiresAt?: string;
   note?: string;
   error?: string;
 }
