@@ -29,7 +29,7 @@ function loadParser() {
   return parser;
 }
 
-/** src/core/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
+/** src/domain/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
 function loadProfileTrust() {
   if (!profileTrust) profileTrust = compile("export * from './src/domain/profile-trust.ts';");
   return profileTrust;
