@@ -14,12 +14,12 @@ import { gitlabOf, usesGitLab } from './config/gitlab-mode.js';
 import type { Config } from './config/schema.js';
 import type { AwsDoctorPorts, DoctorPorts } from './core/inspect/doctor.js';
 import type { ExplainPorts, JobSecret } from './core/inspect/explain/explain.js';
-import type { GitLabRouteReport } from './core/ports.js';
+import type { GitLabRouteReport, TokenSecretState } from './core/ports.js';
 import { profileAdmits } from './domain/profile-trust.js';
 import { profileSecretName, secretsPrefix } from './domain/secret-names.js';
 import { ConfigError, describeError } from './errors.js';
 import type { Observability, RuntimeOptions } from './observability/setup.js';
-import { connectGitLab, gitlabCaCertificates, gitlabOptions, resolveGitLabToken } from './wiring.js';
+import { connectGitLab, gitlabCaCertificates, gitlabOptions, type ResolvedToken, resolveGitLabToken } from './wiring.js';
 
 // The CLI's read-only commands; kept apart from wiring.ts so the refresh function never bundles them.
 
@@ -61,11 +61,17 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
     discovery: new GitLabDiscoveryApi(options),
     variables: new GitLabVariableStore(options),
     readTokenSecret: config.gitlab?.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => value.token) : undefined,
+    tokenRotationState: config.gitlab?.tokenSecretId && !runtime.env.GITLAB_TOKEN ? () => token.then((value) => rotationState(value)) : undefined,
     token: new GitLabSelfTokenApi(options),
     gitlabRoute: report,
     onSecret,
     now: Date.now,
   };
+}
+
+/** A token that came from no secret carries no rotation markers. */
+async function rotationState(resolved: ResolvedToken): Promise<TokenSecretState> {
+  return resolved.secret ? resolved.secret.state() : { version: '', changed: false };
 }
 
 /** Adapters for `explain`: GitLab reads only, and the registry probe (used only with --probe). */

@@ -23,6 +23,10 @@ const expiringToken = async (token: string) => {
   await storeSecretByHand(secrets, SECRET, JSON.stringify({ token, owner: 'platform-team' }));
 };
 const refresh = () => runCliProcess(['refresh', '--config', configPath, '--json'], { ...sandbox.env, GITLAB_TOKEN: undefined });
+const rotationCheck = async () => {
+  const run = await runCliProcess(['doctor', '--config', configPath, '--json'], { ...sandbox.env, GITLAB_TOKEN: undefined });
+  return (JSON.parse(run.stdout).checks as Array<{ check: string }>).find((check) => check.check === 'gitlab-token-rotation');
+};
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -124,6 +128,11 @@ describe('GitLab token rotation (gitlab.rotateToken)', () => {
     });
     expect(rotateRequests().length - before).toBe(1);
     expect(sandbox.gitlab.activeTokensOfFamily(token)).toHaveLength(1);
+    expect(await rotationCheck()).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^a rotation at .* got no answer: the token the secret holds may be revoked/),
+      fix: expect.stringContaining(`store it in ${SECRET}`),
+    });
 
     // A person stores a new token: the marker is gone with the old version, and runs are healthy again.
     const fresh = 'glpat-stored-by-a-person-0005';
@@ -132,5 +141,6 @@ describe('GitLab token rotation (gitlab.rotateToken)', () => {
     const healed = await refresh();
     expect(healed.code, healed.stderr).toBe(0);
     expect(JSON.parse(healed.stdout).gitlabToken).toEqual({ expiresAt: day(200) });
+    expect(await rotationCheck()).toMatchObject({ status: 'ok', detail: 'no rotation running or left unfinished' });
   });
 });

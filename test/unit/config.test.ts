@@ -230,8 +230,12 @@ describe('Secrets Manager tags', () => {
   it('accepts what Secrets Manager accepts: letters of any script, spaces, the allowed signs, an empty value, 50 tags with its own', () => {
     const tags = { 'Équipe Plateforme': 'Zürich @ eu-west-1: a/b=c+d_e.f-g', 'cost-centre': '', ...manyTags(47) };
     expect(validateConfig(withChange((c: Mutable) => (c.secrets.tags = tags))).secrets?.tags).toEqual(tags);
-    // A configured managed-by replaces the tool's, so it does not count twice.
-    expect(validateConfig(withChange((c: Mutable) => (c.secrets.tags = { 'managed-by': 'platform', ...manyTags(49) }))).secrets?.tags).toHaveProperty('managed-by', 'platform');
+  });
+});
+
+describe('Secrets Manager tags: the owner tag', () => {
+  it('refuses managed-by in secrets.tags: the tool writes only secrets that carry its own managed-by tag', () => {
+    expect(() => validateConfig(withChange((c: Mutable) => (c.secrets.tags = { 'managed-by': 'platform' })))).toThrow(/secrets\.tags\.managed-by.*reserved/s);
   });
 });
 

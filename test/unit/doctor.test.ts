@@ -115,3 +115,32 @@ describe('Function: runDoctor (mint)', () => {
     expect(checks.find((c) => c.check === 'pull' && c.subject === 'own@us-east-1')?.status).toBe('fail');
   });
 });
+
+describe('doctor: what a token rotation left in the token secret', () => {
+  const NOW = Date.parse('2026-11-29T12:00:00Z');
+  const rotationCheck = async (state: { lockedAt?: number; unknownSince?: number }) => {
+    const config = aConfig({ gitlab: { url: 'https://gitlab.example.com', tokenSecretId: 'ops/gitlab-token' } });
+    const checks = await runDoctor(config, {
+      ...ports(() => ({ outcome: 'allowed', detail: 'allowed' })),
+      readTokenSecret: async () => 'glpat-doctor-unit-token',
+      tokenRotationState: async () => ({ version: 'v', changed: false, ...state }),
+      now: () => NOW,
+    });
+    return checks.find((check) => check.check === 'gitlab-token-rotation');
+  };
+
+  it('fails an unknown outcome with the fix, and is ok without markers or with a running rotation', async () => {
+    expect(await rotationCheck({ unknownSince: NOW - 3_600_000 })).toMatchObject({
+      status: 'fail',
+      subject: 'ops/gitlab-token',
+      detail: expect.stringContaining('a rotation at 2026-11-29T11:00:00.000Z got no answer'),
+      fix: expect.stringContaining('store it in ops/gitlab-token'),
+    });
+    expect(await rotationCheck({})).toMatchObject({ status: 'ok', detail: 'no rotation running or left unfinished' });
+    expect(await rotationCheck({ lockedAt: NOW - 60_000 })).toMatchObject({ status: 'ok', detail: 'a rotation has been running since 2026-11-29T11:59:00.000Z' });
+  });
+
+  it('warns about a lock older than any Lambda run: its run died', async () => {
+    expect(await rotationCheck({ lockedAt: NOW - 3_600_000 })).toMatchObject({ status: 'warn', detail: expect.stringContaining('never finished') });
+  });
+});

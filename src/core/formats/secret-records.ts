@@ -8,7 +8,8 @@ export const MAX_SECRET_BYTES = 65_536;
 
 /** The tags a secret gets when the refresh creates it (it never changes them later). */
 export function secretTags(settings: Pick<SecretsConfig, 'tags'>): Record<string, string> {
-  return { ...settings.tags, ...OWN_SECRET_TAGS };
+  // Own tags listed first and kept over any configured value of the same key.
+  return { ...OWN_SECRET_TAGS, ...settings.tags, ...OWN_SECRET_TAGS };
 }
 
 export function hostSecretValue(credential: HostCredential): string {

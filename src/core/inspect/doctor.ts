@@ -3,7 +3,7 @@ import type { Config, RegistryConfig, TargetConfig } from '../../config/schema.j
 import { registryAccount, registryHostMatcher } from '../../domain/hosts.js';
 import { describeError, describeProblem } from '../../errors.js';
 import { mapWithConcurrency } from '../concurrency.js';
-import { findHelperOverrides, helperWarnings, parseDockerConfig } from '../formats/docker-auth.js';
+import { parseDockerConfig } from '../formats/docker-auth.js';
 import { recordedExpiry } from '../formats/variable-formats.js';
 import type {
   AwsInspector,
@@ -16,8 +16,8 @@ import type {
   GitLabTokenInfo,
   GitLabUser,
   ListedVariable,
-  StoredVariable,
   TokenMinter,
+  TokenSecretState,
 } from '../ports.js';
 import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from '../refresh/cover-shadowing.js';
 import { findDuplicateTargets } from '../refresh/duplicates.js';
@@ -26,7 +26,7 @@ import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, var
 import { scanShadowing } from '../refresh/shadowing.js';
 import type { VariableSpec } from '../refresh/variables.js';
 import { variableSpecs } from '../refresh/variables.js';
-import { secondsUntilTokenExpiry } from '../token/gitlab-token.js';
+import { ROTATION_LOCK_TTL_MS, secondsUntilTokenExpiry } from '../token/gitlab-token.js';
 import type { Check } from './checks.js';
 import { configWarnings } from './config-warnings.js';
 import { profileChecks } from './doctor-profiles.js';
@@ -42,6 +42,8 @@ export interface DoctorPorts {
   variables: CiVariableStore;
   /** Reads the GitLab token secret; absent when GITLAB_TOKEN is used instead. */
   readTokenSecret?: () => Promise<string>;
+  /** The token secret's rotation markers (a lock, an unknown outcome); absent when GITLAB_TOKEN is used instead. */
+  tokenRotationState?: () => Promise<TokenSecretState>;
   /** How GitLab is reached: proxy route and extra CA certificates (docs/network.md). */
   gitlabRoute?: () => Promise<GitLabRouteReport>;
   onSecret: (secret: string) => void;
@@ -49,7 +51,7 @@ export interface DoctorPorts {
 }
 
 /** What doctor needs for a config without targets: no GitLab port at all. */
-export type AwsDoctorPorts = Pick<DoctorPorts, 'aws' | 'minter' | 'readTokenSecret' | 'onSecret' | 'now'>;
+export type AwsDoctorPorts = Pick<DoctorPorts, 'aws' | 'minter' | 'readTokenSecret' | 'tokenRotationState' | 'onSecret' | 'now'>;
 
 function hasGitLabPorts(ports: AwsDoctorPorts | DoctorPorts): ports is DoctorPorts {
   return 'gitlab' in ports;
@@ -123,8 +125,35 @@ async function awsChecks(config: Config, ports: AwsDoctorPorts): Promise<Check[]
             fix: 'create the secret (README: deploy) and allow secretsmanager:GetSecretValue on it',
           },
     );
+    if (token.ok && ports.tokenRotationState) checks.push(await tokenRotationCheck(ports.tokenRotationState, config, ports.now()));
   }
   return checks;
+}
+
+/**
+ * What a token rotation left in the token secret: an unknown outcome stops every later rotation until a
+ * person stores a token (the old one may be revoked), so doctor names it; a lock is only news.
+ */
+async function tokenRotationCheck(readState: () => Promise<TokenSecretState>, config: Config, now: number): Promise<Check> {
+  const check = 'gitlab-token-rotation';
+  const subject = config.gitlab?.tokenSecretId;
+  const state = await attempt(readState);
+  if (!state.ok) return { check, subject, status: 'warn', detail: `could not read its versions: ${state.error}` };
+  const { unknownSince, lockedAt } = state.value;
+  if (unknownSince !== undefined) {
+    return {
+      check,
+      subject,
+      status: 'fail',
+      detail: `a rotation at ${new Date(unknownSince).toISOString()} got no answer: the token the secret holds may be revoked, and no run rotates again until a token is stored`,
+      fix: `create a new token and store it in ${subject} (aws secretsmanager put-secret-value); its new version clears the marker`,
+    };
+  }
+  if (lockedAt === undefined) return { check, subject, status: 'ok', detail: 'no rotation running or left unfinished' };
+  const since = new Date(lockedAt).toISOString();
+  return now - lockedAt < ROTATION_LOCK_TTL_MS
+    ? { check, subject, status: 'ok', detail: `a rotation has been running since ${since}` }
+    : { check, subject, status: 'warn', detail: `a rotation took the lock at ${since} and never finished (its run died); the next rotation takes over the stale lock` };
 }
 
 /**
