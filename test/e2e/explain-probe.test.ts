@@ -2,16 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCliProcess } from '../support/cli-process.js';
 import { ACCESS, GitLabEmulator } from '../support/gitlab-emulator.js';
 import { type HtpasswdRegistry, startHtpasswdRegistry } from '../support/htpasswd-registry.js';
 import { writeOciImage } from '../support/oci-image.js';
-import { hasBinary } from '../support/system-tools.js';
-
-const missing = ['skopeo', 'docker-registry', 'htpasswd'].filter((binary) => !hasBinary(binary));
-if (missing.length > 0) console.warn(`explain --probe: skipped, missing ${missing.join(', ')} (Debian packages skopeo, docker-registry, apache2-utils)`);
+import { describeWithBinaries } from '../support/system-tools.js';
 
 const TOKEN = 'glpat-explainProbe0000000000';
 const PASSWORD = 'fresh-registry-password-0001';
@@ -22,7 +19,7 @@ const PASSWORD = 'fresh-registry-password-0001';
  * with exactly those credentials; skopeo (--authfile) and the Docker CLI (config.json) get the same
  * value and must agree on every case.
  */
-describe.skipIf(missing.length > 0)('explain --probe against a real registry, compared with skopeo and the Docker CLI', () => {
+describeWithBinaries('explain --probe against a real registry, compared with skopeo and the Docker CLI', ['skopeo', 'docker-registry', 'htpasswd', 'docker'], () => {
   let gitlab: GitLabEmulator;
   let registry: HtpasswdRegistry;
   let address: string;
@@ -107,7 +104,7 @@ describe.skipIf(missing.length > 0)('explain --probe against a real registry, co
       [`HEAD http://${address}/v2/platform/app/manifests/v1`, 200],
     ]);
     expect(skopeoInspect(authFile('fresh', PASSWORD), image).status).toBe(0);
-    if (hasBinary('docker')) expect(dockerInspect(dockerConfig('fresh', PASSWORD), image).status).toBe(0);
+    expect(dockerInspect(dockerConfig('fresh', PASSWORD), image).status).toBe(0);
   });
 
   it('a stale password: 401, exit 1 — and both clients are refused', async () => {
@@ -119,12 +116,10 @@ describe.skipIf(missing.length > 0)('explain --probe against a real registry, co
     const skopeo = skopeoInspect(authFile('stale', 'stale-password'), image);
     expect(skopeo.status).not.toBe(0);
     expect(skopeo.stderr).toMatch(/unauthorized|authentication required/i);
-    if (hasBinary('docker')) {
-      const docker = dockerInspect(dockerConfig('stale', 'stale-password'), image);
-      expect(docker.status).not.toBe(0);
-      // `docker manifest inspect` reports a refused login as "no such manifest"; explain names the 401.
-      expect(docker.stderr).toMatch(/unauthorized|authentication required|no such manifest/i);
-    }
+    const docker = dockerInspect(dockerConfig('stale', 'stale-password'), image);
+    expect(docker.status).not.toBe(0);
+    // `docker manifest inspect` reports a refused login as "no such manifest"; explain names the 401.
+    expect(docker.stderr).toMatch(/unauthorized|authentication required|no such manifest/i);
   });
 
   it('a tag that does not exist: authenticated but 404, exit 1 — and both clients find no manifest', async () => {
@@ -135,10 +130,8 @@ describe.skipIf(missing.length > 0)('explain --probe against a real registry, co
     const skopeo = skopeoInspect(authFile('missing', PASSWORD), image);
     expect(skopeo.status).not.toBe(0);
     expect(skopeo.stderr).toMatch(/manifest unknown/i);
-    if (hasBinary('docker')) {
-      const docker = dockerInspect(dockerConfig('missing', PASSWORD), image);
-      expect(docker.status).not.toBe(0);
-      expect(docker.stderr).toMatch(/no such manifest|manifest unknown/i);
-    }
+    const docker = dockerInspect(dockerConfig('missing', PASSWORD), image);
+    expect(docker.status).not.toBe(0);
+    expect(docker.stderr).toMatch(/no such manifest|manifest unknown/i);
   });
 });

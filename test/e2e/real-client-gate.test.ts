@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runProcess } from '../support/process.js';
 
@@ -31,5 +33,24 @@ describe('real-client tests whose binary is missing', () => {
     );
     expect(output).toContain('a test that needs a missing binary: missing no-such-real-client-binary');
     expect(output).toMatch(/2 failed \| 1 passed/);
+  });
+});
+
+describe('test files', () => {
+  /** Every *.test.ts below test/ (fixtures included: they are the gate's own examples and use it). */
+  const testFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? testFiles(join(dir, entry.name)) : entry.name.endsWith('.test.ts') || entry.name.endsWith('.fixture.ts') ? [join(dir, entry.name)] : [],
+    );
+
+  it('never skip on a missing binary by hand: describeWithBinaries/itWithBinaries are the only way, so CI=true sees every skip', () => {
+    const files = testFiles(join(ROOT, 'test'));
+    expect(files.length).toBeGreaterThan(40);
+    const bypasses = files.flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, index) => (/\bhasBinary\(|\.skipIf\(/.test(line) ? [`${file.slice(ROOT.length)}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    expect(bypasses).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ import { oidcSettings, profileLogicalId, trustConditions } from '../../src/domai
 import { type MotoServer, motoClientConfig, motoEnv, startMoto } from '../support/moto.js';
 import { MOTO_ACCOUNT, type Sandbox, startSandbox } from '../support/sandbox.js';
 import { ROOT, runServerless } from '../support/serverless.js';
-import { hasBinary, itWithBinaries } from '../support/system-tools.js';
+import { itWithBinaries } from '../support/system-tools.js';
 import { createTestCa, type TestCa } from '../support/test-pki.js';
 
 type Resource = { Type: string; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, any> };
@@ -478,28 +478,32 @@ describe('serverless (osls) package', () => {
     expect(writers.map((statement) => statement.role)).toEqual(['RefreshRole', 'RefreshRole']);
   }
 
-  it('packages a config with only profiles (an existing provider, no gitlab section), cfn-lint clean', async () => {
-    const { dir, template, output, code } = await packageTemplate(['--stage', 'x'], PROFILES_ONLY);
-    expect(code, output).toBe(0);
-    expect(template.Resources.OidcProvider).toBeUndefined();
-    expect(template.Resources.ProfileStandaloneRole.DependsOn).toBeUndefined();
-    expect(template.Resources.ProfileStandaloneRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
-    expect(template.Outputs.OidcProviderArn.Value).toBe(PROFILES_ONLY.oidc.providerArn);
-    const refresh = statementsOf(template).filter((statement) => statement.role === 'RefreshRole' && JSON.stringify(statement.Action).includes('secretsmanager'));
-    // No secrets section: the default prefix, profile secrets only; no GitLab token secret to read.
-    expect(refresh).toEqual([
-      {
-        role: 'RefreshRole',
-        Effect: 'Allow',
-        Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
-        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr-gitlab-refresher/profiles/*' },
-      },
-    ]);
-    if (!hasBinary('cfn-lint')) return;
-    const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
-    const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
-    expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
-  }, 180_000);
+  itWithBinaries(
+    'packages a config with only profiles (an existing provider, no gitlab section), cfn-lint clean',
+    ['cfn-lint'],
+    async () => {
+      const { dir, template, output, code } = await packageTemplate(['--stage', 'x'], PROFILES_ONLY);
+      expect(code, output).toBe(0);
+      expect(template.Resources.OidcProvider).toBeUndefined();
+      expect(template.Resources.ProfileStandaloneRole.DependsOn).toBeUndefined();
+      expect(template.Resources.ProfileStandaloneRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: PROFILES_ONLY.oidc.providerArn });
+      expect(template.Outputs.OidcProviderArn.Value).toBe(PROFILES_ONLY.oidc.providerArn);
+      const refresh = statementsOf(template).filter((statement) => statement.role === 'RefreshRole' && JSON.stringify(statement.Action).includes('secretsmanager'));
+      // No secrets section: the default prefix, profile secrets only; no GitLab token secret to read.
+      expect(refresh).toEqual([
+        {
+          role: 'RefreshRole',
+          Effect: 'Allow',
+          Action: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ecr-gitlab-refresher/profiles/*' },
+        },
+      ]);
+      const files = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'].map((name) => join(dir, 'out', name));
+      const lint = spawnSync('cfn-lint', files, { encoding: 'utf8' });
+      expect(lint.stdout + lint.stderr, 'cfn-lint findings').toBe('');
+    },
+    180_000,
+  );
 
   it('packages a config without a helper section: helper-url may only write its logs', async () => {
     const { template, output, code } = await packageTemplate(['--stage', 'x'], {

@@ -330,6 +330,7 @@ describe('Function: runRefresh with only profiles', () => {
     );
     expect(store.writes).toEqual([]);
     expect(store.values.get('ecr-gitlab-refresher/profiles/huge')).toBe('{"auths":{}}');
+    expect(refreshMetricsRecord(summary, NOW, { stage: 'test', narrowed: false }).ProfilesFailed).toBe(1);
   });
 
   it('writes nothing in a dry run', async () => {

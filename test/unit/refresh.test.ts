@@ -410,3 +410,40 @@ describe('Function: assertSecretSize', () => {
     expect(() => assertSecretSize('p/x', 'é'.repeat(32_769))).toThrowError(/p\/x: value is 65538 bytes, over Secrets Manager's 65536-byte limit/);
   });
 });
+
+describe('Function: runRefresh with targets and profiles in one config (both modes)', () => {
+  const DEV_EU = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';
+  const bothModes = () =>
+    aConfig({
+      registries: [
+        { name: 'prod', accountId: '111111111111', regions: ['us-east-1', 'eu-west-1'] },
+        { name: 'dev', accountId: '222222222222', regions: ['eu-west-1'] },
+      ],
+      targets: [{ project: 'platform/api', registries: ['prod'] }],
+      profiles: [{ name: 'dev', registries: ['dev'], projects: ['platform/*'] }],
+      oidc: { issuer: 'https://gitlab.example.com' },
+    });
+
+  it('mints once per credentials and region for both, writes the variable with its hosts and the profile secret with its own', async () => {
+    const minter = new FakeMinter();
+    const d = deps({ minter });
+    const summary = await runRefresh(bothModes(), { dryRun: false }, d);
+    expect(summary.ok).toBe(true);
+    // eu-west-1 serves prod's and dev's hosts with one token: two mints, not three.
+    expect(minter.calls.map((call) => (call.kind === 'private' ? call.region : 'public')).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(summary.targets.map((t) => [t.target, t.status, t.hosts?.added])).toEqual([['project:platform/api', 'created', [EU, US]]]);
+    expect(Object.keys(JSON.parse(d.variables.get(API)?.value ?? '{}').auths).sort()).toEqual([EU, US]);
+    expect(summary.profiles.map((p) => [p.profile, p.status])).toEqual([['dev', 'created']]);
+    const profile = JSON.parse((d.secretStore as MemorySecretStore).values.get('ecr-gitlab-refresher/profiles/dev') ?? '{}');
+    expect(Object.keys(profile.auths)).toEqual([DEV_EU]);
+  });
+
+  it('a dry run of both writes neither', async () => {
+    const d = deps();
+    const summary = await runRefresh(bothModes(), { dryRun: true }, d);
+    expect(summary.targets.map((t) => t.status)).toEqual(['would-create']);
+    expect(summary.profiles.map((p) => p.status)).toEqual(['would-write']);
+    expect(d.variables.writes).toEqual([]);
+    expect((d.secretStore as MemorySecretStore).writes).toEqual([]);
+  });
+});
