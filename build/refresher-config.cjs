@@ -29,9 +29,9 @@ function loadParser() {
   return parser;
 }
 
-/** src/core/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
+/** src/domain/profile-trust.ts: the stack's profile roles trust exactly what doctor expects to find. */
 function loadProfileTrust() {
-  if (!profileTrust) profileTrust = compile("export * from './src/core/profile-trust.ts';");
+  if (!profileTrust) profileTrust = compile("export * from './src/domain/profile-trust.ts';");
   return profileTrust;
 }
 

@@ -2,7 +2,7 @@
  * `npm run demo`: a real refresh through the CLI against moto and the GitLab emulator, the merged
  * variables with every credential redacted, then doctor and status; green only when all of it is.
  */
-import { redactDockerConfig } from '../src/core/docker-auth.js';
+import { redactDockerConfig } from '../src/core/formats/docker-auth.js';
 import { runCliProcess } from '../test/support/cli-process.js';
 import { demoProblems } from '../test/support/demo-verdict.js';
 import { ECR_TOKEN_LIFETIME_SECONDS, startSandbox } from '../test/support/sandbox.js';

@@ -7,7 +7,7 @@ import { HELPER_ARCHITECTURES, type HelperArch } from '../config/schema.js';
 import { checksumKey, helperKey, OFFICIAL_RELEASES, officialUrl, parseSha256File, pinnedDigest, sha256sumLine } from '../core/helper/artifacts.js';
 import { decidePublish, type PublishDecision, type StoredArtifact, storedDamage } from '../core/helper/publish-plan.js';
 import { ConfigError, describeError, HelperVerificationError } from '../errors.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export const HELPER_USAGE = `Usage:
   ecr-gitlab-refresher helper publish --version V --bucket B [--arch amd64,arm64] [--sha256 HEX] [--force] [--config FILE]

@@ -1,29 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { configWarnings } from '../core/config-warnings.js';
-import { type Check, doctorExitCode, runDoctor } from '../core/doctor.js';
-import { explainPull } from '../core/explain/explain.js';
-import { runRefresh } from '../core/refresh.js';
-import { collectStatus } from '../core/status.js';
+import { type Check, doctorExitCode } from '../core/inspect/checks.js';
+import { configWarnings } from '../core/inspect/config-warnings.js';
+import { runDoctor } from '../core/inspect/doctor.js';
+import { explainPull } from '../core/inspect/explain/explain.js';
+import { collectStatus } from '../core/inspect/status.js';
+import { runRefresh } from '../core/refresh/refresh.js';
 import { ConfigError, describeError } from '../errors.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';
 import { buildDoctorPorts, buildExplainPorts, buildStatusDeps, readProfileJobSecret } from '../wiring-inspect.js';
 import { type CliCommand, parseCli, USAGE } from './args.js';
 import { helperPublishCommand } from './helper-publish.js';
+import type { CliIo } from './io.js';
 import { formatChecks, formatExplain, formatStatus, formatSummary } from './output.js';
 import { profileCommand } from './profile-snippet.js';
 import { createProgress } from './progress.js';
 
 export const VERSION = '0.1.0';
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** True when stderr is a terminal: then a progress bar is drawn there. */
-  interactive?: boolean;
-}
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

@@ -1,7 +1,8 @@
-import type { Check } from '../core/doctor.js';
-import { AUTH_VARIABLE, type ExplainReport } from '../core/explain/explain.js';
-import type { StatusReport } from '../core/status.js';
-import type { RefreshSummary, TargetWarning } from '../core/summary.js';
+import type { TargetWarning } from '../core/formats/docker-auth.js';
+import type { Check } from '../core/inspect/checks.js';
+import { AUTH_VARIABLE, type ExplainReport } from '../core/inspect/explain/explain.js';
+import type { StatusReport } from '../core/inspect/status.js';
+import type { RefreshSummary } from '../core/refresh/summary.js';
 
 /** A plain aligned table; the first row is the header. */
 export function formatTable(rows: string[][]): string {

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import type { ProfileConfig } from '../config/schema.js';
-import { oidcSettings, profileLogicalId } from '../core/profile-trust.js';
-import { profileSecretName, secretsPrefix } from '../core/secret-names.js';
+import { oidcSettings, profileLogicalId } from '../domain/profile-trust.js';
+import { profileSecretName, secretsPrefix } from '../domain/secret-names.js';
 import { ConfigError, describeError } from '../errors.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export const PROFILE_USAGE = `Usage:
   ecr-gitlab-refresher profile snippet NAME [--config FILE] [--region REGION] [--role-arn ARN] [--runner-role]

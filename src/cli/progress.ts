@@ -1,4 +1,4 @@
-import type { TargetResult } from '../core/summary.js';
+import type { TargetResult } from '../core/refresh/summary.js';
 
 const WIDTH = 30;
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { registryHostKeys } from '../core/hosts.js';
-import { DEFAULT_AUDIENCE, normaliseIssuer, profileLogicalId, providerUrlOf, providerUrlOfArn } from '../core/profile-trust.js';
-import { MANAGED_BY_TAG, secretNameCollisions } from '../core/secret-names.js';
-import { OWN_SECRET_TAGS } from '../core/secret-records.js';
+import { registryHostKeys } from '../domain/hosts.js';
+import { DEFAULT_AUDIENCE, normaliseIssuer, profileLogicalId, providerUrlOf, providerUrlOfArn } from '../domain/profile-trust.js';
+import { MANAGED_BY_TAG, OWN_SECRET_TAGS, secretNameCollisions } from '../domain/secret-names.js';
 import { formatPath } from './field-path.js';
 
 /** Patterns are AWS's and GitLab's own rules, so a typo fails here and not at 3 a.m. in a Lambda. */

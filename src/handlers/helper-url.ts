@@ -3,7 +3,7 @@ import { loadRuntimeConfig } from '../config/runtime.js';
 import type { Config, HelperConfig } from '../config/schema.js';
 import { checksumKey, helperKey, parseSha256File, pinnedDigest } from '../core/helper/artifacts.js';
 import { type HelperRequest, HelperRequestError, parseHelperRequest } from '../core/helper/request.js';
-import { configuredRegistryHosts, homeFromArn } from '../core/hosts.js';
+import { configuredRegistryHosts, homeFromArn } from '../domain/hosts.js';
 import { AccessDeniedError, describeError } from '../errors.js';
 import { helperRequestMetric } from '../observability/metrics.js';
 import { buildObservability } from '../observability/setup.js';

@@ -1,4 +1,4 @@
-import type { Selection } from '../core/plan.js';
+import type { Selection } from '../core/refresh/plan.js';
 import { ConfigError } from '../errors.js';
 
 export interface RefreshRequest {

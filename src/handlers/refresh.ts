@@ -1,7 +1,7 @@
 import { loadRuntimeConfig } from '../config/runtime.js';
-import type { Selection } from '../core/plan.js';
-import { runRefresh } from '../core/refresh.js';
-import { countFailures, type RefreshSummary } from '../core/summary.js';
+import type { Selection } from '../core/refresh/plan.js';
+import { runRefresh } from '../core/refresh/refresh.js';
+import { countFailures, type RefreshSummary } from '../core/refresh/summary.js';
 import { ConfigError, describeError } from '../errors.js';
 import { refreshMetricsRecord } from '../observability/metrics.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';

@@ -1,4 +1,4 @@
-import { countFailures, countWarnings, earliestHeldExpiry, type RefreshSummary } from '../core/summary.js';
+import { countFailures, countWarnings, earliestHeldExpiry, type RefreshSummary } from '../core/refresh/summary.js';
 
 export const METRICS_NAMESPACE = 'EcrGitlabRefresher';
 export const SERVICE_DIMENSION = 'ecr-gitlab-refresher';

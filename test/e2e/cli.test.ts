@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { encodeAuth, METADATA_KEY } from '../../src/core/docker-auth.js';
+import { encodeAuth, METADATA_KEY } from '../../src/core/formats/docker-auth.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { motoClientConfig } from '../support/moto.js';
 import { DOCKER_HUB_AUTH, MOTO_ACCOUNT, PROD_ACCOUNT, SANDBOX_TOKEN, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { Check } from '../../src/core/doctor.js';
+import type { Check } from '../../src/core/inspect/checks.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { type ConnectProxy, startConnectProxy } from '../support/connect-proxy.js';
 import { motoClientConfig } from '../support/moto.js';

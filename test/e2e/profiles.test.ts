@@ -17,8 +17,8 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { validateConfig } from '../../src/config/parse.js';
-import { METADATA_KEY } from '../../src/core/docker-auth.js';
-import { runDoctor } from '../../src/core/doctor.js';
+import { METADATA_KEY } from '../../src/core/formats/docker-auth.js';
+import { runDoctor } from '../../src/core/inspect/doctor.js';
 import { buildObservability } from '../../src/wiring.js';
 import { buildDoctorPorts } from '../../src/wiring-inspect.js';
 import { runCliProcess } from '../support/cli-process.js';

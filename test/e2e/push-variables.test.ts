@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { encodeAuth } from '../../src/core/docker-auth.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { MOTO_ACCOUNT, PROD_ACCOUNT, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { encodeAuth } from '../../src/core/docker-auth.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
 import { handler, RefreshFailedError } from '../../src/handlers/refresh.js';
 import { MOTO_ACCOUNT, SANDBOX_TOKEN, type Sandbox, SHARED_ACCOUNT, startSandbox } from '../support/sandbox.js';
 

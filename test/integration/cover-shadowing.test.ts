@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.js';
-import { encodeAuth, METADATA_KEY } from '../../src/core/docker-auth.js';
+import { encodeAuth, METADATA_KEY } from '../../src/core/formats/docker-auth.js';
 import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
 import { ACCESS, type EmulatedVariable, GitLabEmulator } from '../support/gitlab-emulator.js';
 

@@ -4,8 +4,8 @@ import { GitLabJobVariables } from '../../src/adapters/gitlab/job-variables.js';
 import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
 import { formatExplain } from '../../src/cli/output.js';
-import { encodeAuth } from '../../src/core/docker-auth.js';
-import { type ExplainRequest, explainPull } from '../../src/core/explain/explain.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
+import { type ExplainRequest, explainPull } from '../../src/core/inspect/explain/explain.js';
 import { ECR_HOST, toolValue } from '../support/explain-fakes.js';
 import { GitLabEmulator } from '../support/gitlab-emulator.js';
 

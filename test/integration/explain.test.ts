@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitLabJobVariables } from '../../src/adapters/gitlab/job-variables.js';
 import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport } from '../../src/adapters/gitlab/transport.js';
-import { encodeAuth } from '../../src/core/docker-auth.js';
-import { type ExplainReport, type ExplainRequest, explainPull } from '../../src/core/explain/explain.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
+import { type ExplainReport, type ExplainRequest, explainPull } from '../../src/core/inspect/explain/explain.js';
 import { ECR_HOST, ECR_IMAGE, PASSWORD, toolValue } from '../support/explain-fakes.js';
 import { ACCESS, type GitLabEmulator as Emulator, GitLabEmulator, type OracleAnswer } from '../support/gitlab-emulator.js';
 

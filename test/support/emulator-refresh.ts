@@ -3,8 +3,8 @@ import { AdaptivePacer } from '../../src/adapters/gitlab/pacer.js';
 import { createGitLabTransport, type TransportStats } from '../../src/adapters/gitlab/transport.js';
 import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js';
 import type { Config } from '../../src/config/schema.js';
-import { runRefresh } from '../../src/core/refresh.js';
-import type { RefreshSummary } from '../../src/core/summary.js';
+import { runRefresh } from '../../src/core/refresh/refresh.js';
+import type { RefreshSummary } from '../../src/core/refresh/summary.js';
 import { CapturingLogger, FakeMinter } from './builders.js';
 
 export interface EmulatorRefresh {

@@ -1,6 +1,5 @@
-import { encodeAuth } from '../../src/core/docker-auth.js';
-import type { JobVariableSource, ProbeAnswer, ProbeRequest, ProjectInfo, RegistryProbe, VariableLevel } from '../../src/core/explain/ports.js';
-import type { ListedVariable } from '../../src/core/ports.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
+import type { JobVariableSource, ListedVariable, ProbeAnswer, ProbeRequest, ProjectInfo, RegistryProbe, VariableLevel } from '../../src/core/ports.js';
 import { GitLabApiError } from '../../src/errors.js';
 
 export const ECR_HOST = '111111111111.dkr.ecr.us-east-1.amazonaws.com';

@@ -17,7 +17,7 @@
  * leak          no minted password, auth string or GitLab token in the summary or the log.
  */
 import type { Config, TargetConfig } from '../../src/config/schema.js';
-import type { TargetResult } from '../../src/core/summary.js';
+import type { TargetResult } from '../../src/core/refresh/summary.js';
 import type { CaseResult, RowId, RunRecord } from './footprint-run.js';
 import type { EmulatedVariable } from './gitlab-emulator.js';
 import { CALLER_ACCOUNT, GROUPS, namespaceId, namespacePath, type OwnerKind, PROJECTS } from './worlds.js';

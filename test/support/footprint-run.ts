@@ -15,8 +15,8 @@ import { GitLabVariableStore } from '../../src/adapters/gitlab/variable-store.js
 import { validateConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/schema.js';
 import type { MintedToken, MintRequest, SecretStore, TokenMinter } from '../../src/core/ports.js';
-import { runRefresh } from '../../src/core/refresh.js';
-import type { RefreshSummary } from '../../src/core/summary.js';
+import { runRefresh } from '../../src/core/refresh/refresh.js';
+import type { RefreshSummary } from '../../src/core/refresh/summary.js';
 import { describeError } from '../../src/errors.js';
 import { CapturingLogger } from './builders.js';
 import type { EmulatedVariable, GitLabEmulator, RequestRecord } from './gitlab-emulator.js';

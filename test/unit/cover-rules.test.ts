@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CoverSource, coverRefusal } from '../../src/core/cover-shadowing.js';
-import { scopesOverlap, scopeWithin } from '../../src/core/shadowing.js';
+import { type CoverSource, coverRefusal } from '../../src/core/refresh/cover-shadowing.js';
+import { scopesOverlap, scopeWithin, wildcardMatches } from '../../src/domain/gitlab-wildcards.js';
 
 /** GitLab's own matching, spelled out independently: `*` is any text, the whole name must match. */
 function gitlabMatches(scope: string, environment: string): boolean {
@@ -18,6 +18,31 @@ function gitlabMatches(scope: string, environment: string): boolean {
   }
   return true;
 }
+
+describe('Function: wildcardMatches', () => {
+  it.each([
+    ['*', 'review/app-1\nsecond line', true],
+    ['review/*', 'review/a/b', true],
+    ['review/*', 'review', false],
+    ['a.b', 'aXb', false],
+    ['a+(b)?[c]$^|{1}\\', 'a+(b)?[c]$^|{1}\\', true],
+    ['review_%', 'reviewXY', false],
+    ['Review/*', 'review/app', false],
+    ['*-stable', '16-stable-x', false],
+  ])('%s matches %j: %s', (pattern, text, expected) => {
+    expect(wildcardMatches(pattern, text)).toBe(expected);
+  });
+
+  it("agrees with GitLab's matching, spelled out independently, on random patterns and names", () => {
+    const text = fc.stringMatching(/^[ab/.*\n]{0,6}$/);
+    fc.assert(
+      fc.property(text, text, (pattern, name) => {
+        expect(wildcardMatches(pattern, name)).toBe(gitlabMatches(pattern, name));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
 
 describe('Function: scopeWithin', () => {
   it.each([

@@ -51,6 +51,14 @@ describe('Docs: links between README.md and docs/', () => {
     if (anchor !== undefined && target.endsWith('.md')) expect([...headingAnchors(read(target))]).toContain(anchor);
   });
 
+  it('names only repository files that exist (a moved file is a drifted doc)', () => {
+    const named = PAGES.flatMap((page) =>
+      [...read(page).matchAll(/`((?:src|test|build|scripts|bench|events)\/[\w./-]+\.(?:ts|cjs|mjs|sh|json|yml))`/g)].map((match) => `${page}: ${match[1]}`),
+    );
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((entry) => !existsSync(new URL(entry.split(': ')[1] as string, root)))).toEqual([]);
+  });
+
   it("computes GitHub's anchors, including for punctuation and repeated headings", () => {
     expect([...headingAnchors("# Why can't my job pull?\n## Out of time, and rate limits\n## Tests\n## Tests\n```\n# not a heading\n```\n")]).toEqual([
       'why-cant-my-job-pull',

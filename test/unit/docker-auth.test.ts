@@ -11,7 +11,7 @@ import {
   readMetadata,
   redactDockerConfig,
   serialiseDockerConfig,
-} from '../../src/core/docker-auth.js';
+} from '../../src/core/formats/docker-auth.js';
 import { UnsafeMergeError } from '../../src/errors.js';
 
 const ECR = '111111111111.dkr.ecr.us-east-1.amazonaws.com';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DoctorPorts, runDoctor } from '../../src/core/doctor.js';
+import { type DoctorPorts, runDoctor } from '../../src/core/inspect/doctor.js';
 import type { PullProbe, PullProbeResult } from '../../src/core/ports.js';
 import { aConfig, FakeMinter } from '../support/builders.js';
 

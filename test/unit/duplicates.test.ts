@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDuplicateTargets } from '../../src/core/duplicates.js';
+import { findDuplicateTargets } from '../../src/core/refresh/duplicates.js';
 import { aConfig } from '../support/builders.js';
 
 const paths: Record<string, string> = { 'project:42': 'Platform/API', 'group:7': 'platform' };

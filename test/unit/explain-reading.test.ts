@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAuth } from '../../src/core/docker-auth.js';
-import { resolveJobVariable } from '../../src/core/explain/candidates.js';
-import { parseImageReference, runnerImagePath } from '../../src/core/explain/image-ref.js';
-import { expandAsRunner, readAsRunner } from '../../src/core/explain/runner-reading.js';
-import { environmentRank, parseJobRef, refPatternMatches } from '../../src/core/explain/scopes.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
+import { resolveJobVariable } from '../../src/core/inspect/explain/candidates.js';
+import { parseImageReference, runnerImagePath } from '../../src/core/inspect/explain/image-ref.js';
+import { parseJobRef } from '../../src/core/inspect/explain/job-ref.js';
+import { expandAsRunner, readAsRunner } from '../../src/core/inspect/explain/runner-reading.js';
+import { environmentRank, refPatternMatches } from '../../src/domain/gitlab-wildcards.js';
 import { aVariable, ECR_HOST, ECR_IMAGE } from '../support/explain-fakes.js';
 
 const AUTH = encodeAuth('AWS', 'pw');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAuth } from '../../src/core/docker-auth.js';
-import { type ExplainRequest, explainPull } from '../../src/core/explain/explain.js';
-import { profileAdmits } from '../../src/core/profile-trust.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
+import { type ExplainRequest, explainPull } from '../../src/core/inspect/explain/explain.js';
+import { profileAdmits } from '../../src/domain/profile-trust.js';
 import { ConfigError } from '../../src/errors.js';
 import { aVariable, ECR_HOST, ECR_IMAGE, FakeJobVariables, FakeRegistryProbe, PASSWORD, toolValue } from '../support/explain-fakes.js';
 

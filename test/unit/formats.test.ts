@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordedExpiry, renderValue } from '../../src/core/formats.js';
+import { recordedExpiry, renderValue } from '../../src/core/formats/variable-formats.js';
 import { UnsafeMergeError } from '../../src/errors.js';
 
 const now = new Date('2026-11-22T06:00:00Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.js';
-import { tokenExpiryCheck } from '../../src/core/doctor.js';
-import { checkGitLabToken, type GitLabTokenDeps, ROTATION_LOCK_TTL_MS } from '../../src/core/gitlab-token.js';
+import { tokenExpiryCheck } from '../../src/core/inspect/doctor.js';
 import type { GitLabTokenInfo, TokenSecretState } from '../../src/core/ports.js';
+import { checkGitLabToken, type GitLabTokenDeps, ROTATION_LOCK_TTL_MS } from '../../src/core/token/gitlab-token.js';
 import { AmbiguousOutcomeError, GitLabApiError } from '../../src/errors.js';
 import { aConfig, CapturingLogger } from '../support/builders.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configuredRegistryHosts, homeFromArn, hostForAccount, registryHostKeys, registryHostMatcher } from '../../src/core/hosts.js';
+import { configuredRegistryHosts, homeFromArn, hostForAccount, registryHostKeys, registryHostMatcher } from '../../src/domain/hosts.js';
 
 describe('Function: hostForAccount', () => {
   it('swaps the account and keeps region and partition suffix', () => {

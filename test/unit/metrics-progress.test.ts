@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress, formatProgress } from '../../src/cli/progress.js';
-import type { RefreshSummary } from '../../src/core/summary.js';
+import type { RefreshSummary } from '../../src/core/refresh/summary.js';
 import { refreshMetricsRecord } from '../../src/observability/metrics.js';
 
 const summary: RefreshSummary = {

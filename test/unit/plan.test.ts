@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRefresh, variableRef } from '../../src/core/plan.js';
+import { planRefresh, variableRef } from '../../src/core/refresh/plan.js';
 import { ConfigError } from '../../src/errors.js';
 import { aConfig } from '../support/builders.js';
 

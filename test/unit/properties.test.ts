@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { validateConfig } from '../../src/config/parse.js';
-import { type DockerConfig, encodeAuth, METADATA_KEY, mergeDockerAuth, normaliseRegistryKey, parseDockerConfig } from '../../src/core/docker-auth.js';
+import { type DockerConfig, encodeAuth, METADATA_KEY, mergeDockerAuth, normaliseRegistryKey, parseDockerConfig } from '../../src/core/formats/docker-auth.js';
 import { ConfigError } from '../../src/errors.js';
 
 const host = fc.constantFrom('111111111111.dkr.ecr.us-east-1.amazonaws.com', '222222222222.dkr.ecr.eu-west-1.amazonaws.com', 'public.ecr.aws');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAuth } from '../../src/core/docker-auth.js';
-import { type RefreshDeps, runRefresh } from '../../src/core/refresh.js';
+import { encodeAuth } from '../../src/core/formats/docker-auth.js';
+import { type RefreshDeps, runRefresh } from '../../src/core/refresh/refresh.js';
 import { MaskRefusedError, OutOfTimeError, StaleReadError } from '../../src/errors.js';
 import { aConfig, CapturingLogger, FakeMinter, MemorySecretStore, MemoryVariableStore } from '../support/builders.js';
 
@@ -405,7 +405,7 @@ describe('Function: assertSecretSize', () => {
   });
 
   it('refuses a value over 65,536 bytes, counting bytes not characters', async () => {
-    const { assertSecretSize } = await import('../../src/core/secret-records.js');
+    const { assertSecretSize } = await import('../../src/core/formats/secret-records.js');
     expect(() => assertSecretSize('p/x', 'a'.repeat(65_536))).not.toThrow();
     expect(() => assertSecretSize('p/x', 'é'.repeat(32_769))).toThrowError(/p\/x: value is 65538 bytes, over Secrets Manager's 65536-byte limit/);
   });

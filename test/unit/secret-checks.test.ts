@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { secretChecks } from '../../src/core/inspect/secret-checks.js';
 import type { SecretDescription } from '../../src/core/ports.js';
-import { secretChecks } from '../../src/core/secret-checks.js';
 import { aConfig } from '../support/builders.js';
 
 const PREFIX = 'ecr/';

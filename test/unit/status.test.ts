@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectStatus } from '../../src/core/status.js';
+import { collectStatus } from '../../src/core/inspect/status.js';
 import { aConfig, MemoryVariableStore } from '../support/builders.js';
 
 const NOW = Date.parse('2026-11-22T06:00:00Z');

@@ -4,7 +4,7 @@ import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient 
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { AwsInspector, AwsRole, OidcProviderInfo, ProfileRoleInfo, PullProbe, PullProbeResult, SecretDescription } from '../../core/ports.js';
-import { PROFILE_IAM_PATH, PROFILE_SECRET_TAG } from '../../core/profile-trust.js';
+import { PROFILE_IAM_PATH, PROFILE_SECRET_TAG } from '../../domain/profile-trust.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 import type { RoleCredentials } from './role-credentials.js';

@@ -1,8 +1,8 @@
 import { ECRClient, GetAuthorizationTokenCommand, type GetAuthorizationTokenCommandOutput } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { PUBLIC_HOST } from '../../core/hosts.js';
 import type { MintedToken, MintRequest, TokenMinter } from '../../core/ports.js';
+import { PUBLIC_HOST } from '../../domain/hosts.js';
 import { AwsCallError } from '../../errors.js';
 import { awsErrorMessage } from './aws-errors.js';
 import { RoleCredentials } from './role-credentials.js';

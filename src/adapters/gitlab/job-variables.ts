@@ -1,6 +1,5 @@
 import { Branches, GroupVariables, InstanceLevelCICDVariables, Projects, ProjectVariables, ProtectedBranches, ProtectedTags, Tags } from '@gitbeaker/core';
-import type { JobVariableSource, ProjectInfo, VariableLevel } from '../../core/explain/ports.js';
-import type { ListedVariable } from '../../core/ports.js';
+import type { JobVariableSource, ListedVariable, ProjectInfo, VariableLevel } from '../../core/ports.js';
 import { GitLabApiError } from '../../errors.js';
 import { type GitLabStoreOptions, gitbeakerOptions, toStoredVariable } from './variable-store.js';
 

@@ -1,4 +1,4 @@
-import type { ProbeAnswer, ProbeCredentials, ProbeRequest, ProbeStep, RegistryProbe } from '../../core/explain/ports.js';
+import type { ProbeAnswer, ProbeCredentials, ProbeRequest, ProbeStep, RegistryProbe } from '../../core/ports.js';
 
 /**
  * What the Docker client accepts for a manifest: the media types registered in the distribution

@@ -1,0 +1,59 @@
+/**
+ * GitLab's `*` wildcards, in one place: environment scopes of CI/CD variables
+ * (`Ci::HasEnvironmentScope`) and protected branch and tag names (`RefMatcher`). Both read the same way:
+ * `*` stands for any text, `/` and line breaks included; every other character, `.` `%` `_` too,
+ * stands for itself; case counts; the pattern must match the whole name.
+ */
+
+/** The one matcher: whether `pattern` (with `*` wildcards) matches all of `text`. */
+export function wildcardMatches(pattern: string, text: string): boolean {
+  return wildcardPattern(pattern).test(text);
+}
+
+function wildcardPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map(escapeRegExp).join('[\\s\\S]*')}$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// --- Environment scopes ------------------------------------------------------------------------------
+
+/** Two environment scopes overlap when one can match the other (`review/*` and `review/app-1`; `*` and anything). */
+export function scopesOverlap(a: string, b: string): boolean {
+  return a === b || wildcardMatches(a, b) || wildcardMatches(b, a);
+}
+
+/**
+ * Whether every environment `inner` matches is matched by `outer` too (`production` lies within `*`,
+ * `review/app-1` within `review/*`, but `*` not within `production`). Each `*` of `inner` becomes a
+ * character no scope may hold, which only a `*` of `outer` can match: `outer` matches that probe exactly
+ * when it matches every name `inner` does.
+ */
+export function scopeWithin(inner: string, outer: string): boolean {
+  return wildcardMatches(outer, inner.replaceAll('*', '\u0000'));
+}
+
+/**
+ * Where a row sits in GitLab's order within one level: `*` first (0), then other matching wildcards (1),
+ * then the exact environment name (2); the last row sent wins. Undefined when the row is not sent:
+ * its scope does not match the whole name, or the job has no environment and the scope is not `*`.
+ */
+export function environmentRank(scope: string, environment: string | undefined): 0 | 1 | 2 | undefined {
+  if (scope === '*') return 0;
+  if (environment === undefined) return undefined;
+  if (scope === environment) return 2;
+  return wildcardMatches(scope, environment) ? 1 : undefined;
+}
+
+// --- Protected refs ----------------------------------------------------------------------------------
+
+/**
+ * A protected branch or tag name: an exact name, or with `*` a wildcard for any characters (`release/*`
+ * protects `release/1.0` and `release/a/b`); an empty pattern protects nothing.
+ */
+export function refPatternMatches(pattern: string, name: string): boolean {
+  if (pattern === '') return false;
+  return pattern === name || (pattern.includes('*') && wildcardMatches(pattern, name));
+}
