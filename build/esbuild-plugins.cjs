@@ -1,5 +1,6 @@
-// serverless-esbuild plugins: embeds the validated refresher config into the bundle in place of
-// src/config/bundled-config.ts (Lambda's 4 KB environment is no place for it).
+// serverless-esbuild plugins: the packaged functions get src/config/runtime.ts replaced by the validated
+// refresher config (Lambda's 4 KB environment is no place for it), so their bundles leave out the config
+// loader and with it the schema library and the YAML parser.
 const { loadRefresherConfig } = require('./refresher-config.cjs');
 
 module.exports = (serverless) => {
@@ -17,8 +18,8 @@ module.exports = (serverless) => {
             return { errors: [{ text: error.message }] };
           }
         });
-        build.onLoad({ filter: /[\\/]src[\\/]config[\\/]bundled-config\.ts$/ }, () => ({
-          contents: `export const bundledConfig = ${JSON.stringify(config)};`,
+        build.onLoad({ filter: /[\\/]src[\\/]config[\\/]runtime\.ts$/ }, () => ({
+          contents: `export async function loadRuntimeConfig() { return ${JSON.stringify(config)}; }`,
           loader: 'ts',
         }));
       },

@@ -155,6 +155,15 @@ describe('serverless (osls) package', () => {
       expect(resources.RefreshLambdaFunction?.Properties.Environment.Variables.STAGE).toBe('dev');
     });
 
+    it('leaves the config loader out of both bundles: no schema library, no YAML parser to parse at a cold start', () => {
+      for (const zip of ['refresh.zip', 'helperUrl.zip']) {
+        const bundle = execFileSync('unzip', ['-p', join(dir, 'out', zip)], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
+        expect(bundle, zip).toContain('loadRuntimeConfig');
+        expect(bundle, zip).not.toContain('ZodError');
+        expect(bundle, zip).not.toContain('YAMLParseError');
+      }
+    });
+
     it('puts helper-url behind a Function URL with AWS_IAM auth, and grants nobody a public invoke', () => {
       const urls = ofType('AWS::Lambda::Url');
       expect(urls.map(([name, url]) => [name, url.Properties])).toEqual([
