@@ -154,10 +154,8 @@ describe('coverShadowing with a nested group target: the nearest group decides w
     gitlab.addMember('group', ids.nest as number, bot, ACCESS.owner);
   });
 
-  async function run(targets: Array<Record<string, unknown>>) {
-    gitlab.clearVariables();
-    gitlab.putVariable({ project: ids.app as number }, { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true });
-    const config = validateConfig({
+  const nestConfig = (targets: Array<Record<string, unknown>>) =>
+    validateConfig({
       gitlab: { url: gitlab.url, allowInsecureHttp: true },
       registries: [
         { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
@@ -165,6 +163,11 @@ describe('coverShadowing with a nested group target: the nearest group decides w
       ],
       targets,
     });
+
+  async function run(targets: Array<Record<string, unknown>>) {
+    gitlab.clearVariables();
+    gitlab.putVariable({ project: ids.app as number }, { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true });
+    const config = nestConfig(targets);
     const { summary } = await refreshAgainstEmulator(config, gitlab.url, TOKEN, { discovery: true });
     const app = JSON.parse(gitlab.getVariable({ project: ids.app as number }, KEY)?.value ?? '{}');
     return { summary, hosts: Object.keys(app.auths ?? {}).sort() };
@@ -183,14 +186,7 @@ describe('coverShadowing with a nested group target: the nearest group decides w
   });
 
   async function doctorShadowing(targets: Array<Record<string, unknown>>) {
-    const config = validateConfig({
-      gitlab: { url: gitlab.url, allowInsecureHttp: true },
-      registries: [
-        { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
-        { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
-      ],
-      targets,
-    });
+    const config = nestConfig(targets);
     const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 4 }), requestTimeoutMs: 2_000 });
     const options = { url: gitlab.url, token: TOKEN, transport };
     const checks = await runDoctor(config, {
