@@ -38,7 +38,7 @@ export const USAGE = `Usage:
 
 Config: --config, else $REFRESHER_CONFIG, else ./refresher.config.yml.
 GitLab token: $GITLAB_TOKEN, else the Secrets Manager secret gitlab.tokenSecretId.
-Exit codes: 0 all good, 1 a registry, secret or target failed, 2 bad config or arguments.\ndoctor: 0 all ok, 1 warnings only, 2 failures. status: 0 all fresh, 1 anything missing, expiring or unreadable.
+Exit codes: 0 all good, 1 a registry, secret, target or profile failed (or the run could not start), 2 bad config or arguments.\ndoctor: 0 all ok, 1 warnings only, 2 failures. status: 0 all fresh, 1 anything missing, expiring or unreadable.
 explain: 0 the pull would authenticate, 1 it would not, 2 cannot tell (or bad arguments).`;
 
 const COMMANDS = new Set(['refresh', 'validate-config', 'doctor', 'status', 'explain', 'help', 'version']);
