@@ -33,7 +33,10 @@ describe('coverShadowing, nested group target with a wildcard scope that overlap
   it("never hands a row below the inner group target the outer group's credentials when their scopes can meet ('*-prod' and 'eu-*' both match 'eu-prod')", async () => {
     gitlab.clearVariables();
     // The project's own variable, scope *-prod: in environment eu-prod it hides wild/eu-team's eu-* value.
-    gitlab.putVariable({ project: ids.app as number }, { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: '*-prod' });
+    gitlab.putVariable(
+      { project: ids.app as number },
+      { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: '*-prod' },
+    );
     const config = validateConfig({
       gitlab: { url: gitlab.url, allowInsecureHttp: true },
       registries: [
@@ -72,7 +75,10 @@ describe('coverShadowing, two covering targets on one group for one key in diffe
 
   async function run(targets: Array<Record<string, unknown>>) {
     gitlab.clearVariables();
-    gitlab.putVariable({ project: ids.app as number }, { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: 'production' });
+    gitlab.putVariable(
+      { project: ids.app as number },
+      { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: 'production' },
+    );
     const config = validateConfig({
       gitlab: { url: gitlab.url, allowInsecureHttp: true },
       registries: [
