@@ -48,7 +48,7 @@ describe('SecretsManagerStore.write: the secret the owner check saw is the one w
     };
     const store = new SecretsManagerStore(racing as unknown as SecretsManagerClient);
 
-    const outcome = await store.write(NAME, '{"new":true}', { tags, ownerTag: MANAGED_BY_TAG }).then(
+    const outcome = await store.write(NAME, '{"new":true}', { description: 'ECR registry credentials', tags, ownerTag: MANAGED_BY_TAG }).then(
       (status) => status,
       (error: Error) => error.message,
     );
