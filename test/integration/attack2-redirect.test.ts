@@ -36,7 +36,14 @@ describe('transport: a redirect to another origin', () => {
   it('never carries the GitLab token there', async () => {
     const transport = createGitLabTransport({ pacer: new AdaptivePacer({ maxConcurrency: 1 }), requestTimeoutMs: 2_000 });
     const api = new GitLabSelfTokenApi({ url: gitlabUrl, token: async () => TOKEN, transport });
-    await api.self().catch(() => undefined);
+    const error = await api.self().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(JSON.stringify(seen)).not.toContain(TOKEN);
+    expect(seen).toEqual([]);
+    expect(String((error as { fix?: string })?.fix)).toMatch(
+      /^GitLab answered with a redirect to http:\/\/localhost:\d+\/api\/v4\/personal_access_tokens\/self, which is never followed/,
+    );
   });
 });

@@ -96,14 +96,15 @@ describe('Function: secretChecks', () => {
   });
 
   it('warns about tags the config sets that the secret lacks or holds another value of, with the command that adds them', async () => {
-    const checks = await secretChecks(config, inspector({ [US]: healthy({ tags: { team: 'payments', note: 'mine' } }), [EU]: healthy(), [COMBINED]: healthy() }));
+    const tags = { 'managed-by': 'ecr-gitlab-refresher', team: 'payments', note: 'mine' };
+    const checks = await secretChecks(config, inspector({ [US]: healthy({ tags }), [EU]: healthy(), [COMBINED]: healthy() }));
     expect(checks.filter((check) => check.status !== 'ok')).toEqual([
       {
         check: 'secret-tags',
         subject: US,
         status: 'warn',
-        detail: 'lacks managed-by=ecr-gitlab-refresher, team=platform (has payments): the refresh tags a secret only when it creates it',
-        fix: `aws secretsmanager tag-resource --secret-id ${US} --tags 'Key=managed-by,Value=ecr-gitlab-refresher' 'Key=team,Value=platform'`,
+        detail: 'lacks team=platform (has payments): the refresh tags a secret only when it creates it',
+        fix: `aws secretsmanager tag-resource --secret-id ${US} --tags 'Key=team,Value=platform'`,
       },
     ]);
   });

@@ -33,9 +33,11 @@ export class SecretsManagerStore implements SecretStore {
 
   async write(name: string, value: string, options: SecretWriteOptions): Promise<SecretWriteStatus> {
     const ClientRequestToken = requestToken(name, value);
-    if (options.ownerTag && !(await this.checkOwner(name, options.ownerTag))) return this.create(name, value, ClientRequestToken, options);
+    // The owner check's ARN, not the name: a same-named secret created after the check is another ARN.
+    const owned = options.ownerTag ? await this.ownedArn(name, options.ownerTag) : name;
+    if (owned === undefined) return this.create(name, value, ClientRequestToken, options);
     try {
-      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken }));
+      await this.client.send(new PutSecretValueCommand({ SecretId: owned, SecretString: value, ClientRequestToken }));
       return 'updated';
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw new AwsCallError(`secretsmanager:PutSecretValue ${name}: ${awsErrorMessage(error)}`);
@@ -52,24 +54,30 @@ export class SecretsManagerStore implements SecretStore {
       if (!(error instanceof ResourceExistsException)) throw new AwsCallError(`secretsmanager:CreateSecret ${name}: ${awsErrorMessage(error)}`);
     }
     // Created by someone else between our calls: a new version only if it is ours (a concurrent run's).
-    if (options.ownerTag && !(await this.checkOwner(name, options.ownerTag))) throw new AwsCallError(`${name} vanished while it was being created`);
-    await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken }));
+    const owned = options.ownerTag ? await this.ownedArn(name, options.ownerTag) : name;
+    if (owned === undefined) throw new AwsCallError(`${name} vanished while it was being created`);
+    try {
+      await this.client.send(new PutSecretValueCommand({ SecretId: owned, SecretString: value, ClientRequestToken }));
+    } catch (error) {
+      throw new AwsCallError(`secretsmanager:PutSecretValue ${name}: ${awsErrorMessage(error)}`);
+    }
     return 'updated';
   }
 
   /**
-   * Whether the secret exists (false: it does not). An existing secret without the owner tag is someone
-   * else's, whatever its name: refused with the fix, and never written.
+   * The ARN of the tool's secret of that name, undefined when there is none. An existing secret without
+   * the owner tag is someone else's, whatever its name: refused with the fix, and never written.
    */
-  private async checkOwner(name: string, tag: { key: string; value: string }): Promise<boolean> {
-    let tags: Array<{ Key?: string; Value?: string }>;
+  private async ownedArn(name: string, tag: { key: string; value: string }): Promise<string | undefined> {
+    let described: { ARN?: string; Tags?: Array<{ Key?: string; Value?: string }> };
     try {
-      tags = (await this.client.send(new DescribeSecretCommand({ SecretId: name }))).Tags ?? [];
+      described = await this.client.send(new DescribeSecretCommand({ SecretId: name }));
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return false;
+      if (error instanceof ResourceNotFoundException) return undefined;
       throw new AwsCallError(`secretsmanager:DescribeSecret ${name}: ${awsErrorMessage(error)}`);
     }
-    if (tags.some((candidate) => candidate.Key === tag.key && candidate.Value === tag.value)) return true;
+    const tags = described.Tags ?? [];
+    if (tags.some((candidate) => candidate.Key === tag.key && candidate.Value === tag.value)) return described.ARN ?? name;
     throw new AwsCallError(
       `${name} exists but was not created by ecr-gitlab-refresher (it has no tag ${tag.key}=${tag.value}), so it was left unchanged: rename or delete that secret, change secrets.prefix, or, if it is this tool's, tag it ${tag.key}=${tag.value}`,
     );

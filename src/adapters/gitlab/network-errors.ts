@@ -200,13 +200,27 @@ function proxyRefused(proxy: string, host: string, status: number): NetworkFailu
   };
 }
 
-/** The fix for GitLab's authentication answers; other statuses carry none. */
-export function statusFix(status: number): string | undefined {
+/** The fix for GitLab's authentication answers and redirects; other statuses carry none. */
+export function statusFix(status: number, location?: string | null): string | undefined {
+  if (status >= 300 && status < 400) {
+    return `GitLab answered with a redirect${redirectTarget(location)}, which is never followed (the token would go with it): set gitlab.url to the address GitLab answers at itself (its external_url)`;
+  }
   if (status === 401) return 'the GitLab token is invalid, expired or revoked: create a new one with the api scope and store it in the token secret (or GITLAB_TOKEN)';
   if (status === 403) {
     return 'the token lacks the api scope, or its user lacks the role (Maintainer on projects, Owner on groups, administrator for instance variables)';
   }
   return undefined;
+}
+
+/** Where a redirect points, origin and path only (a query could carry anything). */
+function redirectTarget(location: string | null | undefined): string {
+  if (!location) return '';
+  try {
+    const target = new URL(location, 'http://relative.invalid');
+    return target.hostname === 'relative.invalid' ? ` to ${target.pathname}` : ` to ${target.origin}${target.pathname}`;
+  } catch {
+    return '';
+  }
 }
 
 /** TLS failures whose message is better with the certificate GitLab presents. */

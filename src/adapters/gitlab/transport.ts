@@ -106,8 +106,12 @@ export function createGitLabTransport(options: TransportOptions) {
       if (response) {
         if (response.status >= 200 && response.status < 300) return toGitbeakerResponse(response, label, policy?.once === true);
         failure = new GitLabApiError(`${label} returned ${response.status}: ${describeBody(response.text, response.statusText)}`, response.status, {
-          fix: statusFix(response.status),
+          fix: statusFix(response.status, response.headers.get('location')),
         });
+        // A CDN's 520/524 or a proxy's 408 may come after GitLab applied the request, like a 502 does.
+        if (policy?.once && (response.status >= 500 || response.status === 408)) {
+          throw new AmbiguousOutcomeError(`${failure.message}; it may or may not have been applied`);
+        }
         if (!RETRYABLE_STATUS.has(response.status)) throw failure;
         if (response.status === 429 && options.stats) options.stats.throttled++;
       }
@@ -166,7 +170,8 @@ async function fetchWithin(fetchImpl: typeof fetch, url: URL, init: RequestInit,
   const forward = () => controller.abort(outer?.reason);
   outer?.addEventListener('abort', forward, { once: true });
   try {
-    const response = await fetchImpl(url, { ...init, signal: controller.signal });
+    // Never followed: fetch would carry gitbeaker's private-token header to wherever the redirect points.
+    const response = await fetchImpl(url, { ...init, redirect: 'manual', signal: controller.signal });
     const text = response.status === 204 ? '' : await response.text();
     return { status: response.status, statusText: response.statusText, headers: response.headers, text };
   } finally {

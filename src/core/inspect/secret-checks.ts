@@ -1,5 +1,5 @@
 import type { Config, SecretsConfig } from '../../config/schema.js';
-import { writtenSecretNames } from '../../domain/secret-names.js';
+import { MANAGED_BY_TAG, writtenSecretNames } from '../../domain/secret-names.js';
 import { describeError } from '../../errors.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { secretTags } from '../formats/secret-records.js';
@@ -49,6 +49,18 @@ export async function secretChecks(config: Config, aws: Pick<AwsInspector, 'desc
 }
 
 function secretProblems(name: string, secret: SecretDescription, settings: SecretsConfig): Check[] {
+  // Someone else's secret: the refresh never writes it, so neither its deletion nor its tags are ours to fix.
+  if (secret.tags[MANAGED_BY_TAG.key] !== MANAGED_BY_TAG.value) {
+    return [
+      {
+        check: 'secret',
+        subject: name,
+        status: 'fail',
+        detail: `exists without the tag ${MANAGED_BY_TAG.key}=${MANAGED_BY_TAG.value}: not created by this tool, so every refresh leaves it alone and fails it`,
+        fix: `rename or delete that secret, or change secrets.prefix; tag it ${MANAGED_BY_TAG.key}=${MANAGED_BY_TAG.value} only if it really is this tool's (its value is then overwritten)`,
+      },
+    ];
+  }
   if (secret.deletedDate) {
     return [
       {
