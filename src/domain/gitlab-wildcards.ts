@@ -20,9 +20,27 @@ function escapeRegExp(text: string): string {
 
 // --- Environment scopes ------------------------------------------------------------------------------
 
-/** Two environment scopes overlap when one can match the other (`review/*` and `review/app-1`; `*` and anything). */
+/**
+ * Whether some environment name matches both scopes (`review/*` and `review/app-1`; `*` and anything;
+ * also `*-prod` and `eu-*`, which meet in `eu-prod` though neither matches the other's text).
+ */
 export function scopesOverlap(a: string, b: string): boolean {
-  return a === b || wildcardMatches(a, b) || wildcardMatches(b, a);
+  // meet(i, j): some text matches both a[i..] and b[j..]. A `*` on either side may stand for nothing, or
+  // take the other side's next character (a literal, or whatever the other side's `*` stands for).
+  const memo = new Map<number, boolean>();
+  const meet = (i: number, j: number): boolean => {
+    const key = i * (b.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (a[i] === '*') result = meet(i + 1, j) || (j < b.length && meet(i, j + 1));
+    else if (b[j] === '*') result = meet(i, j + 1) || (i < a.length && meet(i + 1, j));
+    else result = i < a.length && j < b.length && a[i] === b[j] && meet(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  return meet(0, 0);
 }
 
 /**

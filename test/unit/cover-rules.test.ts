@@ -139,3 +139,44 @@ describe('Function: coverRefusal', () => {
     expect(coverRefusal({ protected: true, environmentScope: '*' }, source({ access: 'push', protected: true }))).toBeUndefined();
   });
 });
+
+describe('Function: scopesOverlap (some environment name matches both)', () => {
+  it.each([
+    ['*-prod', 'eu-*', true],
+    ['review/*', '*/app-1', true],
+    ['a*b', 'b*a', false],
+    ['eu-*', 'us-*', false],
+    ['*', '', true],
+    ['x*', '', false],
+  ])('%s ~ %s → %s', (a, b, expected) => {
+    expect(scopesOverlap(a, b)).toBe(expected);
+    expect(scopesOverlap(b, a)).toBe(expected);
+  });
+
+  /** Every name over the scopes' own letters, up to the longest witness two such scopes can need. */
+  const names = (alphabet: string[], maxLength: number): string[] => {
+    const all = [''];
+    for (let length = 1, layer = ['']; length <= maxLength; length++) {
+      layer = layer.flatMap((prefix) => alphabet.map((letter) => prefix + letter));
+      all.push(...layer);
+    }
+    return all;
+  };
+  const universe = names(['a', 'b', '-'], 8);
+
+  it('agrees with trying every name (scopes of up to 4 characters over a, b, -)', () => {
+    const scope = fc.stringMatching(/^[ab*-]{0,4}$/);
+    let overlapping = 0;
+    fc.assert(
+      fc.property(scope, scope, (a, b) => {
+        const witness = universe.some((name) => wildcardMatches(a, name) && wildcardMatches(b, name));
+        if (witness) overlapping++;
+        expect(scopesOverlap(a, b)).toBe(witness);
+      }),
+      { numRuns: 300 },
+    );
+    // Both answers occur, so the property could fail either way.
+    expect(overlapping).toBeGreaterThan(30);
+    expect(overlapping).toBeLessThan(270);
+  });
+});

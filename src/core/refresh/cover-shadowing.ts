@@ -181,9 +181,10 @@ export interface NestedGroupTarget {
 }
 
 /**
- * The group targets strictly below `target` that write one of its keys. A variable below such a group
- * hides that group's value, so the outer group's credentials never reached it: covering it with them
- * would hand its jobs credentials the nearer group withholds. Groups named by id are resolved to paths.
+ * The group targets strictly below `target` that write one of its keys, and those on the same group in a
+ * narrower scope. A variable below such a group (or in that narrower scope) hides that target's value,
+ * so `target`'s credentials never reached it: covering it with them would hand its jobs credentials the
+ * nearer (or more specific) target withholds. Groups named by id are resolved to paths.
  */
 export async function nestedGroupTargets(target: TargetConfig, config: Config, discovery: Pick<GitLabDiscovery, 'fullPath'>): Promise<NestedGroupTarget[]> {
   const keys = new Set(variableSpecs(target).map((spec) => spec.key));
@@ -193,12 +194,20 @@ export async function nestedGroupTargets(target: TargetConfig, config: Config, d
   const nested: NestedGroupTarget[] = [];
   for (const other of others) {
     const path = await groupPath(other, discovery);
-    if (!path.startsWith(`${outer}/`)) continue;
+    if (!path.startsWith(`${outer}/`) && !(path === outer && narrowerScope(other, target))) continue;
     for (const spec of variableSpecs(other)) {
-      if (keys.has(spec.key)) nested.push({ label: `group:${other.group}`, path, key: spec.key, scope: other.environmentScope ?? '*', covers: other.coverShadowing !== undefined });
+      const scope = other.environmentScope ?? '*';
+      const label = path === outer ? `group:${other.group} (environment scope ${scope})` : `group:${other.group}`;
+      if (keys.has(spec.key)) nested.push({ label, path, key: spec.key, scope, covers: other.coverShadowing !== undefined });
     }
   }
   return nested;
+}
+
+function narrowerScope(other: TargetConfig, target: TargetConfig): boolean {
+  const scope = other.environmentScope ?? '*';
+  const own = target.environmentScope ?? '*';
+  return scope !== own && scopeWithin(scope, own);
 }
 
 async function groupPath(target: TargetConfig, discovery: Pick<GitLabDiscovery, 'fullPath'>): Promise<string> {
@@ -209,9 +218,12 @@ async function groupPath(target: TargetConfig, discovery: Pick<GitLabDiscovery, 
 /** The nested group target whose value this variable hides (the nearest one), if any. */
 export function nestedClaim(owner: DescendantOwner, variable: { key: string; environmentScope: string }, nested: NestedGroupTarget[]): NestedGroupTarget | undefined {
   const path = owner.fullPath.toLowerCase();
-  return nested
-    .filter((group) => group.key === variable.key && (path === group.path || path.startsWith(`${group.path}/`)) && scopesOverlap(variable.environmentScope, group.scope))
-    .sort((a, b) => b.path.length - a.path.length)[0];
+  return (
+    nested
+      .filter((group) => group.key === variable.key && (path === group.path || path.startsWith(`${group.path}/`)) && scopesOverlap(variable.environmentScope, group.scope))
+      // The nearest group; on one group, the most specific scope (it lies within the others').
+      .sort((a, b) => b.path.length - a.path.length || (scopeWithin(a.scope, b.scope) ? -1 : scopeWithin(b.scope, a.scope) ? 1 : 0))[0]
+  );
 }
 
 /** Why a row below a nested group target without coverShadowing is left alone, with the fix. */
