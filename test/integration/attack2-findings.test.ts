@@ -1,6 +1,6 @@
 /**
  * Adversarial review 2 (branch `attack2`): each block reproduces one finding and asserts what must NOT
- * happen. Red on main.
+ * happen. Red on main before the fixes that landed with it (2026-11-30).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/parse.js';

@@ -1,6 +1,6 @@
 /**
  * Adversarial review 2 (branch `attack2`, outside today's changes): the transport follows redirects, and
- * gitbeaker's token travels in `private-token`, a header fetch keeps across origins. Red on main.
+ * gitbeaker's token travels in `private-token`, a header fetch keeps across origins. Red on main before the fixes that landed with it (2026-11-30).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * Adversarial review 2 (branch `attack2`): a rotate answered with a 5xx outside the transport's retry set
- * (a CDN's "origin timed out" 524, its 520 "unknown error") after GitLab applied it. Red on main.
+ * (a CDN's "origin timed out" 524, its 520 "unknown error") after GitLab applied it. Red on main before the fixes that landed with it (2026-11-30).
  */
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

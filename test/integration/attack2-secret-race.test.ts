@@ -1,7 +1,7 @@
 /**
  * Adversarial review 2 (branch `attack2`): the owner check reads the secret by name and the write then
  * addresses it by name again, so a secret replaced in between (deleted, then created by someone else)
- * is written although it lacks the owner tag. Red on main.
+ * is written although it lacks the owner tag. Red on main before the fixes that landed with it (2026-11-30).
  */
 import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

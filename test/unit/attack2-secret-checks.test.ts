@@ -1,6 +1,6 @@
 /**
  * Adversarial review 2 (branch `attack2`): doctor and the refresh disagree about a same-named secret
- * without the owner tag. Red on main.
+ * without the owner tag. Red on main before the fixes that landed with it (2026-11-30).
  */
 import { describe, expect, it } from 'vitest';
 import { secretChecks } from '../../src/core/inspect/secret-checks.js';
