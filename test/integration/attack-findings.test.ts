@@ -52,7 +52,7 @@ beforeEach(async () => {
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
-describe('token rotation: an answer that arrives after GitLab applied the rotate, but carries no token', () => {
+describe('token rotation: an answer that arrives after GitLab applied the rotate, but carries no token or is not a clear refusal', () => {
   const SECRET = 'ecr-gitlab-refresher/gitlab-token';
   const isRotate = (method: string, path: string) => method === 'POST' && path.endsWith('/personal_access_tokens/self/rotate');
 
@@ -83,10 +83,13 @@ describe('token rotation: an answer that arrives after GitLab applied the rotate
   for (const [label, answer] of [
     ['an HTML page (a proxy or WAF answered 200)', { status: 200, contentType: 'text/html', body: '<html><body>ok</body></html>' }],
     ['JSON whose body was cut off', { status: 200, contentType: 'application/json', body: '{"id":7,"name":"refresher","token":"glpat-cut' }],
+    // A 5xx outside the transport's retry set: a CDN's "origin timed out" and "unknown error" (review 2, red before its fix).
+    ["a CDN's 524", { status: 524, contentType: 'text/html', body: '<html><body>A timeout occurred</body></html>' }],
+    ["a CDN's 520", { status: 520, contentType: 'text/html', body: '<html><body>Unknown error</body></html>' }],
   ] as const) {
     it(`${label}: the outcome is unknown (GitLab may have revoked the old token), never "refused, unchanged"`, async () => {
-      const token = `glpat-rotation-garbled-${label.length}-000`;
-      const bot = gitlab.addUser(`bot-${label.length}`, { admin: true });
+      const token = `glpat-rotation-garbled-${label.length}-${answer.status}`;
+      const bot = gitlab.addUser(`bot-${label.length}-${answer.status}`, { admin: true });
       gitlab.addToken(token, bot, ['api'], 'refresher', { expiresAt: day(5) });
       await client.send(new CreateSecretCommand({ Name: SECRET, SecretString: JSON.stringify({ token }) }));
       gitlab.garbleAfterApply(isRotate, answer);
