@@ -103,3 +103,38 @@ describe('coverShadowing, two covering targets on one group for one key in diffe
     expect(everywhereFirst).not.toContain(PROD);
   });
 });
+
+describe('coverShadowing, a variable on a covering nested group itself', () => {
+  const TOKEN = 'glpat-attack2-own-row-0001';
+  const KEY = 'DOCKER_AUTH_CONFIG';
+  const ids: Record<string, number> = {};
+
+  beforeAll(() => {
+    const bot = gitlab.addUser('own-row-bot');
+    gitlab.addToken(TOKEN, bot);
+    for (const group of ['own', 'own/eu-team']) ids[group] = gitlab.addGroup(group);
+    gitlab.addMember('group', ids.own as number, bot, ACCESS.owner);
+  });
+
+  it('is left alone and reported by the outer group (the nested group scans only below itself), never skipped in silence', async () => {
+    gitlab.clearVariables();
+    const before = { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: '*-prod' };
+    gitlab.putVariable({ group: ids['own/eu-team'] as number }, before);
+    const config = validateConfig({
+      gitlab: { url: gitlab.url, allowInsecureHttp: true },
+      registries: [
+        { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
+        { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
+      ],
+      targets: [
+        { group: 'own', registries: ['prod'], coverShadowing: true },
+        { group: 'own/eu-team', registries: ['dev'], environmentScope: 'eu-*', coverShadowing: true },
+      ],
+    });
+    const { summary } = await refreshAgainstEmulator(config, gitlab.url, TOKEN, { discovery: true });
+    expect(gitlab.getVariable({ group: ids['own/eu-team'] as number }, KEY, '*-prod')?.value).toBe(before.value);
+    expect(summary.targets.filter((t) => t.target === 'group:own/eu-team' && t.environmentScope === '*-prod')).toEqual([
+      expect.objectContaining({ via: 'group:own', status: 'skipped', note: expect.stringContaining('not covered: a variable of group:own/eu-team itself') }),
+    ]);
+  });
+});

@@ -19,7 +19,7 @@ import type {
   TokenMinter,
   TokenSecretState,
 } from '../ports.js';
-import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedGroupTargets, nestedRefusal } from '../refresh/cover-shadowing.js';
+import { type CoverSource, coverRefusal, coverSource, nestedClaim, nestedCovers, nestedGroupTargets, nestedRefusal } from '../refresh/cover-shadowing.js';
 import { findDuplicateTargets } from '../refresh/duplicates.js';
 import { assignToken } from '../refresh/mint.js';
 import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, variableRef } from '../refresh/plan.js';
@@ -442,9 +442,9 @@ async function shadowingChecks(target: TargetConfig, config: Config, ports: Doct
         // Below a nearer group target the row hides that group's value: that target's own check reports it,
         // unless this group would cover it and the nearer one does not (then the refresh leaves it alone).
         const claim = nestedClaim(owner, variable, nested);
-        if (claim && (claim.covers || !covering)) continue;
+        if (claim && (nestedCovers(owner, claim) || !covering)) continue;
         const source = sources.get(variable.key);
-        const refusal = claim ? nestedRefusal(claim, variable.key) : source && coverRefusal(variable, source);
+        const refusal = claim ? nestedRefusal(claim, variable.key, owner) : source && coverRefusal(variable, source);
         checks.push(shadowCheck(group, owner, variable, source && { refusal }));
       }
     });

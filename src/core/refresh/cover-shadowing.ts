@@ -75,8 +75,9 @@ export async function coverShadowing(target: TargetConfig, planned: PlannedVaria
           if (!plan || context.seen.has(rowKey)) continue;
           const claim = nestedClaim(owner, row.variable, nested);
           if (claim) {
-            // The nearer group target decides: it covers the row itself, or the row is left alone and reported.
-            if (!claim.covers) results.push(nestedSkip(target, owner, row, claim));
+            // The nearer group target decides: it covers the row itself, or the row is left alone and reported
+            // (a row on that group itself is below no scan of its own, so it is reported even when it covers).
+            if (!nestedCovers(owner, claim)) results.push(nestedSkip(target, owner, row, claim));
             continue;
           }
           context.seen.add(rowKey);
@@ -226,8 +227,21 @@ export function nestedClaim(owner: DescendantOwner, variable: { key: string; env
   );
 }
 
-/** Why a row below a nested group target without coverShadowing is left alone, with the fix. */
-export function nestedRefusal(claim: NestedGroupTarget, key: string): string {
+/** Whether the nearer target writes this row itself: it has coverShadowing, which scans only below its group. */
+export function nestedCovers(owner: DescendantOwner, claim: NestedGroupTarget): boolean {
+  return claim.covers && !onClaimedGroup(owner, claim);
+}
+
+/** Whether the row belongs to the claiming group itself. */
+function onClaimedGroup(owner: DescendantOwner, claim: NestedGroupTarget): boolean {
+  return owner.kind === 'group' && owner.fullPath.toLowerCase() === claim.path;
+}
+
+/** Why a row below (or on) a nested group target is left alone, with the fix. */
+export function nestedRefusal(claim: NestedGroupTarget, key: string, owner?: DescendantOwner): string {
+  if (owner && onClaimedGroup(owner, claim)) {
+    return `not covered: a variable of ${claim.label.split(' ')[0]} itself, in a scope that can meet that group's own ${key} target: it hides that target's value, not this one's; make this variable a target`;
+  }
   return `not covered: below ${claim.label}, which has its own ${key} target: this variable hides that group's value, not this one's; set coverShadowing on ${claim.label} (it then merges its own entries here), or make this variable a target`;
 }
 
@@ -238,6 +252,6 @@ function nestedSkip(target: TargetConfig, owner: DescendantOwner, row: Shadowing
     environmentScope: row.variable.environmentScope,
     via: `group:${target.group}`,
     status: 'skipped',
-    note: nestedRefusal(claim, row.variable.key),
+    note: nestedRefusal(claim, row.variable.key, owner),
   };
 }
