@@ -400,7 +400,7 @@ describe('Footprint regressions (issue 20 items 1-5, found before the fixes)', (
 
   describe('item 4: a token rotate whose answer is lost is never sent again, and its outcome is reported as unknown', () => {
     // drop-before is the one the property found: the client cannot tell it from a drop after GitLab rotated.
-    for (const effect of ['drop-before', 'drop-after-apply', '5xx-before', '5xx-after-apply'] as const) {
+    for (const effect of ['drop-before', 'drop-after-apply', '5xx-before', '5xx-after-apply', 'cdn-5xx-after-apply'] as const) {
       it(`after ${effect}`, async () => {
         await expectFootprintKept(
           aCase(

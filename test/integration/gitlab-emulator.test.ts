@@ -245,9 +245,14 @@ describe('GitLab emulator: footprint hooks (scripted faults, request rows, reset
     emulator.script({ match: ({ method }) => method === 'PUT', effect: '5xx-after-apply' });
     expect((await send('PUT', `/projects/${project}/variables/A`, { value: 'updated' })).status).toBe(502);
     expect(emulator.getVariable({ project }, 'A')?.value).toBe('updated');
+    emulator.script({ match: ({ method }) => method === 'PUT', effect: 'cdn-5xx-after-apply' });
+    const cdn = await send('PUT', `/projects/${project}/variables/A`, { value: 'again' });
+    expect([cdn.status, cdn.headers.get('content-type')]).toEqual([524, 'text/plain']);
+    expect(emulator.getVariable({ project }, 'A')?.value).toBe('again');
     expect(emulator.requests.map(({ status, fault, appliedStatus }) => ({ status, fault, appliedStatus }))).toEqual([
       { status: -1, fault: 'drop-after-apply', appliedStatus: 201 },
       { status: 502, fault: '5xx-after-apply', appliedStatus: 200 },
+      { status: 524, fault: 'cdn-5xx-after-apply', appliedStatus: 200 },
     ]);
   });
 

@@ -903,12 +903,17 @@ export class GitLabEmulator {
     return false;
   }
 
-  /** The request was applied (or refused) with `appliedStatus`; the client gets a dropped connection or a 502 instead. */
+  /** The request was applied (or refused) with `appliedStatus`; the client gets a dropped connection, a 502 or a CDN's 524 page instead. */
   private loseAnswer(effect: ScriptedFaultEffect, request: IncomingMessage, response: ServerResponse, record: RequestRecord, appliedStatus: number): void {
     record.appliedStatus = appliedStatus;
     if (effect === 'drop-after-apply') {
       record.status = -1;
       request.socket.destroy();
+      return;
+    }
+    if (effect === 'cdn-5xx-after-apply') {
+      // What a CDN in front of GitLab sends when the origin answered too late: outside the usual retry set.
+      this.send(response, record, 524, '<html><body>A timeout occurred</body></html>');
       return;
     }
     this.send(response, record, 502, { message: '502 Bad Gateway' });
@@ -943,9 +948,10 @@ export class GitLabEmulator {
 
 /**
  * `drop-before`, `5xx-before` (503) and `429` (Retry-After 0) answer before anything is applied;
- * `drop-after-apply` and `5xx-after-apply` (502) apply the request, then lose its answer.
+ * `drop-after-apply`, `5xx-after-apply` (502) and `cdn-5xx-after-apply` (a CDN's 524 page) apply the
+ * request, then lose its answer.
  */
-export type ScriptedFaultEffect = 'drop-before' | '5xx-before' | '429' | 'drop-after-apply' | '5xx-after-apply';
+export type ScriptedFaultEffect = 'drop-before' | '5xx-before' | '429' | 'drop-after-apply' | '5xx-after-apply' | 'cdn-5xx-after-apply';
 
 export interface ScriptedFault {
   /** Selects requests by method and path (`/api/v4/...`); `record` already names the variable row. */

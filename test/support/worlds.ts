@@ -370,7 +370,7 @@ export const configs: fc.Arbitrary<Record<string, unknown>> = fc
 
 const fault: fc.Arbitrary<CaseFault> = fc.record({
   on: fc.constantFrom<FaultSite>('variable POST', 'variable PUT', 'variable GET', 'variables list', 'token rotate', 'token rotate', 'token self'),
-  effect: fc.constantFrom<ScriptedFaultEffect>('drop-before', '5xx-before', '429', 'drop-after-apply', '5xx-after-apply'),
+  effect: fc.constantFrom<ScriptedFaultEffect>('drop-before', '5xx-before', '429', 'drop-after-apply', '5xx-after-apply', 'cdn-5xx-after-apply'),
   skip: fc.integer({ min: 0, max: 2 }),
 });
 
