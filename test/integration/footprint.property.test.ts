@@ -9,6 +9,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/schema.js';
 import { checkCase, redact, registryHost, rowLabel, scopeWithin, type Violation, violatingRows } from '../support/footprint-invariants.js';
 import { minimise, violationKind } from '../support/footprint-minimise.js';
 import { type Bench, type CaseResult, type RunRecord, runCase } from '../support/footprint-run.js';
@@ -232,6 +234,21 @@ describe('The footprint oracle: each rule can fail (a clean run, then what a fau
       stored(first(runs).after, row).protected = false;
     });
     expect(weaker).toContain("[3 protection] covered although less protected than group:g0's own DOCKER_AUTH_CONFIG (protected)");
+  });
+
+  it('3: a covered row that a same-group target in a narrower scope, or a nearer group target, decides', () => {
+    // The same write, judged under a config where another target decides the row: the outer group may not write it.
+    const judged = (extra: Record<string, unknown>) => {
+      const copy = structuredClone(covered);
+      const [target] = validateConfig({ gitlab: { url: EMULATOR_URL, allowInsecureHttp: true }, registries: [{ name: 'own', regions: ['us-east-1'] }], targets: [extra] }).targets;
+      copy.config = { ...(covered.config as Config), targets: [...(covered.config?.targets ?? []), target as Config['targets'][number]] };
+      return checkCase(copy).map((violation) => `[${violation.invariant}] ${violation.message}`);
+    };
+    expect(judged({ group: 'g0', environmentScope: 'eu-*' })).toContain(
+      "[3 protection] covered via group:g0 although group:g0 [eu-*] is nearer: the row hides that target's value, so the nearer one decides",
+    );
+    // A group target elsewhere decides nothing here.
+    expect(judged({ group: 'g1', environmentScope: 'eu-*' })).toEqual([]);
   });
 
   it('4: a second run that changes more than credentials and timestamps', () => {

@@ -8,7 +8,8 @@
  * 2 value       inside a changed value only entries of hosts minted in this run change (and, opted in,
  *               credHelpers entries of hosts the variable manages go); settings change only as configured.
  * 3 protection  no credential lands in a variable less protected or wider-scoped than its target's; push
- *               credentials never in an unprotected variable.
+ *               credentials never in an unprotected variable; a covered row below (or on) a nearer group
+ *               target of its key, or in a same-group target's narrower scope, is that target's to decide.
  * 4 second run  a second run changes nothing but credentials and timestamps.
  * 5 ambiguous   no variable write or token rotate is repeated after an ambiguous answer; a lost rotate
  *               answer is reported as an unknown outcome.
@@ -222,7 +223,7 @@ function writerFindings(config: Config, run: RunRecord, writer: Writer, owner: s
   }
   for (const message of valueProblems(config, run, writer, before, after, toolOwned)) findings.push(['2 value', message]);
   for (const message of settingProblems(writer, before, after)) findings.push(['2 value', message]);
-  if (before?.value !== after.value) for (const message of protectionProblems(run, writer, scope, after)) findings.push(['3 protection', message]);
+  if (before?.value !== after.value) for (const message of protectionProblems(config, run, writer, owner, scope, after)) findings.push(['3 protection', message]);
   return findings;
 }
 
@@ -348,7 +349,7 @@ function settingProblems(writer: Writer, before: Row | undefined, after: Row): s
 
 // ---- 3: protection and scope -------------------------------------------------------------------------
 
-function protectionProblems(run: RunRecord, writer: Writer, scope: string, after: Row): string[] {
+function protectionProblems(config: Config, run: RunRecord, writer: Writer, owner: string, scope: string, after: Row): string[] {
   const problems: string[] = [];
   if (writer.spec.access === 'push' && !after.protected) problems.push(`push credentials (${writer.spec.key}, access: push) written into an unprotected variable`);
   if (!writer.coveringGroup) return problems;
@@ -357,7 +358,46 @@ function protectionProblems(run: RunRecord, writer: Writer, scope: string, after
   const ownProtected = own?.protected ?? writer.spec.protected ?? writer.spec.createProtected;
   if (ownProtected && !after.protected) problems.push(`covered although less protected than ${writer.entry.via}'s own ${writer.spec.key} (protected)`);
   if (!scopeWithin(scope, targetScope)) problems.push(`covered although its scope "${scope}" is wider than ${writer.entry.via}'s "${targetScope}"`);
+  for (const nearer of nearerTargets(config, writer, owner, scope)) {
+    problems.push(`covered via ${writer.entry.via} although ${nearer} is nearer: the row hides that target's value, so the nearer one decides`);
+  }
   return problems;
+}
+
+/**
+ * The group targets of the same key that decide a row before the covering group does: one strictly below
+ * it with the row on or below its group, or one on the same group in a narrower scope — each only when
+ * its scope and the row's can both match some environment.
+ */
+function nearerTargets(config: Config, writer: Writer, owner: string, scope: string): string[] {
+  const coveringPath = ownerPath(writer.coveringGroup as string);
+  const rowPath = ownerPath(owner);
+  const writerScope = writer.target.environmentScope ?? '*';
+  return config.targets
+    .filter((target) => target !== writer.target && target.group !== undefined && specsOf(target).some((spec) => spec.key === writer.spec.key))
+    .filter((target) => {
+      const group = resolveLabel(selectorOf(target));
+      const path = group && ownerPath(group);
+      if (!path || !coveringPath || !rowPath) return false;
+      const targetScope = target.environmentScope ?? '*';
+      const below = path.startsWith(`${coveringPath}/`) && (rowPath === path || rowPath.startsWith(`${path}/`));
+      const narrower = path === coveringPath && targetScope !== writerScope && scopeWithin(targetScope, writerScope);
+      return (below || narrower) && scopesMeet(scope, targetScope);
+    })
+    .map((target) => `${selectorOf(target)} [${target.environmentScope ?? '*'}]`);
+}
+
+function ownerPath(owner: string): string | undefined {
+  const [kind, id] = owner.split(':') as [OwnerKind, string];
+  return namespacePath(kind, Number(id))?.toLowerCase();
+}
+
+/** Environment names that witness every overlap of the scopes worlds use (SCOPES): eu-prod for "*-prod" and "eu-*", review/x-prod for "review/*" and "*-prod". */
+const WITNESS_ENVIRONMENTS = ['production', 'staging', 'review/app-1', 'review/x-prod', 'eu-prod', 'eu-staging', 'us-prod', 'other'];
+
+function scopesMeet(a: string, b: string): boolean {
+  const matches = (pattern: string, name: string) => new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(name);
+  return WITNESS_ENVIRONMENTS.some((name) => matches(a, name) && matches(b, name));
 }
 
 // ---- 5: ambiguous answers ------------------------------------------------------------------------------

@@ -64,7 +64,8 @@ const REGISTRY_KEYS = [
   'gcr.io',
 ];
 
-export const SCOPES = ['*', 'production', 'staging', 'review/*', 'review/app-1'] as const;
+/** `*-prod` and `eu-*` meet (in eu-prod) although neither matches the other's text. */
+export const SCOPES = ['*', 'production', 'staging', 'review/*', 'review/app-1', '*-prod', 'eu-*'] as const;
 
 export interface WorldVariable {
   /** `project:<path>`, `group:<path>` or `instance`. */
@@ -303,6 +304,24 @@ const target = fc.oneof(
   { weight: 1, arbitrary: fc.record({ instance: fc.constant(true as const), options: targetOptions }) },
 );
 
+/**
+ * A covering group with another target of its key nearer to the rows: a group below it, or the same group
+ * in another scope. Rows there are the nearer target's to decide (rule 3), which plain lists of one to
+ * three targets almost never set up.
+ */
+const nearerPair = fc
+  .record({
+    outer: fc.constantFrom('g0', 'g0/sub'),
+    inner: fc.constantFrom('g0/sub', 'g0/sub/deep', 'same'),
+    outerScope: sometimes(scope, 3),
+    innerScope: scope,
+    innerCovers: fc.boolean(),
+  })
+  .map(({ outer, inner, outerScope, innerScope, innerCovers }) => [
+    { group: outer, coverShadowing: true, options: defined({ environmentScope: outerScope }) },
+    { group: inner.startsWith(`${outer}/`) ? inner : outer, coverShadowing: innerCovers, options: { environmentScope: innerScope } },
+  ]);
+
 /** Rarely, a mistake validation must catch (then nothing may be sent or written at all). */
 const typo = sometimes(fc.constantFrom({ enviromentScope: 'production' }, { registries: ['missing'] }), 25);
 
@@ -330,7 +349,10 @@ export const configs: fc.Arbitrary<Record<string, unknown>> = fc
     pool: registryPool,
     chosen: fc.subarray([...REGISTRY_SLOTS], { minLength: 1 }),
     secrets: fc.boolean(),
-    targets: fc.array(target, { minLength: 1, maxLength: 3 }),
+    targets: fc.oneof(
+      { weight: 5, arbitrary: fc.array(target, { minLength: 1, maxLength: 3 }).map((list): Array<Record<string, unknown>> => list) },
+      { weight: 1, arbitrary: nearerPair.map((list): Array<Record<string, unknown>> => list) },
+    ),
     typo,
   })
   .map(({ gitlab, pool, chosen, secrets, targets, typo }) => {
