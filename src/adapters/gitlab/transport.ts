@@ -108,15 +108,13 @@ export function createGitLabTransport(options: TransportOptions) {
         failure = new GitLabApiError(`${label} returned ${response.status}: ${describeBody(response.text, response.statusText)}`, response.status, {
           fix: statusFix(response.status, response.headers.get('location')),
         });
-        // A CDN's 520/524 or a proxy's 408 may come after GitLab applied the request, like a 502 does.
-        if (policy?.once && (response.status >= 500 || response.status === 408)) {
-          throw new AmbiguousOutcomeError(`${failure.message}; it may or may not have been applied`);
-        }
+        // Sent once: a 429 or another 4xx is a refusal; any 5xx (a CDN's 520/524 too) or a 408 may come after GitLab applied it.
+        if (policy?.once) throw response.status >= 500 || response.status === 408 ? mayHaveApplied(failure.message) : failure;
         if (!RETRYABLE_STATUS.has(response.status)) throw failure;
         if (response.status === 429 && options.stats) options.stats.throttled++;
       }
-      // A 429 is refused before GitLab does anything; a lost answer or a 5xx may come after it applied.
-      if (policy?.once) throw response?.status === 429 ? failure : new AmbiguousOutcomeError(`${failure.message}; it may or may not have been applied`);
+      // No answer at all (a transient network failure): it may have been applied too.
+      if (policy?.once) throw mayHaveApplied(failure.message);
       if (attempt >= maxAttempts) throw extended(failure, ` (after ${attempt} attempts)`);
       const delay = retryDelay(response, attempt, now());
       if (options.deadline !== undefined && now() + delay >= options.deadline) {
@@ -199,8 +197,13 @@ function toGitbeakerResponse(answer: Answer, label: string, once: boolean): Gitb
     return { body: JSON.parse(answer.text), headers, status: answer.status };
   } catch {
     const message = `${label} returned ${answer.status} with a body that is not valid JSON (${answer.text.length} characters)`;
-    throw once ? new AmbiguousOutcomeError(`${message}; it may or may not have been applied`) : new GitLabApiError(message, answer.status);
+    throw once ? mayHaveApplied(message) : new GitLabApiError(message, answer.status);
   }
+}
+
+/** The one error for a request sent once whose outcome cannot be known. */
+function mayHaveApplied(message: string): AmbiguousOutcomeError {
+  return new AmbiguousOutcomeError(`${message}; it may or may not have been applied`);
 }
 
 /** GitLab's `message`/`error` field, or the start of a text body (429s are text/plain). */
