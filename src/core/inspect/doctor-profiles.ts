@@ -2,7 +2,7 @@ import type { Config, ProfileConfig } from '../../config/schema.js';
 import { type OidcSettings, oidcSettings, trustConditions } from '../../domain/profile-trust.js';
 import { profileSecretName, secretsPrefix } from '../../domain/secret-names.js';
 import { describeError } from '../../errors.js';
-import type { AwsInspector, ProfileInspector } from '../ports.js';
+import type { ProfileInspector } from '../ports.js';
 import { heldProfileExpiry } from '../refresh/profile-secrets.js';
 import type { Check } from './checks.js';
 import { expiryState, hostExpiries } from './status.js';
@@ -12,10 +12,9 @@ import { expiryState, hostExpiries } from './status.js';
  * is present and fresh, and each profile's role trusts exactly the issuer, audience and `sub` patterns
  * the config names. Read-only; no GitLab request.
  */
-export async function profileChecks(config: Config, inspector: ProfileInspector & Pick<AwsInspector, 'callerIdentity'>, now: number): Promise<Check[]> {
+export async function profileChecks(config: Config, inspector: ProfileInspector, caller: { account: string; arn: string } | undefined, now: number): Promise<Check[]> {
   const oidc = oidcSettings(config);
   if (!oidc) return [];
-  const caller = await inspector.callerIdentity().catch(() => undefined);
   const partition = /^arn:([^:]+):/.exec(caller?.arn ?? '')?.[1] ?? 'aws';
   const providerArn = oidc.providerArn ?? (caller ? `arn:${partition}:iam::${caller.account}:oidc-provider/${oidc.providerUrl}` : undefined);
   const checks: Check[] = [await providerCheck(oidc, providerArn, inspector)];

@@ -26,7 +26,7 @@ import { configuredRegistries, PUBLIC_REGION, planMintCalls, targetSelector, var
 import { scanShadowing } from '../refresh/shadowing.js';
 import type { VariableSpec } from '../refresh/variables.js';
 import { variableSpecs } from '../refresh/variables.js';
-import { ROTATION_LOCK_TTL_MS, secondsUntilTokenExpiry } from '../token/gitlab-token.js';
+import { isFreshLock, secondsUntilTokenExpiry } from '../token/gitlab-token.js';
 import type { Check } from './checks.js';
 import { configWarnings } from './config-warnings.js';
 import { profileChecks } from './doctor-profiles.js';
@@ -69,8 +69,10 @@ export async function runDoctor(config: Config, ports: AwsDoctorPorts | DoctorPo
     { check: 'config', status: 'ok', detail: `${config.registries.length} registries, ${config.targets.length} targets, ${config.profiles.length} profiles` },
     ...configWarnings(config).map((warning): Check => ({ check: 'config', status: 'warn', detail: warning.detail, fix: warning.fix })),
   ];
-  checks.push(...(await awsChecks(config, ports)));
-  checks.push(...(await profileChecks(config, ports.aws, ports.now())));
+  // One identity for every check that needs it: each call is an sts:GetCallerIdentity.
+  const identity = await attempt(() => ports.aws.callerIdentity());
+  checks.push(...(await awsChecks(config, ports, identity)));
+  checks.push(...(await profileChecks(config, ports.aws, identity.ok ? identity.value : undefined, ports.now())));
   if (!usesGitLab(config) || !hasGitLabPorts(ports)) return checks;
   if (ports.gitlabRoute) checks.push(...(await gitlabNetworkChecks(config, ports.gitlabRoute)));
   const user = await gitlabIdentityChecks(config, ports, checks);
@@ -78,8 +80,7 @@ export async function runDoctor(config: Config, ports: AwsDoctorPorts | DoctorPo
   const duplicates = await findDuplicateTargets(config.targets, (kind, id) => ports.discovery.fullPath(kind, id));
   for (const [target, reason] of duplicates)
     checks.push({ check: 'duplicate', subject: targetSelector(target), status: 'fail', detail: reason, fix: 'keep one target per variable' });
-  const caller = await attempt(() => ports.aws.callerIdentity());
-  const callerAccount = caller.ok ? caller.value.account : undefined;
+  const callerAccount = identity.ok ? identity.value.account : undefined;
   const perTarget = await mapWithConcurrency(config.targets, gitlabOf(config).concurrency, (target) => targetChecks(target, config, user, ports, callerAccount));
   checks.push(...perTarget.flat());
   const shadowing = await mapWithConcurrency(
@@ -91,9 +92,8 @@ export async function runDoctor(config: Config, ports: AwsDoctorPorts | DoctorPo
   return checks;
 }
 
-async function awsChecks(config: Config, ports: AwsDoctorPorts): Promise<Check[]> {
+async function awsChecks(config: Config, ports: AwsDoctorPorts, identity: Attempt<CallerIdentity>): Promise<Check[]> {
   const checks: Check[] = [];
-  const identity = await attempt(() => ports.aws.callerIdentity());
   if (!identity.ok) {
     return [{ check: 'aws-credentials', status: 'fail', detail: identity.error, fix: 'configure AWS credentials and a region (AWS_PROFILE or AWS_ACCESS_KEY_ID…, AWS_REGION)' }];
   }
@@ -151,7 +151,7 @@ async function tokenRotationCheck(readState: () => Promise<TokenSecretState>, co
   }
   if (lockedAt === undefined) return { check, subject, status: 'ok', detail: 'no rotation running or left unfinished' };
   const since = new Date(lockedAt).toISOString();
-  return now - lockedAt < ROTATION_LOCK_TTL_MS
+  return isFreshLock(state.value, now)
     ? { check, subject, status: 'ok', detail: `a rotation has been running since ${since}` }
     : { check, subject, status: 'warn', detail: `a rotation took the lock at ${since} and never finished (its run died); the next rotation takes over the stale lock` };
 }
@@ -495,6 +495,8 @@ function mergeProblem(value: string): string | undefined {
     return describeError(error);
   }
 }
+
+type CallerIdentity = Awaited<ReturnType<AwsInspector['callerIdentity']>>;
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: string; cause: unknown };
 

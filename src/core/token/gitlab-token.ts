@@ -128,7 +128,8 @@ async function rotate(currentExpiry: string, lifetimeDays: number, secret: Token
 const OTHER_ROTATION_WAIT_MS = 60_000;
 const OTHER_ROTATION_POLL_MS = 2_000;
 
-function isFreshLock(state: TokenSecretState, now: number): boolean {
+/** A lock some run holds now (an older one belongs to a run that died). */
+export function isFreshLock(state: TokenSecretState, now: number): boolean {
   return state.lockedAt !== undefined && now - state.lockedAt < ROTATION_LOCK_TTL_MS;
 }
 
