@@ -43,14 +43,14 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
   const roles = new RoleCredentials();
   const onSecret = (secret: string) => redactor.add(secret);
   if (!usesGitLab(config)) return { aws: new SdkAwsInspector(roles), minter: new EcrTokenMinter(roles), onSecret, now: Date.now };
-  const token = resolveGitLabToken(config, runtime.env, new SecretsManagerStore());
+  const secrets = new SecretsManagerStore();
+  const token = resolveGitLabToken(config, runtime.env, secrets);
   // Settled here so an early failure is not an unhandled rejection; readTokenSecret re-raises it.
   const resolved = await token.then(
     (value) => value.token,
     () => '',
   );
   redactor.add(resolved);
-  const secrets = new SecretsManagerStore();
   const { network, report } = await connectDoctorNetwork(config, runtime.env, secrets);
   if (network.route.kind === 'proxy' && network.route.proxy.password) redactor.add(decodeURIComponent(network.route.proxy.password));
   const options = gitlabOptions(config, resolved, { network });
@@ -69,9 +69,9 @@ export async function buildDoctorPorts(config: Config, runtime: RuntimeOptions, 
   };
 }
 
-/** A token that came from no secret carries no rotation markers. */
-async function rotationState(resolved: ResolvedToken): Promise<TokenSecretState> {
-  return resolved.secret ? resolved.secret.state() : { version: '', changed: false };
+/** What the token secret's version said when it was read; a token that came from no secret carries no markers. */
+function rotationState(resolved: ResolvedToken): TokenSecretState {
+  return resolved.secret?.startState() ?? { version: '', changed: false };
 }
 
 /** Adapters for `explain`: GitLab reads only, and the registry probe (used only with --probe). */

@@ -89,6 +89,13 @@ export function requestToken(name: string, value: string): string {
   return createHash('sha256').update(name).update('\0').update(value).digest('hex');
 }
 
+/** What a version id says about a rotation: a lock taken, or an outcome left unknown, and since when. */
+function rotationMarkers(version: string): Pick<TokenSecretState, 'lockedAt' | 'unknownSince'> {
+  const lockedAt = markedAt(version, LOCK_PREFIX);
+  const unknownSince = markedAt(version, UNKNOWN_PREFIX);
+  return { ...(lockedAt !== undefined ? { lockedAt } : {}), ...(unknownSince !== undefined ? { unknownSince } : {}) };
+}
+
 /** Version ids that mark a rotation lock, or one whose outcome is unknown: `<prefix><epoch ms>-<random>` (32–64 characters). */
 const LOCK_PREFIX = 'ecrgr-rotation-lock-';
 const UNKNOWN_PREFIX = 'ecrgr-rotation-unknown-';
@@ -108,6 +115,7 @@ export class SecretsManagerTokenSecret implements TokenSecret {
   /** The value the run's token came from, and that value's version. */
   private raw?: string;
   private startToken?: string;
+  private started?: TokenSecretState;
 
   constructor(
     private readonly client: SecretsClient,
@@ -119,7 +127,13 @@ export class SecretsManagerTokenSecret implements TokenSecret {
     if (current === undefined) throw new AwsCallError(`GitLab token secret ${this.id} does not exist; create it (see docs/deploy.md)`);
     this.raw = current.raw;
     this.startToken = parseTokenSecret(current.raw, this.id);
+    this.started = { version: current.version, changed: false, ...rotationMarkers(current.version) };
     return this.startToken;
+  }
+
+  /** The state `read` found, without asking Secrets Manager again (for doctor, which only reports it). */
+  startState(): TokenSecretState | undefined {
+    return this.started;
   }
 
   async adopt(): Promise<string> {
@@ -132,9 +146,7 @@ export class SecretsManagerTokenSecret implements TokenSecret {
     const changed = parseTokenSecret(current.raw, this.id) !== this.startToken;
     // The lock and the successor are written from this value: other keys edited since the start are kept.
     if (!changed) this.raw = current.raw;
-    const lockedAt = markedAt(current.version, LOCK_PREFIX);
-    const unknownSince = markedAt(current.version, UNKNOWN_PREFIX);
-    return { version: current.version, changed, ...(lockedAt !== undefined ? { lockedAt } : {}), ...(unknownSince !== undefined ? { unknownSince } : {}) };
+    return { version: current.version, changed, ...rotationMarkers(current.version) };
   }
 
   async lock(from: string, now: number): Promise<TokenLock> {
