@@ -41,7 +41,6 @@ export interface GitLabConnection {
   stats: TransportStats;
   secretStore: SecretsManagerStore;
   tokenSecret?: SecretsManagerTokenSecret;
-  network: GitLabNetwork;
   /** Switches every later request of this connection to another token (after a rotation). */
   useToken(token: string): void;
 }
@@ -60,7 +59,6 @@ export async function connectGitLab(config: Config, runtime: RuntimeOptions, red
     stats,
     secretStore,
     tokenSecret: resolved.secret,
-    network,
     useToken: (token) => {
       redactor.add(token);
       current = token;

@@ -6,6 +6,7 @@ import { configWarnings } from '../core/inspect/config-warnings.js';
 import { runDoctor } from '../core/inspect/doctor.js';
 import { explainPull } from '../core/inspect/explain/explain.js';
 import { collectStatus } from '../core/inspect/status.js';
+import { needsCallerAccount } from '../core/refresh/mint.js';
 import { runRefresh } from '../core/refresh/refresh.js';
 import { ConfigError, describeError } from '../errors.js';
 import { buildObservability, buildRefreshDeps } from '../wiring.js';
@@ -81,7 +82,8 @@ async function statusCommand(command: CliCommand, io: CliIo): Promise<number> {
   try {
     const config = loadConfigFile(command.configPath);
     const { variables, secrets, callerAccount } = await buildStatusDeps(config, runtime, observability);
-    const account = await callerAccount().catch(() => undefined);
+    // Asked only when a registry has no account of its own: each call is an sts:GetCallerIdentity.
+    const account = needsCallerAccount(config.registries) ? await callerAccount().catch(() => undefined) : undefined;
     const report = await collectStatus(config, variables, secrets, Date.now(), account);
     io.stdout(observability.redactor.scrub(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report)));
     return report.ok ? EXIT.ok : EXIT.failed;
