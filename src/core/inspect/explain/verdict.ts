@@ -1,11 +1,11 @@
-import { parseDockerConfig, readMetadata } from '../../formats/docker-auth.js';
+import { PUBLIC_HOST } from '../../../domain/hosts.js';
+import { recordedExpiry } from '../../formats/variable-formats.js';
 import type { ProbeAnswer, ProbeCredentials, RegistryProbe } from '../../ports.js';
 import type { ImageReference } from './image-ref.js';
 import type { ExplainReport, ProbeReport, Verdict } from './report.js';
 import type { EntryCredentials, ReadValue, RunnerEntry, RunnerReading } from './runner-reading.js';
 
 const ECR_HOST = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
-const PUBLIC_ECR = 'public.ecr.aws';
 
 /** The Runner-side rules, in the order the Runner applies them; undefined when none decides. */
 export function runnerVerdict(reading: RunnerReading, image: ImageReference): Verdict | undefined {
@@ -94,8 +94,8 @@ export function judgeValidity(value: string, reading: RunnerReading, image: Imag
   const match = reading.kind === 'read' ? reading.match : undefined;
   if (!match) return { state: 'no-entry', detail: 'no entry is used for this image' };
   if (match.source === 'credHelpers') return { state: 'from-helper', detail: `credentials come from docker-credential-${match.helper}; their lifetime is the helper's` };
-  const isEcr = ECR_HOST.test(match.path.split('/')[0] ?? '') || match.path === PUBLIC_ECR;
-  const recorded = recordedExpiry(value, match);
+  const isEcr = ECR_HOST.test(match.path.split('/')[0] ?? '') || match.path === PUBLIC_HOST;
+  const recorded = entryExpiry(value, match);
   if (recorded === undefined) {
     return isEcr
       ? { state: 'not-recorded', detail: `ECR host not written by this tool (no expiry recorded for ${match.key}); ECR tokens last 12 hours` }
@@ -106,10 +106,10 @@ export function judgeValidity(value: string, reading: RunnerReading, image: Imag
   return { state: 'fresh', expiresAt: recorded, detail: `valid until ${recorded}, in ${formatDuration(left)} (recorded by this tool's last refresh)` };
 }
 
-function recordedExpiry(value: string, match: RunnerEntry): string | undefined {
+function entryExpiry(value: string, match: RunnerEntry): string | undefined {
   if (match.key !== match.path) return undefined;
   try {
-    return readMetadata(parseDockerConfig(value))?.expiresAt[match.path];
+    return recordedExpiry('docker-config', value)?.expiresAt[match.path];
   } catch {
     return undefined;
   }
