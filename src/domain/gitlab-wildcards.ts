@@ -14,7 +14,8 @@ function wildcardPattern(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map(escapeRegExp).join('[\\s\\S]*')}$`);
 }
 
-function escapeRegExp(text: string): string {
+/** `text` as a regular expression that matches exactly it. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

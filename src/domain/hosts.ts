@@ -1,3 +1,5 @@
+import { escapeRegExp } from './gitlab-wildcards.js';
+
 /** The fields of a registry entry that decide which hosts it reaches (config's RegistryConfig has them). */
 export interface RegistryReach {
   public?: boolean;
@@ -52,11 +54,7 @@ export function registryHostMatcher(registries: Array<RegistryReach>, callerAcco
 
 /** The account of a registry host (`111111111111.dkr.ecr.…`), if it is one. */
 export function hostAccount(host: string): string | undefined {
-  return /^(\d{12})\.dkr\.ecr/.exec(host)?.[1];
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return ACCOUNT_PREFIX.exec(host)?.[0];
 }
 
 /** Where the function runs: its account stands in for registries without one, its partition picks the domain. */
