@@ -1,4 +1,4 @@
-import { jsonSyntaxDetail, normaliseRegistryKey } from '../../formats/docker-auth.js';
+import { isPlainObject, jsonSyntaxDetail, normaliseRegistryKey } from '../../formats/docker-auth.js';
 import { parentPath, runnerImagePath } from './image-ref.js';
 
 /**
@@ -189,7 +189,7 @@ function decodeConfigFile(value: string): Decoded {
     return { problem: `not JSON (${jsonSyntaxDetail(error)})` };
   }
   if (parsed === null) return { empty: false, auths: {}, credsStore: '', credHelpers: {} };
-  if (!isObject(parsed)) return { problem: `JSON ${describeJson(parsed)}, not an object` };
+  if (!isPlainObject(parsed)) return { problem: `JSON ${describeJson(parsed)}, not an object` };
   const fields: Partial<Record<string, unknown>> = {};
   for (const [key, field] of Object.entries(parsed)) {
     const name = key.toLowerCase();
@@ -212,19 +212,19 @@ function decodeConfigFile(value: string): Decoded {
 function checkShape(value: unknown, shape: Shape, name: string): string | undefined {
   const wrong = (expected: string, at: string, actual: unknown) => `"${at}" is JSON ${describeJson(actual)} where Docker's config file has ${expected}`;
   const stringMap = (map: unknown, at: string, expected = 'an object of strings') => {
-    if (!isObject(map)) return wrong(expected, at, map);
+    if (!isPlainObject(map)) return wrong(expected, at, map);
     for (const [key, item] of Object.entries(map)) if (item !== null && typeof item !== 'string') return wrong('a string', `${at}.${key}`, item);
     return undefined;
   };
   const knownFields = (map: unknown, at: string, fields: string[]) => {
-    if (!isObject(map)) return wrong('an object', at, map);
+    if (!isPlainObject(map)) return wrong('an object', at, map);
     for (const [key, item] of Object.entries(map)) {
       if (fields.includes(key.toLowerCase()) && item !== null && typeof item !== 'string') return wrong('a string', `${at}.${key}`, item);
     }
     return undefined;
   };
   const eachValue = (map: unknown, at: string, check: (item: unknown, itemAt: string) => string | undefined) => {
-    if (!isObject(map)) return wrong('an object', at, map);
+    if (!isPlainObject(map)) return wrong('an object', at, map);
     for (const [key, item] of Object.entries(map)) {
       const problem = item === null ? undefined : check(item, `${at}["${key}"]`);
       if (problem) return problem;
@@ -292,10 +292,6 @@ function firstJsonValue(text: string): string | undefined {
     }
   }
   return text.slice(start);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function describeJson(value: unknown): string {
