@@ -8,6 +8,17 @@ import { refreshAgainstEmulator } from '../support/emulator-refresh.js';
 import { ACCESS, GitLabEmulator } from '../support/gitlab-emulator.js';
 
 let gitlab: GitLabEmulator;
+
+/** The emulator's GitLab with a prod and a dev registry, and these targets. */
+const prodAndDev = (targets: Array<Record<string, unknown>>) =>
+  validateConfig({
+    gitlab: { url: gitlab.url, allowInsecureHttp: true },
+    registries: [
+      { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
+      { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
+    ],
+    targets,
+  });
 beforeAll(async () => {
   gitlab = new GitLabEmulator();
   await gitlab.start();
@@ -37,18 +48,11 @@ describe('coverShadowing, nested group target with a wildcard scope that overlap
       { project: ids.app as number },
       { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: '*-prod' },
     );
-    const config = validateConfig({
-      gitlab: { url: gitlab.url, allowInsecureHttp: true },
-      registries: [
-        { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
-        { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
-      ],
-      targets: [
-        { group: 'wild', registries: ['prod'], coverShadowing: true },
-        // The nearer group gives its eu-* environments (eu-prod among them) dev credentials only, and does not cover.
-        { group: 'wild/eu-team', registries: ['dev'], environmentScope: 'eu-*' },
-      ],
-    });
+    const config = prodAndDev([
+      { group: 'wild', registries: ['prod'], coverShadowing: true },
+      // The nearer group gives its eu-* environments (eu-prod among them) dev credentials only, and does not cover.
+      { group: 'wild/eu-team', registries: ['dev'], environmentScope: 'eu-*' },
+    ]);
     const { summary } = await refreshAgainstEmulator(config, gitlab.url, TOKEN, { discovery: true });
     const app = JSON.parse(gitlab.getVariable({ project: ids.app as number }, KEY, '*-prod')?.value ?? '{}');
     const row = summary.targets.find((t) => t.target === 'project:wild/eu-team/app');
@@ -79,14 +83,7 @@ describe('coverShadowing, two covering targets on one group for one key in diffe
       { project: ids.app as number },
       { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: 'production' },
     );
-    const config = validateConfig({
-      gitlab: { url: gitlab.url, allowInsecureHttp: true },
-      registries: [
-        { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
-        { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
-      ],
-      targets,
-    });
+    const config = prodAndDev(targets);
     await refreshAgainstEmulator(config, gitlab.url, TOKEN, { discovery: true });
     return Object.keys(JSON.parse(gitlab.getVariable({ project: ids.app as number }, KEY, 'production')?.value ?? '{}').auths ?? {}).sort();
   }
@@ -120,17 +117,10 @@ describe('coverShadowing, a variable on a covering nested group itself', () => {
     gitlab.clearVariables();
     const before = { key: KEY, value: JSON.stringify({ auths: { 'quay.io': { auth: 'cXVheTpxdWF5' } } }), raw: true, environment_scope: '*-prod' };
     gitlab.putVariable({ group: ids['own/eu-team'] as number }, before);
-    const config = validateConfig({
-      gitlab: { url: gitlab.url, allowInsecureHttp: true },
-      registries: [
-        { name: 'prod', accountId: '111111111111', regions: ['us-east-1'] },
-        { name: 'dev', accountId: '222222222222', regions: ['us-east-1'] },
-      ],
-      targets: [
-        { group: 'own', registries: ['prod'], coverShadowing: true },
-        { group: 'own/eu-team', registries: ['dev'], environmentScope: 'eu-*', coverShadowing: true },
-      ],
-    });
+    const config = prodAndDev([
+      { group: 'own', registries: ['prod'], coverShadowing: true },
+      { group: 'own/eu-team', registries: ['dev'], environmentScope: 'eu-*', coverShadowing: true },
+    ]);
     const { summary } = await refreshAgainstEmulator(config, gitlab.url, TOKEN, { discovery: true });
     expect(gitlab.getVariable({ group: ids['own/eu-team'] as number }, KEY, '*-prod')?.value).toBe(before.value);
     expect(summary.targets.filter((t) => t.target === 'group:own/eu-team' && t.environmentScope === '*-prod')).toEqual([

@@ -42,42 +42,36 @@ describe('Function: runCli (explain)', () => {
     expect(errors.join('')).toBe('error: arguments: explain needs --image\n');
   });
 
-  it('refuses a malformed image with exit 2 and names --image, before any GitLab call', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'explain-cli-'));
-    const config = join(dir, 'config.yml');
-    // Nothing listens on this port: a GitLab call would fail with another message.
+  /** Runs explain against a config whose GitLab nothing listens on: a GitLab call would fail with another message. */
+  async function explainWith(extra: Record<string, unknown>, args: string[]) {
+    const config = join(mkdtempSync(join(tmpdir(), 'explain-cli-')), 'config.yml');
     writeFileSync(
       config,
       stringify({
         gitlab: { url: 'http://127.0.0.1:9', allowInsecureHttp: true },
         registries: [{ name: 'p', accountId: '111111111111', regions: ['us-east-1'] }],
         targets: [{ group: 'g' }],
+        ...extra,
       }),
     );
     const errors: string[] = [];
     const io = { stdout: () => {}, stderr: (text: string) => errors.push(text), env: { GITLAB_TOKEN: 'glpat-unused' } };
-    const code = await runCli(['explain', '--config', config, '--project', 'a/b', '--image', 'registry.example.com/App'], io);
-    expect(code).toBe(2);
-    expect(errors.join('')).toBe('error: --image: "registry.example.com/App" is not an image reference: the repository name (App) must be lower case\n');
+    const code = await runCli(['explain', '--config', config, ...args], io);
+    return { code, errors: errors.join('') };
+  }
+
+  it('refuses a malformed image with exit 2 and names --image, before any GitLab call', async () => {
+    expect(await explainWith({}, ['--project', 'a/b', '--image', 'registry.example.com/App'])).toEqual({
+      code: 2,
+      errors: 'error: --image: "registry.example.com/App" is not an image reference: the repository name (App) must be lower case\n',
+    });
   });
 
   it('refuses an unknown --profile with exit 2, naming the known ones, before any GitLab call', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'explain-cli-'));
-    const config = join(dir, 'config.yml');
-    writeFileSync(
-      config,
-      stringify({
-        gitlab: { url: 'http://127.0.0.1:9', allowInsecureHttp: true },
-        registries: [{ name: 'p', accountId: '111111111111', regions: ['us-east-1'] }],
-        targets: [{ group: 'g' }],
-        profiles: [{ name: 'prod', registries: ['p'], projects: ['g/*'] }],
-        oidc: { issuer: 'https://gitlab.example.com' },
-      }),
-    );
-    const errors: string[] = [];
-    const io = { stdout: () => {}, stderr: (text: string) => errors.push(text), env: { GITLAB_TOKEN: 'glpat-unused' } };
-    const code = await runCli(['explain', '--config', config, '--project', 'g/a', '--image', 'h/app', '--profile', 'nope'], io);
-    expect(code).toBe(2);
-    expect(errors.join('')).toBe('error: --profile nope: no such profile in the config (known: prod)\n');
+    const profiles = { profiles: [{ name: 'prod', registries: ['p'], projects: ['g/*'] }], oidc: { issuer: 'https://gitlab.example.com' } };
+    expect(await explainWith(profiles, ['--project', 'g/a', '--image', 'h/app', '--profile', 'nope'])).toEqual({
+      code: 2,
+      errors: 'error: --profile nope: no such profile in the config (known: prod)\n',
+    });
   });
 });
