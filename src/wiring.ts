@@ -116,30 +116,21 @@ function certificatesOf(text: string, source: string): string[] {
  */
 export async function buildRefreshDeps(config: Config, runtime: RuntimeOptions, observability: Observability): Promise<{ deps: RefreshDeps; stats?: TransportStats }> {
   const { logger, redactor } = observability;
-  if (!usesGitLab(config)) {
-    const roles = new RoleCredentials();
-    const deps: RefreshDeps = {
-      minter: new EcrTokenMinter(roles),
-      callerAccount: () => roles.callerAccount(),
-      secretStore: new SecretsManagerStore(),
-      clock: { now: Date.now },
-      logger,
-      onSecret: (secret) => redactor.add(secret),
-      deadline: runtime.deadline,
-    };
-    return { deps };
-  }
-  const connection = await connectGitLab(config, runtime, redactor);
   const roles = new RoleCredentials();
-  const deps: RefreshDeps = {
+  const common = {
     minter: new EcrTokenMinter(roles),
     callerAccount: () => roles.callerAccount(),
-    variables: new GitLabVariableStore(connection.options),
-    secretStore: connection.secretStore,
     clock: { now: Date.now },
     logger,
-    onSecret: (secret) => redactor.add(secret),
+    onSecret: (secret: string) => redactor.add(secret),
     deadline: runtime.deadline,
+  };
+  if (!usesGitLab(config)) return { deps: { ...common, secretStore: new SecretsManagerStore() } };
+  const connection = await connectGitLab(config, runtime, redactor);
+  const deps: RefreshDeps = {
+    ...common,
+    variables: new GitLabVariableStore(connection.options),
+    secretStore: connection.secretStore,
     discovery: new GitLabDiscoveryApi(connection.options),
     gitlabToken: { api: new GitLabSelfTokenApi(connection.options), secret: connection.tokenSecret, use: connection.useToken, wait: sleep },
   };
