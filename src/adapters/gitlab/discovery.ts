@@ -1,11 +1,6 @@
 import { Groups, GroupVariables, Projects, ProjectVariables } from '@gitbeaker/core';
 import type { DescendantOwner, GitLabDiscovery, ListedVariable } from '../../core/ports.js';
-import { type GitLabStoreOptions, gitbeakerOptions, toStoredVariable } from './variable-store.js';
-
-/** GitLab's largest page. */
-const PER_PAGE = 100;
-
-type VariableBody = Parameters<typeof toStoredVariable>[0] & { key: string };
+import { type GitLabStoreOptions, gitbeakerOptions, GITLAB_PAGE_SIZE as PER_PAGE, toListedVariable } from './variable-store.js';
 
 /** The list endpoints behind group discovery (doctor and `coverShadowing`), paged with Link headers by gitbeaker. */
 export class GitLabDiscoveryApi implements GitLabDiscovery {
@@ -42,7 +37,7 @@ export class GitLabDiscoveryApi implements GitLabDiscovery {
 
   async variables(owner: { kind: 'project' | 'group'; id: string }): Promise<ListedVariable[]> {
     const resource = owner.kind === 'project' ? this.projectVariables : this.groupVariables;
-    const variables = (await resource.all(owner.id, { perPage: PER_PAGE })) as VariableBody[];
-    return variables.map((body) => ({ ...toStoredVariable(body), key: body.key, environmentScope: body.environment_scope ?? '*' }));
+    const variables = (await resource.all(owner.id, { perPage: PER_PAGE })) as unknown as Array<Parameters<typeof toListedVariable>[0]>;
+    return variables.map(toListedVariable);
   }
 }

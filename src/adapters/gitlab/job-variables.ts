@@ -1,12 +1,7 @@
 import { Branches, GroupVariables, InstanceLevelCICDVariables, Projects, ProjectVariables, ProtectedBranches, ProtectedTags, Tags } from '@gitbeaker/core';
 import type { JobVariableSource, ListedVariable, ProjectInfo, VariableLevel } from '../../core/ports.js';
 import { GitLabApiError } from '../../errors.js';
-import { type GitLabStoreOptions, gitbeakerOptions, toStoredVariable } from './variable-store.js';
-
-/** GitLab's largest page. */
-const PER_PAGE = 100;
-
-type VariableBody = Parameters<typeof toStoredVariable>[0] & { key: string };
+import { type GitLabStoreOptions, gitbeakerOptions, GITLAB_PAGE_SIZE as PER_PAGE, toListedVariable } from './variable-store.js';
 
 interface ProjectBody {
   id: number;
@@ -53,7 +48,7 @@ export class GitLabJobVariables implements JobVariableSource {
         : level.kind === 'group'
           ? await this.api.groupVariables.all(level.path, paged)
           : await this.api.projectVariables.all(level.path, paged);
-    return (bodies as unknown as VariableBody[]).map((body) => ({ ...toStoredVariable(body), key: body.key, environmentScope: body.environment_scope ?? '*' }));
+    return (bodies as unknown as Array<Parameters<typeof toListedVariable>[0]>).map(toListedVariable);
   }
 
   async protectedRefs(projectPath: string): Promise<{ branches: string[]; tags: string[] }> {

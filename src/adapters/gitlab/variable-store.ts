@@ -1,6 +1,6 @@
 import { GroupVariables, InstanceLevelCICDVariables, ProjectVariables } from '@gitbeaker/core';
 import { createRequesterFn, type RequestHandlerFn } from '@gitbeaker/requester-utils';
-import type { CiVariableStore, StoredVariable, VariableOwner, VariableRef, VariableSettings, VariableWrite, WriteConditions } from '../../core/ports.js';
+import type { CiVariableStore, ListedVariable, StoredVariable, VariableOwner, VariableRef, VariableSettings, VariableWrite, WriteConditions } from '../../core/ports.js';
 import { GitLabApiError, MaskRefusedError, StaleReadError } from '../../errors.js';
 import { type createGitLabTransport, writePolicy } from './transport.js';
 
@@ -163,6 +163,14 @@ export class GitLabVariableStore implements CiVariableStore {
       edit: (key, value, options) => api.edit(owner.id, key, value, options),
     };
   }
+}
+
+/** GitLab's largest page: list endpoints are read to their last page in as few requests as it allows. */
+export const GITLAB_PAGE_SIZE = 100;
+
+/** A list entry (a variable with its key and scope) in the port's shape. */
+export function toListedVariable(body: VariableBody & { key: string }): ListedVariable {
+  return { ...toStoredVariable(body), key: body.key, environmentScope: body.environment_scope ?? '*' };
 }
 
 /** GitLab's answer (single variable or list entry) in the port's shape. */
